@@ -1,0 +1,57 @@
+# tsunagu — two commands on a fresh machine: `make run` and `make test`.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# The first Python >= 3.12 found: $PYTHON, then python3.13/python3.12 on PATH, then pyenv's versions.
+find_python = for c in "$$PYTHON" python3.13 python3.12 python3 $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  [ -n "$$c" ] || continue; p=$$(command -v "$$c" 2>/dev/null) || continue; \
+	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
+	done; exit 1
+
+.PHONY: help run test lint test-postgres e2e ci clean
+
+help:
+	@echo "make run   — 仮想環境を作り、依存を入れ、DBを作ってデモデータを入れ、http://127.0.0.1:$(PORT) で起動"
+	@echo "make test  — テスト一式を SQLite で実行"
+	@echo "make lint  — ruff, ruff format, mypy, makemigrations --check, check --deploy"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@py=$$($(find_python)) || { echo "エラー: Python 3.12 以上が見つかりません。Python 3.12+ を入れるか PYTHON=/path/to/python3.12 を指定してください。" >&2; \
+	  echo "error: no Python >= 3.12 found; install one or set PYTHON=/path/to/python3.12" >&2; exit 1; }; \
+	echo "Python: $$py ($$($$py --version))"; \
+	[ -x $(PY) ] || "$$py" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	TSUNAGU_DEMO=1 $(PY) manage.py load_demo
+	TSUNAGU_DEMO=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+# The same suite on PostgreSQL (DATABASE_URL, default: the local server, user postgres).
+test-postgres: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tsunagu} $(PY) -m pytest --create-db
+
+e2e: $(VENV)/.installed
+	$(PY) -m pytest e2e -p no:cacheprovider
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run
+	TSUNAGU_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	  ALLOWED_HOSTS=tsunagu.example.lg.jp $(PY) manage.py check --deploy --fail-level WARNING
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

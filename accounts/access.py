@@ -1,0 +1,131 @@
+"""Access functions: the only way to load a record that holds personal data.
+
+Rules, in the order they are applied:
+1. Scope. A record is visible to a user when it belongs to the user's own organisation.
+   Later rules (case team, consent, accepted referral, 支援会議 membership) are added to
+   `_visibility` below and nowhere else. A record outside the scope answers 404 — the same as a
+   record that does not exist — so that nobody learns which records other offices hold.
+2. Right. A visible record still needs the right for the action (`accounts.roles`); a missing
+   right answers 403.
+3. Audit. Every granted read or write of personal data, and every refusal, is written to the
+   audit log with ids and field names only.
+"""
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from accounts.models import User
+from accounts.roles import Right
+from audit.models import AuditEvent
+from audit.services import audit_record, object_type_of
+
+M = TypeVar("M", bound=Model)
+
+
+def _visibility(user: User, model: type[Model]) -> Q:
+    """The condition that makes a record of `model` visible to `user`."""
+    if not user.is_authenticated or not user.is_active or user.organisation_id is None:
+        return Q(pk__in=[])
+    organisation_field: str = getattr(model, "ACCESS_ORGANISATION_FIELD")
+    return Q(**{organisation_field: user.organisation_id})
+
+
+def visible_to(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Scope a queryset to the records `user` may know exist (no right is checked)."""
+    return queryset.filter(_visibility(user, queryset.model))
+
+
+def deny(
+    user: User,
+    *,
+    right: Right | str,
+    request: HttpRequest | None = None,
+    obj: Model | None = None,
+    object_type: str = "",
+) -> PermissionDenied:
+    """Audit a refusal and return the 403 exception for the caller to raise."""
+    audit_record(
+        action=AuditEvent.Action.DENIED,
+        actor=user,
+        request=request,
+        obj=obj,
+        object_type=object_type,
+        detail={"reason": "missing_right", "right": str(right)},
+    )
+    return PermissionDenied(f"この操作の権限がありません（{Right(right).label}）。")
+
+
+def require_right(user: User, right: Right, *, request: HttpRequest | None = None) -> None:
+    """403 unless `user` holds `right`; for pages that show no single record."""
+    if not user.has_right(right):
+        raise deny(user, right=right, request=request, object_type=request.path if request else "")
+
+
+def get_for_user(
+    user: User,
+    queryset: QuerySet[M],
+    pk: Any,
+    *,
+    right: Right,
+    request: HttpRequest | None = None,
+    fields: tuple[str, ...] = (),
+) -> M:
+    """Fetch one record and authorise `user` for `right` on it, or raise 404 / 403.
+
+    The read is audited with the field names given; services audit the writes.
+    """
+    try:
+        obj = visible_to(user, queryset).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        _audit_out_of_scope(user, queryset, pk, request)
+        raise Http404("該当する記録がありません。") from None
+    if not user.has_right(right):
+        raise deny(user, right=right, request=request, obj=obj)
+    audit_record(action=AuditEvent.Action.READ, actor=user, request=request, obj=obj, fields=fields)
+    return obj
+
+
+def list_for_user(
+    user: User,
+    queryset: QuerySet[M],
+    *,
+    right: Right,
+    request: HttpRequest | None = None,
+    fields: tuple[str, ...] = (),
+) -> list[M]:
+    """The visible records of a list, authorised and audited as one read naming their ids."""
+    if not user.has_right(right):
+        raise deny(user, right=right, request=request, object_type=object_type_of(queryset.model))
+    records = list(visible_to(user, queryset))
+    audit_record(
+        action=AuditEvent.Action.READ,
+        actor=user,
+        request=request,
+        object_type=object_type_of(queryset.model),
+        fields=fields,
+        detail={"ids": [record.pk for record in records]},
+    )
+    return records
+
+
+def _audit_out_of_scope(
+    user: User, queryset: QuerySet[Any], pk: Any, request: HttpRequest | None
+) -> None:
+    # A record that exists in another organisation is a denied attempt worth an audit row;
+    # a record that does not exist at all is just a 404.
+    try:
+        exists = queryset.model._default_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        return
+    if exists:
+        audit_record(
+            action=AuditEvent.Action.DENIED,
+            actor=user,
+            request=request,
+            object_type=object_type_of(queryset.model),
+            object_id=pk,
+            detail={"reason": "out_of_scope"},
+        )

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "機関・職員"
+
+    def ready(self) -> None:
+        from accounts import checks, signals  # noqa: F401

@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import STAFF, build_world
+
+
+class Command(BaseCommand):
+    help = "デモデータ（つなぐ県・つなぐ市と職員）を作成します。何度実行しても同じ結果になります。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "デモモードではありません。TSUNAGU_DEMO=1 を設定したときだけ実行できます。"
+            )
+        world = build_world(password=settings.DEMO_PASSWORD, demo=True)
+        self.stdout.write("デモ用アカウント（パスワードはすべて %s）:" % settings.DEMO_PASSWORD)
+        for username, display_name, organisation, roles in STAFF:
+            role_names = "・".join(role.label for role in roles)
+            org_name = world.organisations[organisation].name
+            self.stdout.write(f"  {username:<10} {display_name}（{role_names}／{org_name}）")

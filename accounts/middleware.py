@@ -1,0 +1,52 @@
+"""Login everywhere except public views and the token-authenticated API.
+
+When a session has expired while a form was being typed, the POST is kept in the new session and
+the user is sent to log in; after logging in as the same user, the form is shown again with the
+input (see `kept_form_data`). Nothing typed is lost to the idle timeout.
+"""
+
+from typing import Any
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import HttpRequest, HttpResponse, QueryDict
+
+KEPT_FORM_SESSION_KEY = "tsunagu_kept_form"
+LAST_USER_COOKIE = "tsunagu_last_user"
+TOKEN_AUTHENTICATED_PREFIX = "/api/"
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if request.path.startswith(TOKEN_AUTHENTICATED_PREFIX):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+        if request.method == "POST":
+            _keep_form(request)
+        return super().handle_no_permission(request, view_func)
+
+
+def _keep_form(request: HttpRequest) -> None:
+    data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    request.session[KEPT_FORM_SESSION_KEY] = {
+        "path": request.path,
+        "data": data,
+        "user": request.get_signed_cookie(LAST_USER_COOKIE, default=None),
+    }
+
+
+def kept_form_data(request: HttpRequest) -> QueryDict | None:
+    """The input kept for this page when the session expired, once, for the same user only."""
+    kept = request.session.get(KEPT_FORM_SESSION_KEY)
+    if not kept or kept["path"] != request.path:
+        return None
+    del request.session[KEPT_FORM_SESSION_KEY]
+    if kept["user"] != str(request.user.pk):
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in kept["data"].items():
+        data.setlist(key, values)
+    return data

@@ -1,0 +1,240 @@
+"""Organisations (機関), their contracts, staff and their roles, API tokens."""
+
+import hashlib
+import secrets
+from datetime import date
+from functools import cached_property
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from accounts.roles import Right, Role, rights_of
+
+
+def local_government_check_digit(first_five: str) -> int:
+    """The check digit of a 全国地方公共団体コード (weights 6,5,4,3,2, modulus 11)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_five, (6, 5, 4, 3, 2)))
+    return (11 - total % 11) % 10
+
+
+def validate_local_government_code(code: str) -> None:
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        raise ValidationError("全国地方公共団体コードは6桁の数字です（例: 130001）。")
+    if int(code[5]) != local_government_check_digit(code[:5]):
+        raise ValidationError(f"全国地方公共団体コード {code} の検査数字が正しくありません。")
+
+
+class LocalGovernment(models.Model):
+    """A prefecture or a municipality (地方公共団体), identified by its national code."""
+
+    class Kind(models.TextChoices):
+        PREFECTURE = "prefecture", "都道府県"
+        MUNICIPALITY = "municipality", "市区町村"
+
+    code = models.CharField(
+        "全国地方公共団体コード",
+        max_length=6,
+        unique=True,
+        validators=[validate_local_government_code],
+    )
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("種別", max_length=20, choices=Kind)
+    prefecture = models.ForeignKey(
+        "self",
+        verbose_name="都道府県",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+        limit_choices_to={"kind": "prefecture"},
+    )
+
+    class Meta:
+        verbose_name = "地方公共団体"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.MUNICIPALITY and self.prefecture_id is None:
+            raise ValidationError({"prefecture": "市区町村には都道府県が必要です。"})
+        if self.kind == self.Kind.PREFECTURE and self.prefecture_id is not None:
+            raise ValidationError({"prefecture": "都道府県に上位の都道府県は設定できません。"})
+
+
+class OrganisationType(models.TextChoices):
+    """Kinds of agency. All but the first follow the ministry's referral table (表C)."""
+
+    MUNICIPAL_WINDOW = "municipal_window", "市町村（ひきこもり相談窓口）"
+    WELFARE_OFFICE = "welfare_office", "福祉事務所"
+    SOCIAL_WELFARE_COUNCIL = "social_welfare_council", "社会福祉協議会"
+    SELF_RELIANCE_OFFICE = "self_reliance_office", "自立相談支援事業実施機関"
+    COMMUNITY_GENERAL_SUPPORT = "community_general_support", "地域包括支援センター"
+    CHILD_GUIDANCE = "child_guidance", "児童相談所"
+    PUBLIC_HEALTH = "public_health", "保健所・保健センター"
+    MENTAL_HEALTH_CENTRE = "mental_health_centre", "精神保健福祉センター"
+    DEVELOPMENTAL_DISABILITY_CENTRE = "developmental_disability_centre", "発達障害者支援センター"
+    MEDICAL = "medical", "医療機関"
+    YOUTH_CONSULTATION = "youth_consultation", "子ども・若者総合相談センター"
+    YOUTH_SUPPORT_STATION = "youth_support_station", "地域若者サポートステーション"
+    HELLO_WORK = "hello_work", "ハローワーク"
+    COMPANY = "company", "企業"
+    SCHOOL = "school", "学校・教育委員会等"
+    PRIVATE_GROUP = "private_group", "民間支援団体（当事者団体・NPO法人等）"
+    DISABILITY_SERVICE = "disability_service", "障害者総合支援法に基づく施設"
+    DISABILITY_EMPLOYMENT = "disability_employment", "障害者雇用促進法に基づく施設"
+    HIKIKOMORI_CENTRE = "hikikomori_centre", "ひきこもり地域支援センター"
+    OTHER = "other", "その他"
+
+
+class Organisation(models.Model):
+    """An agency (機関) that uses tsunagu. Personal records belong to exactly one organisation."""
+
+    name = models.CharField("機関名", max_length=200)
+    type = models.CharField("種別", max_length=40, choices=OrganisationType)
+    operator_name = models.CharField("運営法人", max_length=200, blank=True)
+    local_government = models.ForeignKey(
+        LocalGovernment,
+        verbose_name="所属する地方公共団体",
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    phone = models.CharField("電話番号", max_length=30, blank=True)
+    is_active = models.BooleanField("利用中", default=True)
+
+    class Meta:
+        verbose_name = "機関"
+        ordering = ["local_government__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    """A commission (委託): the commissioning body entrusts a service to a contractor."""
+
+    commissioner = models.ForeignKey(
+        Organisation,
+        verbose_name="委託元",
+        on_delete=models.PROTECT,
+        related_name="contracts_given",
+    )
+    contractor = models.ForeignKey(
+        Organisation,
+        verbose_name="委託先",
+        on_delete=models.PROTECT,
+        related_name="contracts_taken",
+    )
+    service = models.CharField("委託事業", max_length=200)
+    starts_on = models.DateField("契約開始日")
+    ends_on = models.DateField("契約終了日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "委託契約"
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="contract_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(commissioner=models.F("contractor")),
+                name="contract_between_two_organisations",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commissioner} → {self.contractor}（{self.service}）"
+
+    def is_in_force(self, on: date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+class User(AbstractUser):
+    """A staff member (職員). Belongs to one organisation; rights come from roles."""
+
+    ACCESS_ORGANISATION_FIELD: ClassVar[str] = "organisation"
+    HOLDS_PERSONAL_DATA: ClassVar[bool] = True
+
+    display_name = models.CharField("氏名", max_length=100)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="所属機関",
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+    )
+    is_demo = models.BooleanField("デモ用アカウント", default=False)
+
+    objects: ClassVar[UserManager["User"]] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "職員"
+        ordering = ["organisation_id", "username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(staff_role.role for staff_role in self.staff_roles.all())
+
+    @property
+    def roles(self) -> list[Role]:
+        return [role for role in Role if role.value in self.role_codes]
+
+    @cached_property
+    def rights(self) -> frozenset[Right]:
+        if not self.is_active:
+            return frozenset()
+        return rights_of(self.role_codes)
+
+    def has_right(self, right: Right) -> bool:
+        return right in self.rights
+
+
+class StaffRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField("役割", max_length=40, choices=Role)
+
+    class Meta:
+        verbose_name = "職員の役割"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="one_row_per_user_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()}"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest is stored; the token is shown once."""
+
+    PREFIX = "tsg_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "APIトークン"
+
+    def __str__(self) -> str:
+        return f"APIトークン #{self.pk}（{self.user}）"
+
+    @classmethod
+    def issue(cls, user: User) -> tuple["ApiToken", str]:
+        token = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, digest=token_digest(token)), token

@@ -1,0 +1,32 @@
+from ninja import Schema
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    type: str
+    type_label: str
+    operator_name: str
+    local_government_code: str
+    local_government_name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    organisation: OrganisationOut | None
+    roles: list[str]
+    rights: list[str]
+
+
+class StaffOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    is_active: bool
+
+
+class ErrorOut(Schema):
+    detail: str

@@ -1,0 +1,121 @@
+"""The JSON API (/api/v1/). Every record goes through the same access functions as the pages."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from accounts.access import get_for_user, list_for_user
+from accounts.models import Organisation, User
+from accounts.roles import Right
+from accounts.views import STAFF_FIELDS
+from api.auth import PersonalTokenAuth
+from api.schemas import ErrorOut, MeOut, OrganisationOut, StaffOut
+
+api = NinjaAPI(
+    title="tsunagu API",
+    version="1",
+    description="ひきこもり支援・重層的支援のための tsunagu の JSON API。"
+    "個人用トークンを `Authorization: Bearer <token>` で送ってください。",
+    auth=PersonalTokenAuth(),
+    urls_namespace="api-v1",
+    docs_url=None,  # the interactive docs page loads scripts from a CDN: not in closed networks
+)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "該当する記録がありません。"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "認証が必要です。有効なAPIトークンを送ってください。"}, status=401
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "権限がありません。"}, status=403)
+
+
+def _organisation_out(organisation: Organisation) -> OrganisationOut:
+    return OrganisationOut(
+        id=organisation.pk,
+        name=organisation.name,
+        type=organisation.type,
+        type_label=organisation.get_type_display(),
+        operator_name=organisation.operator_name,
+        local_government_code=organisation.local_government.code,
+        local_government_name=organisation.local_government.name,
+    )
+
+
+def _staff_out(staff: User) -> StaffOut:
+    return StaffOut(
+        id=staff.pk,
+        username=staff.username,
+        display_name=staff.display_name,
+        roles=sorted(staff.role_codes),
+        is_active=staff.is_active,
+    )
+
+
+@api.get("/me", response=MeOut, summary="ログイン中の職員と所属・役割・権限")
+def me(request: HttpRequest) -> MeOut:
+    user: User = request.auth  # type: ignore[attr-defined]
+    organisation = user.organisation
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        display_name=user.display_name,
+        organisation=_organisation_out(organisation) if organisation else None,
+        roles=sorted(user.role_codes),
+        rights=sorted(user.rights),
+    )
+
+
+@api.get("/organisations", response=list[OrganisationOut], summary="同じ都道府県内の機関")
+def organisations(request: HttpRequest) -> list[OrganisationOut]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    if user.organisation is None:
+        return []
+    government = user.organisation.local_government
+    prefecture_id = government.prefecture_id or government.pk
+    queryset = Organisation.objects.filter(
+        Q(local_government_id=prefecture_id) | Q(local_government__prefecture_id=prefecture_id)
+    ).select_related("local_government")
+    return [_organisation_out(organisation) for organisation in queryset]
+
+
+@api.get("/staff", response={200: list[StaffOut], 403: ErrorOut}, summary="所属機関の職員一覧")
+def staff_list(request: HttpRequest) -> list[StaffOut]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    staff = list_for_user(
+        user,
+        User.objects.prefetch_related("staff_roles").order_by("username"),
+        right=Right.MANAGE_STAFF,
+        request=request,
+        fields=STAFF_FIELDS,
+    )
+    return [_staff_out(member) for member in staff]
+
+
+@api.get(
+    "/staff/{staff_id}",
+    response={200: StaffOut, 403: ErrorOut, 404: ErrorOut},
+    summary="職員1名",
+)
+def staff_detail(request: HttpRequest, staff_id: int) -> StaffOut:
+    user: User = request.auth  # type: ignore[attr-defined]
+    staff = get_for_user(
+        user,
+        User.objects.prefetch_related("staff_roles"),
+        staff_id,
+        right=Right.MANAGE_STAFF,
+        request=request,
+        fields=STAFF_FIELDS,
+    )
+    return _staff_out(staff)

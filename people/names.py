@@ -1,0 +1,183 @@
+"""Matching keys for personal names (duplicate detection and search).
+
+Keys are derived values only: stored names always keep the code points that were entered.
+
+- ``name_key``: the strict key. Same key means "written the same way", modulo width, script of
+  kana, spacing, variation selectors and the curated kanji variants in data/kanji_variants.tsv.
+- ``loose_key``: additionally folds small kana, long-vowel marks and ヴ→ブ; a weak signal only.
+- ``similarity``: ranks duplicate candidates; 1.0 only for equal strict keys.
+- ``has_unrenderable_chars``: lets the UI warn about characters fonts may not show.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
+
+VARIANT_TABLE_PATH = Path(__file__).resolve().parent / "data" / "kanji_variants.tsv"
+
+# Kept below 1.0 so that an exact (strict-key) match always outranks a loose-only one.
+LOOSE_SIMILARITY_CEILING = 0.95
+
+_HIRAGANA_TO_KATAKANA: dict[int, int] = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)} | {
+    0x309D: 0x30FD,  # ゝ → ヽ
+    0x309E: 0x30FE,  # ゞ → ヾ
+}
+
+# NFKC expands the spacing marks ゛゜ to a space plus the combining mark, which then never
+# composes with the kana before it; mapping them to the combining marks first lets NFKC compose.
+_SPACING_VOICING_MARKS: dict[int, int] = {0x309B: 0x3099, 0x309C: 0x309A}
+
+_SMALL_TO_LARGE = str.maketrans(
+    "ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ",
+    "アイウエオツヤユヨワカケクシストヌハヒフヘホムラリルレロ",
+)
+
+# Long-vowel marks and the look-alikes people type for them (after NFKC: ｰ→ー, ～→~, ‑→‐),
+# plus the separators used in foreign names (ジョン・スミス).
+_LOOSE_DROPPED = str.maketrans("", "", "ー〜〰~‐‒–—―−-─━・=")
+
+_VU_FOLDS: tuple[tuple[str, str], ...] = tuple(
+    (unicodedata.normalize("NFD", vu), unicodedata.normalize("NFD", bu))
+    for vu, bu in (
+        ("ヴア", "バ"),
+        ("ヴイ", "ビ"),
+        ("ヴエ", "ベ"),
+        ("ヴオ", "ボ"),
+        ("ヴ", "ブ"),
+        ("ヷ", "バ"),
+        ("ヸ", "ビ"),
+        ("ヹ", "ベ"),
+        ("ヺ", "ボ"),
+    )
+)
+
+
+class VariantRow(NamedTuple):
+    variant: str
+    canonical: str
+    note: str
+
+
+def name_key(text: str) -> str:
+    """Strict matching key: NFKC, katakana, no spaces/selectors, kanji variants folded."""
+    key = _drop_ignorables(text.translate(_SPACING_VOICING_MARKS))
+    # NFKC can itself emit spaces (e.g. U+00A8 → " ̈"), hence the second pass.
+    key = _drop_ignorables(unicodedata.normalize("NFKC", key))
+    key = key.casefold().translate(_HIRAGANA_TO_KATAKANA)
+    # Dropping characters can leave combining marks next to a new base: recompose.
+    key = unicodedata.normalize("NFC", key)
+    return key.translate(_variant_translation())
+
+
+def loose_key(text: str) -> str:
+    """Looser key: also small kana → large, long-vowel marks removed, ヴ row → バ row."""
+    # Work decomposed so that ヴ (ウ + U+3099) is found however it was entered or exposed.
+    key = unicodedata.normalize("NFD", name_key(text).translate(_LOOSE_DROPPED))
+    key = key.translate(_SMALL_TO_LARGE)
+    for vu, bu in _VU_FOLDS:
+        key = key.replace(vu, bu)
+    return unicodedata.normalize("NFC", key)
+
+
+def similarity(a: str, b: str) -> float:
+    """Score in [0, 1] for ranking duplicate candidates."""
+    if name_key(a) == name_key(b):
+        return 1.0
+    return LOOSE_SIMILARITY_CEILING * _dice(_bigrams(loose_key(a)), _bigrams(loose_key(b)))
+
+
+def has_unrenderable_chars(text: str) -> list[str]:
+    """Characters (IVS sequences kept whole) that fonts may not render, first occurrence order."""
+    found: dict[str, None] = {}
+    for item in _split_keeping_ivs(text):
+        if _may_not_render(item):
+            found.setdefault(item)
+    return list(found)
+
+
+def variant_rows() -> tuple[VariantRow, ...]:
+    """All rows of the shipped variant table, in file order."""
+    return _load_variant_rows(VARIANT_TABLE_PATH)
+
+
+def variant_table() -> Mapping[str, str]:
+    """The variant table as a read-only variant → canonical mapping."""
+    return _variant_mapping()
+
+
+def parse_variant_rows(text: str) -> Iterator[VariantRow]:
+    """Parse TSV text in the variant table format; raises ValueError on a malformed line."""
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or len(fields[0]) != 1 or len(fields[1]) != 1:
+            raise ValueError(f"line {lineno}: expected variant<TAB>canonical<TAB>note: {line!r}")
+        yield VariantRow(*fields)
+
+
+@functools.cache
+def _load_variant_rows(path: Path) -> tuple[VariantRow, ...]:
+    return tuple(parse_variant_rows(path.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _variant_mapping() -> Mapping[str, str]:
+    return MappingProxyType({row.variant: row.canonical for row in variant_rows()})
+
+
+@functools.cache
+def _variant_translation() -> dict[int, str]:
+    return {ord(variant): canonical for variant, canonical in variant_table().items()}
+
+
+def _is_variation_selector(ch: str) -> bool:
+    return "\ufe00" <= ch <= "\ufe0f" or _is_ivs_selector(ch)
+
+
+def _is_ivs_selector(ch: str) -> bool:
+    return "\U000e0100" <= ch <= "\U000e01ef"
+
+
+def _drop_ignorables(text: str) -> str:
+    return "".join(ch for ch in text if not _is_ignorable(ch))
+
+
+def _is_ignorable(ch: str) -> bool:
+    # Cf covers invisible characters pasted along with names (ZWSP, BOM, soft hyphen).
+    return ch.isspace() or _is_variation_selector(ch) or unicodedata.category(ch) == "Cf"
+
+
+def _split_keeping_ivs(text: str) -> list[str]:
+    items: list[str] = []
+    for ch in text:
+        if items and _is_ivs_selector(ch):
+            items[-1] += ch
+        else:
+            items.append(ch)
+    return items
+
+
+def _may_not_render(item: str) -> bool:
+    if len(item) > 1:
+        return True
+    cp = ord(item)
+    # Private use (BMP), and everything from CJK Ext B on: gaiji and rare kanji live there.
+    return 0xE000 <= cp <= 0xF8FF or cp >= 0x20000
+
+
+def _bigrams(key: str) -> Counter[tuple[str, str]]:
+    # Empty-string padding marks the edges so that one-character names still have grams.
+    padded = ["", *key, ""]
+    return Counter(zip(padded, padded[1:]))
+
+
+def _dice(a: Counter[tuple[str, str]], b: Counter[tuple[str, str]]) -> float:
+    total = a.total() + b.total()
+    return 2 * (a & b).total() / total if total else 0.0

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TsunaguConfig(AppConfig):
+    name = "tsunagu"
+    verbose_name = "tsunagu"

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from accounts import views as accounts_views
+from api.views import api
+from audit import views as audit_views
+from tsunagu import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
+    path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
+    path("organisations/", accounts_views.organisations, name="organisations"),
+    path("staff/", accounts_views.staff_list, name="staff_list"),
+    path("staff/<int:pk>/", accounts_views.staff_detail, name="staff_detail"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
+    path("api/v1/", api.urls),
+]
