@@ -11,9 +11,9 @@ Rules, in the order they are applied:
    audit log with ids and field names only.
 """
 
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -22,18 +22,18 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record, object_type_of
 
-M = TypeVar("M", bound=Model)
-
 
 def _visibility(user: User, model: type[Model]) -> Q:
     """The condition that makes a record of `model` visible to `user`."""
     if not user.is_authenticated or not user.is_active or user.organisation_id is None:
         return Q(pk__in=[])
-    organisation_field: str = getattr(model, "ACCESS_ORGANISATION_FIELD")
+    organisation_field = getattr(model, "ACCESS_ORGANISATION_FIELD", None)
+    if organisation_field is None:
+        raise ImproperlyConfigured(f"{model.__name__} does not name its ACCESS_ORGANISATION_FIELD")
     return Q(**{organisation_field: user.organisation_id})
 
 
-def visible_to(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+def visible_to[M: Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
     """Scope a queryset to the records `user` may know exist (no right is checked)."""
     return queryset.filter(_visibility(user, queryset.model))
 
@@ -64,7 +64,7 @@ def require_right(user: User, right: Right, *, request: HttpRequest | None = Non
         raise deny(user, right=right, request=request, object_type=request.path if request else "")
 
 
-def get_for_user(
+def get_for_user[M: Model](
     user: User,
     queryset: QuerySet[M],
     pk: Any,
@@ -79,7 +79,7 @@ def get_for_user(
     """
     try:
         obj = visible_to(user, queryset).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         _audit_out_of_scope(user, queryset, pk, request)
         raise Http404("該当する記録がありません。") from None
     if not user.has_right(right):
@@ -88,7 +88,7 @@ def get_for_user(
     return obj
 
 
-def list_for_user(
+def list_for_user[M: Model](
     user: User,
     queryset: QuerySet[M],
     *,

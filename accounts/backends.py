@@ -3,6 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.models import User
+
 
 class StaffBackend(ModelBackend):
     """Username and password login; demo accounts can log in only while demo mode is on."""
@@ -13,7 +15,14 @@ class StaffBackend(ModelBackend):
         return super().user_can_authenticate(user)
 
     def get_user(self, user_id: int) -> Any:
-        user = super().get_user(user_id)
-        if user is not None and not self.user_can_authenticate(user):
+        # Every page shows the organisation and checks rights: load them with the user.
+        user = (
+            User.objects.select_related("organisation__local_government")
+            .prefetch_related("staff_roles")
+            .filter(pk=user_id)
+            .order_by("pk")
+            .first()
+        )
+        if user is None or not self.user_can_authenticate(user):
             return None
         return user

@@ -32,12 +32,28 @@ class World:
 # key, name, type, operator, local government key
 ORGANISATIONS = [
     ("window", "つなぐ市 ひきこもり相談窓口", T.MUNICIPAL_WINDOW, "つなぐ市（直営）", "city"),
-    ("jiritsu", "つなぐ市自立相談支援センター", T.SELF_RELIANCE_OFFICE,
-     "社会福祉法人 つなぐ市社会福祉協議会", "city"),
+    (
+        "jiritsu",
+        "つなぐ市自立相談支援センター",
+        T.SELF_RELIANCE_OFFICE,
+        "社会福祉法人 つなぐ市社会福祉協議会",
+        "city",
+    ),
     ("npo", "NPO法人 ひだまり", T.PRIVATE_GROUP, "特定非営利活動法人 ひだまり", "city"),
-    ("houkatsu", "つなぐ市中央地域包括支援センター", T.COMMUNITY_GENERAL_SUPPORT,
-     "社会福祉法人 あおば会", "city"),
-    ("centre", "つなぐ県ひきこもり地域支援センター", T.HIKIKOMORI_CENTRE, "つなぐ県（直営）", "pref"),
+    (
+        "houkatsu",
+        "つなぐ市中央地域包括支援センター",
+        T.COMMUNITY_GENERAL_SUPPORT,
+        "社会福祉法人 あおば会",
+        "city",
+    ),
+    (
+        "centre",
+        "つなぐ県ひきこもり地域支援センター",
+        T.HIKIKOMORI_CENTRE,
+        "つなぐ県（直営）",
+        "pref",
+    ),
     ("minato", "みなと町 ひきこもり相談窓口", T.MUNICIPAL_WINDOW, "みなと町（直営）", "town"),
 ]
 
@@ -100,11 +116,19 @@ def _local_governments() -> dict[str, LocalGovernment]:
     )
     city, _ = LocalGovernment.objects.update_or_create(
         code=code_with_check_digit("99201"),
-        defaults={"name": "つなぐ市", "kind": LocalGovernment.Kind.MUNICIPALITY, "prefecture": pref},
+        defaults={
+            "name": "つなぐ市",
+            "kind": LocalGovernment.Kind.MUNICIPALITY,
+            "prefecture": pref,
+        },
     )
     town, _ = LocalGovernment.objects.update_or_create(
         code=code_with_check_digit("99341"),
-        defaults={"name": "みなと町", "kind": LocalGovernment.Kind.MUNICIPALITY, "prefecture": pref},
+        defaults={
+            "name": "みなと町",
+            "kind": LocalGovernment.Kind.MUNICIPALITY,
+            "prefecture": pref,
+        },
     )
     return {"pref": pref, "city": city, "town": town}
 

@@ -8,22 +8,23 @@ input (see `kept_form_data`). Nothing typed is lost to the idle timeout.
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 
 KEPT_FORM_SESSION_KEY = "tsunagu_kept_form"
 LAST_USER_COOKIE = "tsunagu_last_user"
-TOKEN_AUTHENTICATED_PREFIX = "/api/"
+TOKEN_AUTHENTICATED_PREFIX = "/api/"  # noqa: S105 (a URL prefix, not a secret)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path.startswith(TOKEN_AUTHENTICATED_PREFIX):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponseRedirect:
         if request.method == "POST":
             _keep_form(request)
         return super().handle_no_permission(request, view_func)

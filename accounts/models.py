@@ -16,7 +16,9 @@ from accounts.roles import Right, Role, rights_of
 
 def local_government_check_digit(first_five: str) -> int:
     """The check digit of a 全国地方公共団体コード (weights 6,5,4,3,2, modulus 11)."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_five, (6, 5, 4, 3, 2)))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_five, (6, 5, 4, 3, 2), strict=True)
+    )
     return (11 - total % 11) % 10
 
 

@@ -73,7 +73,12 @@ ROLE_RIGHTS: dict[Role, frozenset[Right]] = {
     Role.STATISTICS_CLERK: frozenset({_R.VIEW_STATISTICS}),
     Role.AUDITOR: frozenset({_R.VIEW_AUDIT_LOG}),
     Role.CENTRE_SPECIALIST: frozenset(
-        {_R.VIEW_PERSONAL_DATA, _R.EDIT_PERSONAL_DATA, _R.GIVE_SPECIALIST_ADVICE, _R.VIEW_STATISTICS}
+        {
+            _R.VIEW_PERSONAL_DATA,
+            _R.EDIT_PERSONAL_DATA,
+            _R.GIVE_SPECIALIST_ADVICE,
+            _R.VIEW_STATISTICS,
+        }
     ),
 }
 

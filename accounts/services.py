@@ -45,6 +45,11 @@ def staff_set_roles(
             current.save(update_fields=["is_active"])
             changed.append("is_active")
         if changed:
-            audit_record(action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current,
-                         fields=changed)
+            audit_record(
+                action=AuditEvent.Action.UPDATE,
+                actor=by,
+                request=request,
+                obj=current,
+                fields=changed,
+            )
     return User.objects.prefetch_related("staff_roles").get(pk=staff.pk)

@@ -18,6 +18,5 @@ def login_is_throttled(username: str, ip_address: str | None) -> bool:
     limit = settings.LOGIN_FAILURE_LIMIT
     if failures.filter(subject=login_subject(username)).count() >= limit:
         return True
-    if ip_address and failures.filter(ip_address=ip_address).count() >= limit * ADDRESS_LIMIT_FACTOR:
-        return True
-    return False
+    address_limit = limit * ADDRESS_LIMIT_FACTOR
+    return bool(ip_address) and failures.filter(ip_address=ip_address).count() >= address_limit

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +10,7 @@ from django.utils.decorators import method_decorator
 
 from accounts.access import get_for_user, list_for_user
 from accounts.forms import StaffLoginForm, StaffRolesForm
-from accounts.middleware import LAST_USER_COOKIE, KEPT_FORM_SESSION_KEY, kept_form_data
+from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE, kept_form_data
 from accounts.models import Contract, Organisation, User
 from accounts.roles import Right
 from accounts.services import StaleVersionError, staff_set_roles, staff_version
@@ -28,7 +29,7 @@ class LoginView(auth_views.LoginView):
         context["form_kept"] = KEPT_FORM_SESSION_KEY in self.request.session
         return context
 
-    def form_valid(self, form: StaffLoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         response.set_signed_cookie(
             LAST_USER_COOKIE,
@@ -87,8 +88,11 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         fields=STAFF_FIELDS,
     )
-    initial = {"roles": sorted(staff.role_codes), "is_active": staff.is_active,
-               "version": staff_version(staff)}
+    initial = {
+        "roles": sorted(staff.role_codes),
+        "is_active": staff.is_active,
+        "version": staff_version(staff),
+    }
     stale = False
     if request.method == "POST":
         form = StaffRolesForm(request.POST)
@@ -106,7 +110,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 # Keep the user's input, shown beside the saved version; saving again overwrites
                 # knowingly because the form now carries the current version.
                 data = request.POST.copy()
-                data["version"] = initial["version"]
+                data["version"] = staff_version(staff)
                 form = StaffRolesForm(data)
                 form.is_valid()
                 form.add_error(None, str(error))

@@ -27,4 +27,3 @@ class PersonalTokenAuth(HttpBearer):
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
         return api_token.user
-

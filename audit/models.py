@@ -60,7 +60,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects: ClassVar[models.Manager["AuditEvent"]] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[models.Manager["AuditEvent"]] = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "監査ログ"

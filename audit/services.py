@@ -98,7 +98,11 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> Iterator[ChainBr
     for event in events:
         if event.id != expected_id:
             last_missing = event.id - 1
-            span = f"#{expected_id}" if last_missing == expected_id else f"#{expected_id}〜#{last_missing}"
+            span = (
+                f"#{expected_id}"
+                if last_missing == expected_id
+                else f"#{expected_id}〜#{last_missing}"
+            )
             yield ChainBreak(expected_id, f"行 {span} が削除されています。")
         elif event.prev_hash != expected_prev:
             yield ChainBreak(

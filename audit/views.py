@@ -17,8 +17,18 @@ from audit.services import audit_record
 from tsunagu.dates import wareki
 
 PAGE_SIZE = 100
-CSV_COLUMNS = ["ID", "日時", "操作者ID", "操作者", "操作", "対象の種類", "対象ID", "IPアドレス",
-               "詳細", "ハッシュ"]
+CSV_COLUMNS = [
+    "ID",
+    "日時",
+    "操作者ID",
+    "操作者",
+    "操作",
+    "対象の種類",
+    "対象ID",
+    "IPアドレス",
+    "詳細",
+    "ハッシュ",
+]
 
 
 def _filtered_events(user: User, form: AuditFilterForm) -> QuerySet[AuditEvent]:
@@ -73,14 +83,27 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
     count = 0
     for event in events.iterator(chunk_size=2000):
         local = timezone.localtime(event.at)
-        writer.writerow([
-            event.id, f"{wareki(local.date())} {local:%H:%M:%S}", event.actor_id or "",
-            event.actor.username if event.actor else "", event.get_action_display(),
-            event.object_type, event.object_id, event.ip_address or "", event.detail, event.hash,
-        ])
+        writer.writerow(
+            [
+                event.id,
+                f"{wareki(local.date())} {local:%H:%M:%S}",
+                event.actor_id or "",
+                event.actor.username if event.actor else "",
+                event.get_action_display(),
+                event.object_type,
+                event.object_id,
+                event.ip_address or "",
+                event.detail,
+                event.hash,
+            ]
+        )
         count += 1
     with transaction.atomic():
-        audit_record(action=AuditEvent.Action.EXPORT, actor=user, request=request,
-                     object_type="audit.auditevent", detail={"rows": count,
-                     "filters": {k: v for k, v in request.GET.items() if v}})
+        audit_record(
+            action=AuditEvent.Action.EXPORT,
+            actor=user,
+            request=request,
+            object_type="audit.auditevent",
+            detail={"rows": count, "filters": {k: v for k, v in request.GET.items() if v}},
+        )
     return response

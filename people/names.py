@@ -12,6 +12,7 @@ Keys are derived values only: stored names always keep the code points that were
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -175,7 +176,7 @@ def _may_not_render(item: str) -> bool:
 def _bigrams(key: str) -> Counter[tuple[str, str]]:
     # Empty-string padding marks the edges so that one-character names still have grams.
     padded = ["", *key, ""]
-    return Counter(zip(padded, padded[1:]))
+    return Counter(itertools.pairwise(padded))
 
 
 def _dice(a: Counter[tuple[str, str]], b: Counter[tuple[str, str]]) -> float:

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-production-tsunagu"
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-production-tsunagu"  # noqa: S105
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -59,7 +59,7 @@ PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("TSUNAGU_DEMO", False)
-DEMO_PASSWORD = "tsunagu-demo"
+DEMO_PASSWORD = "tsunagu-demo"  # noqa: S105 (public by design, demo mode only)
 
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY")
@@ -140,7 +140,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "tsunagu.sqlite3",
+            "NAME": str(DATA_DIR / "tsunagu.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE: a transaction takes the write lock at BEGIN, so the audit hash chain
                 # reads the previous row and appends in one serialised step.
@@ -193,6 +193,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,7 +1,7 @@
 from typing import Any
 
-from django.db import transaction
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from accounts.models import ApiToken, User
 from audit.models import AuditEvent

@@ -15,7 +15,7 @@ class Command(BaseCommand):
                 "デモモードではありません。TSUNAGU_DEMO=1 を設定したときだけ実行できます。"
             )
         world = build_world(password=settings.DEMO_PASSWORD, demo=True)
-        self.stdout.write("デモ用アカウント（パスワードはすべて %s）:" % settings.DEMO_PASSWORD)
+        self.stdout.write(f"デモ用アカウント（パスワードはすべて {settings.DEMO_PASSWORD}）:")
         for username, display_name, organisation, roles in STAFF:
             role_names = "・".join(role.label for role in roles)
             org_name = world.organisations[organisation].name

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         if first is not None:
             others = sum(1 for _ in breaks)
             more = f"（ほかに {others} 箇所の不整合）" if others else ""
-            raise CommandError(f"監査ログの改ざんを検出しました: #{first.row_id} — {first.reason}{more}")
+            raise CommandError(
+                f"監査ログの改ざんを検出しました: #{first.row_id} — {first.reason}{more}"
+            )
         count = AuditEvent.objects.count()
         self.stdout.write(self.style.SUCCESS(f"監査ログ {count} 行のハッシュ連鎖は正常です。"))

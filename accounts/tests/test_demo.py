@@ -1,0 +1,43 @@
+from io import StringIO
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase, override_settings
+
+from accounts.models import Contract, LocalGovernment, Organisation, StaffRole, User
+
+
+@override_settings(DEMO_MODE=True)
+class LoadDemoTests(TestCase):
+    def run_load_demo(self) -> str:
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        return out.getvalue()
+
+    def test_it_creates_the_fictional_prefecture_and_prints_the_accounts(self) -> None:
+        output = self.run_load_demo()
+        self.assertIn("パスワードはすべて tsunagu-demo", output)
+        self.assertIn("soudan     相談 花子（相談支援員／つなぐ市 ひきこもり相談窓口）", output)
+        city = LocalGovernment.objects.get(name="つなぐ市")
+        self.assertEqual((city.code, city.prefecture.name), ("992011", "つなぐ県"))
+        self.assertTrue(User.objects.filter(is_demo=True, username="kansa").exists())
+        self.assertTrue(User.objects.get(username="soudan").check_password("tsunagu-demo"))
+
+    def test_it_is_idempotent(self) -> None:
+        self.run_load_demo()
+        counts = [m.objects.count() for m in (Organisation, Contract, User, StaffRole)]
+        self.run_load_demo()
+        self.assertEqual(
+            [m.objects.count() for m in (Organisation, Contract, User, StaffRole)], counts
+        )
+
+    @override_settings(DEMO_MODE=False)
+    def test_it_refuses_outside_demo_mode(self) -> None:
+        with self.assertRaisesMessage(CommandError, "デモモードではありません"):
+            call_command("load_demo")
+        self.assertFalse(User.objects.exists())
+
+    def test_remove_demo_disables_every_demo_account(self) -> None:
+        self.run_load_demo()
+        call_command("remove_demo", stdout=StringIO())
+        self.assertFalse(User.objects.filter(is_demo=True).exists())
+        self.assertFalse(User.objects.filter(is_active=True).exists())
