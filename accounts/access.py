@@ -58,6 +58,13 @@ def deny(
     return PermissionDenied(f"この操作の権限がありません（{Right(right).label}）。")
 
 
+def own_organisation_id(user: User) -> int:
+    """The organisation new records of `user` belong to; staff without one may not create any."""
+    if user.organisation_id is None:
+        raise PermissionDenied("所属機関が設定されていません。管理者に連絡してください。")
+    return user.organisation_id
+
+
 def require_right(user: User, right: Right, *, request: HttpRequest | None = None) -> None:
     """403 unless `user` holds `right`; for pages that show no single record."""
     if not user.has_right(right):
@@ -100,15 +107,27 @@ def list_for_user[M: Model](
     if not user.has_right(right):
         raise deny(user, right=right, request=request, object_type=object_type_of(queryset.model))
     records = list(visible_to(user, queryset))
+    audit_list_read(user, records, model=queryset.model, request=request, fields=fields)
+    return records
+
+
+def audit_list_read(
+    user: User,
+    records: list[Any],
+    *,
+    model: type[Model],
+    request: HttpRequest | None = None,
+    fields: tuple[str, ...] = (),
+) -> None:
+    """One audit row for a list or search result shown to `user`, naming the ids shown."""
     audit_record(
         action=AuditEvent.Action.READ,
         actor=user,
         request=request,
-        object_type=object_type_of(queryset.model),
+        object_type=object_type_of(model),
         fields=fields,
         detail={"ids": [record.pk for record in records]},
     )
-    return records
 
 
 def _audit_out_of_scope(
@@ -129,3 +148,39 @@ def _audit_out_of_scope(
             object_id=pk,
             detail={"reason": "out_of_scope"},
         )
+
+
+def identity_visible_q(user: User) -> Q:
+    """Persons whose identity `user` may see: unrestricted ones, or restricted ones of their team.
+
+    A restricted person (DV, abuse, family conflict) shows as 制限対象者 #id to everyone else, and
+    is not found by name.
+    """
+    from people.models import Person
+
+    team_of_user = Person.team.through.objects.filter(user=user).values("person_id")
+    return Q(is_restricted=False) | Q(pk__in=team_of_user)
+
+
+def can_see_identity(user: User, person: Any) -> bool:
+    if not person.is_restricted:
+        return True
+    return any(member.pk == user.pk for member in person.team.all())
+
+
+def require_identity(user: User, person: Any, *, request: HttpRequest | None = None) -> None:
+    """403 for work that needs a restricted person's identity when `user` is not on the team."""
+    if not can_see_identity(user, person):
+        audit_record(
+            action=AuditEvent.Action.DENIED,
+            actor=user,
+            request=request,
+            obj=person,
+            detail={"reason": "restricted_identity"},
+        )
+        raise PermissionDenied("制限対象者の記録です。担当チームの職員だけが扱えます。")
+
+
+def persons_for_search[M: Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """The persons `user` may find by name or reading."""
+    return visible_to(user, queryset).filter(identity_visible_q(user))

@@ -12,7 +12,8 @@ In plain words:
   of the organisation: persons, households, consultations and cases. Exports lists.
 - アウトリーチ支援員 (outreach worker) does the same, with home visits as the daily work.
 - 多機関協働コーディネーター (coordinator) reads and writes the records, convenes meetings across
-  agencies, and exports.
+  agencies, exports, and reviews probable duplicate records: merges them or marks them as
+  different people (and undoes a wrong merge).
 - 居場所スタッフ (ibasho staff) runs places and sessions and records attendance; reads the records
   needed for that but not case records.
 - サポーター (supporter) sees only their own dispatches; nothing else.
@@ -42,6 +43,7 @@ class Right(models.TextChoices):
     EDIT_PERSONAL_DATA = "edit_personal_data", "個人情報を含む記録の作成・更新"
     EXPORT_PERSONAL_DATA = "export_personal_data", "個人情報を含む一覧の出力"
     CONVENE_MEETINGS = "convene_meetings", "多機関の会議の招集"
+    MERGE_RECORDS = "merge_records", "重複記録の確認・統合"
     RUN_IBASHO = "run_ibasho", "居場所の運営・出欠記録"
     VIEW_OWN_DISPATCHES = "view_own_dispatches", "自分の派遣予定の閲覧"
     VIEW_STATISTICS = "view_statistics", "統計（件数）の閲覧"
@@ -65,6 +67,7 @@ ROLE_RIGHTS: dict[Role, frozenset[Right]] = {
             _R.EDIT_PERSONAL_DATA,
             _R.EXPORT_PERSONAL_DATA,
             _R.CONVENE_MEETINGS,
+            _R.MERGE_RECORDS,
             _R.VIEW_STATISTICS,
         }
     ),

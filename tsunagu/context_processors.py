@@ -11,6 +11,9 @@ from accounts.roles import Right
 # label, url name, the right needed (None: every staff member)
 AREAS: list[tuple[str, str, Right | None]] = [
     ("ホーム", "home", None),
+    ("本人・家族", "person_list", Right.VIEW_PERSONAL_DATA),
+    ("世帯", "household_list", Right.VIEW_PERSONAL_DATA),
+    ("重複の確認", "duplicate_queue", Right.MERGE_RECORDS),
     ("機関・委託", "organisations", None),
     ("職員管理", "staff_list", Right.MANAGE_STAFF),
     ("監査ログ", "audit_log", Right.VIEW_AUDIT_LOG),

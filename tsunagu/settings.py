@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "api",
+    "people",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views as accounts_views
 from api.views import api
@@ -15,5 +15,6 @@ urlpatterns = [
     path("staff/<int:pk>/", accounts_views.staff_detail, name="staff_detail"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
+    path("", include("people.urls")),
     path("api/v1/", api.urls),
 ]

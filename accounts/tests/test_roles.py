@@ -24,6 +24,7 @@ EXPECTED: dict[Role, set[Right]] = {
         R.EDIT_PERSONAL_DATA,
         R.EXPORT_PERSONAL_DATA,
         R.CONVENE_MEETINGS,
+        R.MERGE_RECORDS,
         R.VIEW_STATISTICS,
     },
     Role.IBASHO_STAFF: {R.RUN_IBASHO, R.VIEW_STATISTICS},

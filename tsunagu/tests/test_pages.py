@@ -16,7 +16,14 @@ class HomeTests(BaseTestCase):
 
     def test_navigation_shows_only_the_areas_a_role_may_use(self) -> None:
         expected = {
-            self.soudan: ["ホーム", "機関・委託"],
+            self.soudan: ["ホーム", "本人・家族", "世帯", "機関・委託"],
+            self.world.staff["chousei"]: [
+                "ホーム",
+                "本人・家族",
+                "世帯",
+                "重複の確認",
+                "機関・委託",
+            ],
             self.admin: ["ホーム", "機関・委託", "職員管理"],
             self.kansa: ["ホーム", "機関・委託", "監査ログ"],
             self.toukei: ["ホーム", "機関・委託"],
@@ -27,7 +34,7 @@ class HomeTests(BaseTestCase):
             self.assertEqual([area["label"] for area in areas], labels, user.username)
 
     def test_every_navigation_link_works(self) -> None:
-        for user in (self.admin, self.kansa, self.soudan):
+        for user in (self.admin, self.kansa, self.soudan, self.world.staff["chousei"]):
             self.login(user)
             for area in self.client.get("/").context["nav_areas"]:
                 self.assertEqual(self.client.get(area["url"]).status_code, 200, area["url"])

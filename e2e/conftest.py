@@ -1,0 +1,124 @@
+"""Browser tests: pytest-playwright drives Debian's Chromium against pytest-django's live server.
+
+Run with `make e2e`. The browser is /usr/bin/chromium from Debian (`apt-get install chromium
+fonts-ipaexfont`); Playwright's own browser download (`playwright install`) is never used.
+"""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+# The sync Playwright API runs an event loop in the test thread; Django's ORM would otherwise
+# refuse to run there (SynchronousOnlyOperation). Set before Django touches the database.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "e2e correct horse battery staple"
+E2E_DIR = Path(__file__).resolve().parent
+
+# The audit log is append-only: database triggers refuse DELETE and TRUNCATE on its table, so the
+# flush that follows every transactional test would fail. The flush covers only the tables of
+# `available_apps`, so the e2e tests run with every app except `audit`; its rows stay for the rest
+# of the session (the hash chain simply continues) and go when the test database is dropped.
+UNFLUSHED_APPS = {"audit"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.apps import apps
+
+    available_apps = [c.name for c in apps.get_app_configs() if c.label not in UNFLUSHED_APPS]
+    marker = pytest.mark.django_db(transaction=True, available_apps=available_apps)
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(marker)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"{CHROMIUM} がありません（apt-get install chromium fonts-ipaexfont）。"
+            f" / {CHROMIUM} is missing: apt-get install chromium fonts-ipaexfont"
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A Japanese office PC: Japanese locale, Japan time, an ordinary desktop window."""
+    return {
+        **browser_context_args,
+        "locale": "ja-JP",
+        "timezone_id": "Asia/Tokyo",
+        "viewport": {"width": 1280, "height": 800},
+    }
+
+
+@pytest.fixture
+def personas(transactional_db: None) -> dict[str, Any]:
+    """The fictional world's staff (see accounts/demo.py), e.g. `soudan` 相談 花子."""
+    from accounts.demo import build_world
+
+    return build_world(password=PASSWORD, demo=False).staff
+
+
+@pytest.fixture
+def server_url(live_server: Any, personas: dict[str, Any]) -> str:
+    """The live server's base URL, with the personas in its database."""
+    return str(live_server.url)
+
+
+@dataclass
+class Traffic:
+    """What the page asked for and what the browser console said while a test ran."""
+
+    origin: str
+    urls: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def foreign_urls(self) -> list[str]:
+        """Requests to any other scheme/host/port than the live server's."""
+        return [url for url in self.urls if _origin(url) != self.origin]
+
+    def csp_violations(self) -> list[str]:
+        return [text for text in self.console if "Content Security Policy" in text]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.fixture
+def traffic(page: Any, server_url: str) -> Iterator[Traffic]:
+    """Records every request the page makes and every console message, from the first load on."""
+    recorded = Traffic(origin=_origin(server_url))
+    page.on("request", lambda request: recorded.urls.append(request.url))
+    page.on("console", lambda message: recorded.console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: recorded.console.append(f"pageerror: {error}"))
+    yield recorded
+
+
+@pytest.fixture
+def output_dir(pytestconfig: pytest.Config) -> Path:
+    """pytest-playwright's --output folder (default test-results/, git-ignored)."""
+    path = Path(pytestconfig.getoption("--output")).absolute()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,157 @@
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from people.models import AgeBand, ContactPreference, Household, Person, Relationship
+from people.validation import (
+    address_for_postal_code,
+    normalise_postal_code,
+    parse_date_input,
+    reject_control_characters,
+    reject_future_birth_date,
+)
+from tsunagu.dates import wareki
+
+
+class JapaneseDateField(forms.CharField):
+    """Accepts 西暦 (1975-05-05, 1975/5/5) and 和暦 (昭和50年5月5日, S50.5.5)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("help_text", "例: 昭和50年5月5日、S50.5.5、1975-05-05")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return wareki(value) if isinstance(value, date) else value
+
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+        text = super().to_python(value)
+        return parse_date_input(text) if text else None
+
+
+class PersonForm(forms.ModelForm[Person]):
+    birth_date = JapaneseDateField(label="生年月日", required=False)
+    contact_preferences = forms.MultipleChoiceField(
+        label="連絡方法の希望",
+        choices=ContactPreference.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    phone = forms.CharField(label="電話番号", max_length=30, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "koseki_kana",
+            "alias",
+            "birth_date",
+            "estimated_age",
+            "age_band",
+            "sex",
+            "postal_code",
+            "address",
+            "address_detail",
+            "contact_preferences",
+            "phone_hours",
+            "contact_note",
+            "is_restricted",
+            "restriction_reason",
+        ]
+
+    TEXT_FIELDS = (
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "koseki_kana",
+        "alias",
+        "address",
+        "address_detail",
+        "phone_hours",
+        "contact_note",
+        "phone",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["estimated_age"].widget.attrs.update(min=0, max=130)
+        for name in self.TEXT_FIELDS:
+            self.fields[name].validators.append(reject_control_characters)
+        if self.instance.pk:
+            del self.fields["phone"]
+            self.fields["version"].initial = self.instance.version
+
+    def clean_birth_date(self) -> date | None:
+        value: date | None = self.cleaned_data.get("birth_date")
+        if value:
+            reject_future_birth_date(value)
+        return value
+
+    def clean_estimated_age(self) -> int | None:
+        value: int | None = self.cleaned_data.get("estimated_age")
+        if value is not None and value > 130:
+            raise forms.ValidationError("推定年齢は0〜130歳の範囲で入力してください。")
+        return value
+
+    def clean_postal_code(self) -> str:
+        return normalise_postal_code(self.cleaned_data.get("postal_code", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        has_name = cleaned.get("family_name") or cleaned.get("given_name")
+        if not has_name and not cleaned.get("alias"):
+            raise forms.ValidationError(
+                "氏名か仮名・呼び名（例: Bさんの長男）のどちらかを入力してください。"
+            )
+        if cleaned.get("postal_code") and not cleaned.get("address"):
+            try:
+                cleaned["address"] = address_for_postal_code(cleaned["postal_code"])
+            except forms.ValidationError as error:
+                self.add_error("postal_code", error)
+        elif cleaned.get("postal_code"):
+            try:
+                address_for_postal_code(cleaned["postal_code"])
+            except forms.ValidationError as error:
+                self.add_error("postal_code", error)
+        if cleaned.get("is_restricted") and not cleaned.get("restriction_reason"):
+            self.add_error("restriction_reason", "制限対象者にする理由を選んでください。")
+        if cleaned.get("birth_date") and cleaned.get("estimated_age") is not None:
+            self.add_error("estimated_age", "生年月日がわかる場合は推定年齢は不要です。")
+        if not cleaned.get("age_band"):
+            cleaned["age_band"] = AgeBand.UNKNOWN
+        return cleaned
+
+
+class HouseholdForm(forms.ModelForm[Household]):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Household
+        fields = ["label", "postal_code", "address", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("label", "address"):
+            self.fields[name].validators.append(reject_control_characters)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_postal_code(self) -> str:
+        postal_code = normalise_postal_code(self.cleaned_data.get("postal_code", ""))
+        if postal_code:
+            address_for_postal_code(postal_code)
+        return postal_code
+
+
+class MembershipForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    relationship = forms.ChoiceField(label="続柄", choices=Relationship.choices)
+    joined_on = JapaneseDateField(label="加入日", required=False)
+    lives_together = forms.BooleanField(label="同居", required=False, initial=True)
+    is_key_contact = forms.BooleanField(label="主な連絡先", required=False)

@@ -1,0 +1,152 @@
+"""Household pages: every member with relationship, age, and (later) open cases and agencies."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.access import (
+    can_see_identity,
+    get_for_user,
+    list_for_user,
+    own_organisation_id,
+    require_right,
+)
+from accounts.models import User
+from accounts.roles import Right
+from accounts.services import StaleVersionError
+from people.forms import HouseholdForm, JapaneseDateField, MembershipForm
+from people.models import Household, HouseholdMembership, Person
+from people.services import household_add_member, household_create, household_end_membership
+
+MEMBER_FIELDS = ("label", "memberships", "members.name", "members.birth_date")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def household_list(request: HttpRequest) -> HttpResponse:
+    households = list_for_user(
+        _user(request),
+        Household.objects.prefetch_related("memberships").order_by("label"),
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=("label",),
+    )
+    return render(request, "people/household_list.html", {"households": households})
+
+
+def household_create_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in HouseholdForm.Meta.fields}
+        household = household_create(
+            organisation_id=own_organisation_id(user),
+            data=data,
+            by=user,
+            request=request,
+        )
+        messages.success(request, f"{household} を作成しました。")
+        return redirect("household_detail", pk=household.pk)
+    return render(request, "people/household_form.html", {"form": form})
+
+
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    household = get_for_user(
+        user,
+        Household.objects.prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=HouseholdMembership.objects.select_related("person").prefetch_related(
+                    "person__team"
+                ),
+            )
+        ),
+        pk,
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=MEMBER_FIELDS,
+    )
+    for membership in household.memberships.all():
+        membership.identity_visible = can_see_identity(user, membership.person)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "people/household_detail.html",
+        {
+            "household": household,
+            "membership_form": MembershipForm(),
+            "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
+        },
+    )
+
+
+@require_POST
+def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    household = get_for_user(
+        user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
+    )
+    form = MembershipForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "世帯員を追加できませんでした: " + _errors(form))
+        return redirect("household_detail", pk=pk)
+    person = get_for_user(
+        user,
+        Person.objects.current(),
+        form.cleaned_data["person"],
+        right=Right.EDIT_PERSONAL_DATA,
+        request=request,
+    )
+    data = {
+        key: form.cleaned_data[key]
+        for key in ("relationship", "joined_on", "lives_together", "is_key_contact")
+    }
+    try:
+        household_add_member(
+            household=household,
+            person=person,
+            data=data,
+            version=int(request.POST.get("version", 0)),
+            by=user,
+            request=request,
+        )
+    except StaleVersionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person} さんを世帯員に加えました。")
+    return redirect("household_detail", pk=pk)
+
+
+@require_POST
+def household_end_membership_view(
+    request: HttpRequest, pk: int, membership_id: int
+) -> HttpResponse:
+    user = _user(request)
+    household = get_for_user(
+        user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
+    )
+    membership = household.memberships.filter(pk=membership_id, left_on__isnull=True).first()
+    field = JapaneseDateField(required=True)
+    try:
+        left_on = field.clean(request.POST.get("left_on", ""))
+    except ValidationError as error:
+        messages.error(request, f"離脱日を確認してください: {error.messages[0]}")
+        return redirect("household_detail", pk=pk)
+    if membership is None:
+        messages.error(request, "この世帯員はすでに離脱しています。")
+    elif membership.joined_on and left_on < membership.joined_on:
+        messages.error(request, "離脱日は加入日より後の日付にしてください。")
+    else:
+        household_end_membership(membership=membership, left_on=left_on, by=user, request=request)
+        messages.success(request, "離脱日を記録しました。")
+    return redirect("household_detail", pk=pk)
+
+
+def _errors(form: MembershipForm) -> str:
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)

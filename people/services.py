@@ -1,0 +1,297 @@
+"""Writes to persons and households, each atomic with its audit rows.
+
+Edits carry the version the worker saw (optimistic locking): a save against a newer version is
+refused with StaleVersionError and nothing is written.
+"""
+
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import StaleVersionError
+from audit.models import AuditEvent
+from audit.services import audit_record
+from people.duplicates import Duplicate, find_duplicates, record_candidates
+from people.links import FILLABLE_FIELDS, PERSON_LINKS
+from people.models import (
+    DuplicateCandidate,
+    Household,
+    HouseholdMembership,
+    Person,
+    PersonMerge,
+    PersonPhone,
+)
+
+STALE_MESSAGE = (
+    "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"
+)
+
+
+class MergeError(Exception):
+    """A merge or its undo cannot be done; nothing was changed."""
+
+
+def person_create(
+    *,
+    organisation_id: int,
+    data: dict[str, Any],
+    phone: str = "",
+    by: User,
+    request: HttpRequest | None = None,
+) -> tuple[Person, list[Duplicate]]:
+    """Create a person; returns the probable duplicates that were queued for review."""
+    with transaction.atomic():
+        person = Person(organisation_id=organisation_id, created_by=by, **data)
+        person.save()
+        person.team.add(by)
+        phones = set()
+        if phone:
+            saved_phone = PersonPhone.objects.create(person=person, number=phone)
+            phones.add(saved_phone.digits)
+        scope = Person.objects.current().filter(organisation_id=organisation_id)
+        duplicates = find_duplicates(person, phones, scope)
+        record_candidates(person, duplicates)
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=person,
+            fields=[*(field for field, value in data.items() if value), *(["phone"] * bool(phone))],
+        )
+    return person, duplicates
+
+
+def person_update(
+    *,
+    person: Person,
+    data: dict[str, Any],
+    version: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Person:
+    with transaction.atomic():
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        if current.version != version or current.merged_into_id is not None:
+            raise StaleVersionError(STALE_MESSAGE)
+        changed = [field for field, value in data.items() if getattr(current, field) != value]
+        if not changed:
+            return current
+        for field in changed:
+            setattr(current, field, data[field])
+        current.version = F("version") + 1
+        current.save(update_fields=[*changed, "version", "updated_at"])
+        audit_record(
+            action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current, fields=changed
+        )
+    current.refresh_from_db()
+    return current
+
+
+def household_create(
+    *, organisation_id: int, data: dict[str, Any], by: User, request: HttpRequest | None = None
+) -> Household:
+    with transaction.atomic():
+        household = Household.objects.create(organisation_id=organisation_id, **data)
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=household,
+            fields=[field for field, value in data.items() if value],
+        )
+    return household
+
+
+def household_add_member(
+    *,
+    household: Household,
+    person: Person,
+    data: dict[str, Any],
+    version: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> HouseholdMembership:
+    with transaction.atomic():
+        current = Household.objects.select_for_update().get(pk=household.pk)
+        if current.version != version:
+            raise StaleVersionError(STALE_MESSAGE)
+        if data.get("is_key_contact"):
+            current.memberships.update(is_key_contact=False)
+        membership = HouseholdMembership.objects.create(household=current, person=person, **data)
+        Household.objects.filter(pk=current.pk).update(version=F("version") + 1)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["memberships"],
+            detail={"person": person.pk, "membership": membership.pk},
+        )
+    return membership
+
+
+def household_end_membership(
+    *,
+    membership: HouseholdMembership,
+    left_on: Any,
+    by: User,
+    request: HttpRequest | None = None,
+) -> None:
+    with transaction.atomic():
+        HouseholdMembership.objects.filter(pk=membership.pk).update(left_on=left_on)
+        Household.objects.filter(pk=membership.household_id).update(version=F("version") + 1)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            object_type="people.household",
+            object_id=membership.household_id,
+            fields=["memberships.left_on"],
+            detail={"membership": membership.pk},
+        )
+
+
+def person_merge(
+    *,
+    kept: Person,
+    merged: Person,
+    kept_version: int,
+    merged_version: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> PersonMerge:
+    """Merge `merged` into `kept`: move every link, fill kept's blanks, keep what undo needs."""
+    if kept.pk == merged.pk:
+        raise MergeError("同じ記録どうしは統合できません。")
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().in_bulk([kept.pk, merged.pk])
+        kept_now, merged_now = locked[kept.pk], locked[merged.pk]
+        if (kept_now.version, merged_now.version) != (kept_version, merged_version):
+            raise StaleVersionError(
+                "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
+                "最新の内容を確認してください。"
+            )
+        if kept_now.merged_into_id or merged_now.merged_into_id:
+            raise MergeError("すでに統合された記録です。")
+        if kept_now.organisation_id != merged_now.organisation_id:
+            raise MergeError("ほかの機関の記録とは統合できません。")
+        moved = _move_links(merged_now.pk, kept_now.pk)
+        filled = _fill_blanks(kept_now, merged_now)
+        merge = PersonMerge.objects.create(
+            kept=kept_now, merged=merged_now, moved_links=moved, filled_fields=filled, merged_by=by
+        )
+        kept_now.team.add(*merged_now.team.all())
+        merged_now.merged_into = kept_now
+        merged_now.version += 1
+        merged_now.save(update_fields=["merged_into", "version", "updated_at"])
+        _set_pair_status(kept_now.pk, merged_now.pk, DuplicateCandidate.Status.MERGED, by)
+        summary = {label: len(ids) for label, ids in moved.items()}
+        for person, role in ((kept_now, "kept"), (merged_now, "merged")):
+            audit_record(
+                action=AuditEvent.Action.UPDATE,
+                actor=by,
+                request=request,
+                obj=person,
+                fields=["merged_into"] if role == "merged" else ["links", *filled],
+                detail={"merge": merge.pk, "role": role, "moved": summary},
+            )
+    return merge
+
+
+def person_merge_undo(*, merge: PersonMerge, by: User, request: HttpRequest | None = None) -> None:
+    """Split a merge: both records and their links are as they were before it."""
+    with transaction.atomic():
+        merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise MergeError("この統合はすでに取り消されています。")
+        locked = Person.objects.select_for_update().in_bulk([merge.kept_id, merge.merged_id])
+        kept, merged = locked[merge.kept_id], locked[merge.merged_id]
+        if kept.merged_into_id is not None:
+            raise MergeError(
+                "統合先の記録がさらに別の記録に統合されています。先にそちらを取り消してください。"
+            )
+        for label, ids in merge.moved_links.items():
+            model_label, field = label.rsplit(".", 1)
+            model = apps.get_model(model_label)
+            model._default_manager.filter(pk__in=ids, **{field: kept.pk}).update(
+                **{field: merged.pk}
+            )
+        _restore_blanks(kept, merged, merge.filled_fields)
+        kept.version += 1
+        kept.save()
+        merged.merged_into = None
+        merged.version += 1
+        merged.save(update_fields=["merged_into", "version", "updated_at"])
+        merge.undone_at, merge.undone_by = timezone.now(), by
+        merge.save(update_fields=["undone_at", "undone_by"])
+        _set_pair_status(kept.pk, merged.pk, DuplicateCandidate.Status.DIFFERENT, by)
+        for person in (kept, merged):
+            audit_record(
+                action=AuditEvent.Action.UPDATE,
+                actor=by,
+                request=request,
+                obj=person,
+                fields=["merged_into", "links", *merge.filled_fields],
+                detail={"merge_undone": merge.pk},
+            )
+
+
+def duplicate_mark_different(
+    *, candidate: DuplicateCandidate, by: User, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        _set_pair_status(
+            candidate.first_id, candidate.second_id, DuplicateCandidate.Status.DIFFERENT, by
+        )
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=candidate,
+            fields=["status"],
+            detail={"persons": [candidate.first_id, candidate.second_id]},
+        )
+
+
+def _move_links(from_id: int, to_id: int) -> dict[str, list[int]]:
+    moved = {}
+    for model_label, field in PERSON_LINKS:
+        model = apps.get_model(model_label)
+        rows = model._default_manager.filter(**{field: from_id})
+        ids = sorted(rows.values_list("pk", flat=True))
+        if ids:
+            model._default_manager.filter(pk__in=ids).update(**{field: to_id})
+            moved[f"{model_label}.{field}"] = ids
+    return moved
+
+
+def _fill_blanks(kept: Person, merged: Person) -> list[str]:
+    filled = []
+    for field in FILLABLE_FIELDS:
+        if not getattr(kept, field) and getattr(merged, field):
+            setattr(kept, field, getattr(merged, field))
+            filled.append(field)
+    kept.version += 1
+    kept.save()
+    return filled
+
+
+def _restore_blanks(kept: Person, merged: Person, filled_fields: list[str]) -> None:
+    # A value a worker has changed since the merge is theirs now: leave it.
+    for field in filled_fields:
+        if getattr(kept, field) == getattr(merged, field):
+            setattr(kept, field, None if Person._meta.get_field(field).null else "")
+
+
+def _set_pair_status(first: int, second: int, status: str, by: User) -> None:
+    low, high = sorted((first, second))
+    candidate, _ = DuplicateCandidate.objects.get_or_create(
+        first_id=low, second_id=high, defaults={"score": 0.0}
+    )
+    candidate.status, candidate.decided_by, candidate.decided_at = status, by, timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])

@@ -1,0 +1,242 @@
+"""Person search (people/search.py) on the database the suite runs on: SQLite or PostgreSQL."""
+
+from unittest import mock, skipUnless
+
+from django.db import connection
+
+from accounts.access import visible_to
+from accounts.models import Organisation
+from people import search
+from people.models import Person
+from people.search import SearchHit, search_persons
+from tsunagu.test import BaseTestCase
+
+SQLITE = connection.vendor == "sqlite"
+POSTGRESQL = connection.vendor == "postgresql"
+
+
+class SearchTestCase(BaseTestCase):
+    def person(
+        self,
+        family: str = "",
+        given: str = "",
+        family_kana: str = "",
+        given_kana: str = "",
+        *,
+        alias: str = "",
+        organisation: Organisation | None = None,
+    ) -> Person:
+        return Person.objects.create(
+            organisation=organisation or self.window,
+            family_name=family,
+            given_name=given,
+            family_name_kana=family_kana,
+            given_name_kana=given_kana,
+            alias=alias,
+        )
+
+    def search(self, q: str, *, limit: int = 50) -> list[SearchHit]:
+        """What soudan's search box answers: their organisation's current records only."""
+        return search_persons(visible_to(self.soudan, Person.objects.current()), q, limit=limit)
+
+    def found(self, q: str) -> list[str]:
+        return [str(hit.person) for hit in self.search(q)]
+
+
+class SpellingTests(SearchTestCase):
+    def test_hashigo_daka_finds_the_common_takahashi_and_the_other_way_round(self) -> None:
+        self.person("高橋", "一郎", "タカハシ", "イチロウ")
+        self.person("髙橋", "次郎", "タカハシ", "ジロウ")
+        for q in ("髙橋一郎", "髙橋"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q)[0], "高橋 一郎")
+        for q in ("高橋次郎", "高橋"):
+            with self.subTest(q=q):
+                self.assertIn("髙橋 次郎", self.found(q))
+
+    def test_saito_is_found_by_its_reading_in_half_width_hiragana_and_katakana(self) -> None:
+        self.person("齋藤", "花子", "サイトウ", "ハナコ")
+        for q in ("ｻｲﾄｳ", "さいとう", "サイトウ", "さいとう はなこ"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q), ["齋藤 花子"])
+
+    def test_saito_written_with_sei_finds_saito_written_with_old_sai(self) -> None:
+        self.person("齋藤", "花子", "サイトウ", "ハナコ")
+        self.assertEqual(self.found("斉藤"), ["齋藤 花子"])
+        self.assertEqual(self.found("斉藤花子"), ["齋藤 花子"])
+
+    def test_watanabe_in_the_old_form_finds_watanabe_in_the_common_form(self) -> None:
+        self.person("渡辺", "健", "ワタナベ", "ケン")
+        self.assertEqual(self.found("渡邊"), ["渡辺 健"])
+        self.assertEqual(self.found("渡邊 健"), ["渡辺 健"])
+
+    def test_surname_in_kanji_with_the_given_name_in_kana_finds_the_person(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        hits = self.search("高橋ゆうき")
+        self.assertEqual([str(hit.person) for hit in hits], ["高橋 勇気"])
+        self.assertEqual(hits[0].score, 1.0)
+
+    def test_surname_in_kana_with_the_given_name_in_kanji_finds_the_person(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.assertEqual(self.found("たかはし勇気"), ["高橋 勇気"])
+
+    def test_a_long_vowel_mark_finds_the_reading_written_with_u(self) -> None:
+        self.person("佐藤", "翔", "サトウ", "ショウ")
+        self.assertEqual(self.found("サトー"), ["佐藤 翔"])
+
+    def test_an_alias_is_found_by_a_part_of_it(self) -> None:
+        self.person(alias="Bさんの長男")
+        self.assertEqual(self.found("長男"), ["Bさんの長男"])
+        self.assertEqual(self.found("bさんの"), ["Bさんの長男"])
+
+    def test_quotes_and_search_operators_in_the_query_are_taken_literally(self) -> None:
+        self.person(alias='ゆう"ちゃん"')
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.assertEqual(self.found('ゆう"ちゃん'), ['ゆう"ちゃん"'])
+        self.assertEqual(self.found("タカ OR ユウ"), [])
+        self.assertEqual(self.found('"タカ'), [])
+
+
+class ShortQueryTests(SearchTestCase):
+    def test_a_one_character_query_finds_takahashi_by_his_surname(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.person("佐藤", "翔", "サトウ", "ショウ")
+        self.assertEqual(self.found("高"), ["高橋 勇気"])
+
+    def test_a_two_character_query_finds_takahashi_by_his_reading(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.person("佐藤", "翔", "サトウ", "ショウ")
+        self.assertEqual(self.found("たか"), ["高橋 勇気"])
+
+    def test_a_short_query_ranks_a_name_starting_with_it_first(self) -> None:
+        self.person("中高", "大輔", "ナカタカ", "ダイスケ")
+        self.person("高木", "大輔", "タカギ", "ダイスケ")
+        self.assertEqual(self.found("高"), ["高木 大輔", "中高 大輔"])
+
+
+class RankingTests(SearchTestCase):
+    def test_an_exact_key_ranks_above_a_prefix_and_a_prefix_above_a_substring(self) -> None:
+        # By name_key alone the order would be the reverse: 山 < 花 < 鈴.
+        self.person("山田", "花子", "ヤマダ", "ハナコ")
+        self.person("花小路", family_kana="ハナコウジ")
+        self.person("鈴木", "京子", "スズキ", "キョウコ", alias="ハナコ")
+        hits = self.search("はなこ")
+        self.assertEqual([str(hit.person) for hit in hits], ["鈴木 京子", "花小路", "山田 花子"])
+        self.assertEqual(hits[0].score, 1.0)
+        self.assertGreater(hits[0].score, hits[1].score)
+        self.assertGreater(hits[1].score, hits[2].score)
+
+    def test_equal_closeness_is_ordered_by_name_then_id(self) -> None:
+        second = self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        first = self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        other = self.person("高橋", "一郎", "タカハシ", "イチロウ")
+        hits = self.search("タカハシ")
+        self.assertEqual([hit.person.pk for hit in hits], [other.pk, second.pk, first.pk])
+
+    def test_limit_keeps_the_best_hits(self) -> None:
+        self.person("山田", "花子", "ヤマダ", "ハナコ")
+        self.person("鈴木", "京子", "スズキ", "キョウコ", alias="ハナコ")
+        self.assertEqual([str(hit.person) for hit in self.search("ハナコ", limit=1)], ["鈴木 京子"])
+        self.assertEqual(self.search("ハナコ", limit=0), [])
+
+    def test_the_candidate_cap_keeps_the_exact_hit_when_many_names_contain_the_query(self) -> None:
+        for given, given_kana in (("一郎", "イチロウ"), ("二郎", "ジロウ"), ("三郎", "サブロウ")):
+            self.person("山田", given, "ヤマダ", given_kana)
+        self.person("鈴木", alias="ヤマダ")
+        with mock.patch.object(search, "CANDIDATE_CAP", 2):
+            self.assertEqual(self.found("やまだ"), ["鈴木", "山田 一郎"])
+
+    def test_a_blank_query_finds_nothing_and_asks_the_database_nothing(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        with self.assertNumQueries(0):
+            self.assertEqual(self.search(""), [])
+            self.assertEqual(self.search("  \u3000"), [])
+
+
+class ScopeTests(SearchTestCase):
+    def test_a_person_of_another_organisation_is_never_found_even_by_the_exact_name(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ", organisation=self.minato_window)
+        for q in ("高橋勇気", "タカハシユウキ", "高橋", "高"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q), [])
+
+    def test_the_own_organisation_s_namesake_is_found_and_the_other_one_is_not(self) -> None:
+        own = self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.person("高橋", "勇気", "タカハシ", "ユウキ", organisation=self.minato_window)
+        self.assertEqual([hit.person.pk for hit in self.search("高橋勇気")], [own.pk])
+
+    def test_a_merged_record_is_not_found_in_the_current_records(self) -> None:
+        kept = self.person("齋藤", "花子", "サイトウ", "ハナコ")
+        merged = self.person("斎藤", "花子", "サイトウ", "ハナコ")
+        merged.merged_into = kept
+        merged.save()
+        self.assertEqual([hit.person.pk for hit in self.search("サイトウハナコ")], [kept.pk])
+        self.assertEqual([hit.person.pk for hit in self.search("斎藤")], [kept.pk])
+
+
+class IndexMaintenanceTests(SearchTestCase):
+    def test_after_a_rename_the_old_name_finds_nothing_and_the_new_one_finds_the_person(
+        self,
+    ) -> None:
+        person = self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.assertEqual(self.found("タカハシ"), ["高橋 勇気"])
+        person.family_name, person.family_name_kana = "森田", "モリタ"
+        person.save()
+        self.assertEqual(self.found("タカハシ"), [])
+        self.assertEqual(self.found("高橋勇気"), [])
+        self.assertEqual(self.found("モリタ"), ["森田 勇気"])
+        self.assertEqual(self.found("森田勇気"), ["森田 勇気"])
+
+    def test_a_search_costs_two_queries_however_many_persons_it_finds(self) -> None:
+        for given in ("一郎", "二郎", "三郎", "四郎"):
+            self.person("高橋", given, "タカハシ", "")
+        queryset = visible_to(self.soudan, Person.objects.current())
+        for q in ("タカハシ", "高"):
+            with self.subTest(q=q), self.assertNumQueries(2):
+                hits = search_persons(queryset, q)
+                self.assertEqual(len(hits), 4)
+                self.assertEqual({hit.person.organisation_id for hit in hits}, {self.window.pk})
+
+    @skipUnless(SQLITE, "the FTS5 table exists on SQLite only")
+    def test_the_sqlite_index_is_kept_in_sync_by_triggers_after_all_migrations(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            triggers = {row[0] for row in cursor.fetchall()}
+        self.assertLessEqual(
+            {"people_person_fts_insert", "people_person_fts_update", "people_person_fts_delete"},
+            triggers,
+        )
+
+    @skipUnless(SQLITE, "the FTS5 table exists on SQLite only")
+    def test_a_deleted_person_leaves_the_sqlite_index(self) -> None:
+        person = self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.assertEqual(self.fts_ids("タカハシ"), [person.pk])
+        person.delete()
+        self.assertEqual(self.fts_ids("タカハシ"), [])
+
+    def fts_ids(self, key: str) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM people_person_fts WHERE people_person_fts MATCH %s",
+                [search.fts_phrase(key)],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    @skipUnless(POSTGRESQL, "the trigram index exists on PostgreSQL only")
+    def test_the_postgresql_trigram_index_exists(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'people_person_search_trgm'"
+            )
+            (definition,) = cursor.fetchone() or ("",)
+        self.assertIn("gin (search_text gin_trgm_ops)", definition)
+
+
+@skipUnless(POSTGRESQL, "near misses need pg_trgm")
+class NearMissTests(SearchTestCase):
+    def test_a_typo_finds_the_person_below_every_substring_hit(self) -> None:
+        self.person("高橋", "勇気", "タカハシ", "ユウキ")
+        self.person("中", family_kana="タカハン")
+        hits = self.search("タカハン")
+        self.assertEqual([str(hit.person) for hit in hits], ["中", "高橋 勇気"])
+        self.assertLess(hits[1].score, 0.25)

