@@ -11,6 +11,7 @@ from accounts.models import Organisation, User
 from accounts.roles import Right
 from accounts.views import STAFF_FIELDS
 from api.auth import PersonalTokenAuth
+from api.people import router as people_router
 from api.schemas import ErrorOut, MeOut, OrganisationOut, StaffOut
 
 api = NinjaAPI(
@@ -22,6 +23,9 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url=None,  # the interactive docs page loads scripts from a CDN: not in closed networks
 )
+
+
+api.add_router("/", people_router)
 
 
 @api.exception_handler(Http404)

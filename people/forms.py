@@ -14,24 +14,39 @@ from people.validation import (
 from tsunagu.dates import wareki
 
 
-class JapaneseDateField(forms.CharField):
+class JapaneseDateField(forms.Field):
     """Accepts 西暦 (1975-05-05, 1975/5/5) and 和暦 (昭和50年5月5日, S50.5.5)."""
 
+    widget = forms.TextInput
+
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
         kwargs.setdefault("help_text", "例: 昭和50年5月5日、S50.5.5、1975-05-05")
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
         return wareki(value) if isinstance(value, date) else value
 
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        return parse_date_input(text) if text else None
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        text = str(value or "").strip()
+        if not text:
+            return None
+        if len(text) > 30:
+            raise forms.ValidationError("日付は30文字以内で入力してください。")
+        return parse_date_input(text)
+
+
+def postal_code_field() -> forms.CharField:
+    # Wider than the stored 7 digits: workers type 100-0001 or full-width digits.
+    return forms.CharField(
+        label="郵便番号", max_length=10, required=False, help_text="例: 100-0001"
+    )
 
 
 class PersonForm(forms.ModelForm[Person]):
     birth_date = JapaneseDateField(label="生年月日", required=False)
+    postal_code = postal_code_field()
     contact_preferences = forms.MultipleChoiceField(
         label="連絡方法の希望",
         choices=ContactPreference.choices,
@@ -105,7 +120,9 @@ class PersonForm(forms.ModelForm[Person]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         has_name = cleaned.get("family_name") or cleaned.get("given_name")
-        if not has_name and not cleaned.get("alias"):
+        # A name refused for its own reason (too long, control characters) was still typed.
+        name_refused = any(name in self.errors for name in ("family_name", "given_name", "alias"))
+        if not has_name and not cleaned.get("alias") and not name_refused:
             raise forms.ValidationError(
                 "氏名か仮名・呼び名（例: Bさんの長男）のどちらかを入力してください。"
             )
@@ -129,6 +146,7 @@ class PersonForm(forms.ModelForm[Person]):
 
 
 class HouseholdForm(forms.ModelForm[Household]):
+    postal_code = postal_code_field()
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -105,7 +105,16 @@ class OpenApiTests(ApiTestCase):
         self.assertTrue(document["openapi"].startswith("3."))
         self.assertEqual(
             set(document["paths"]),
-            {"/api/v1/me", "/api/v1/organisations", "/api/v1/staff", "/api/v1/staff/{staff_id}"},
+            {
+                "/api/v1/me",
+                "/api/v1/organisations",
+                "/api/v1/staff",
+                "/api/v1/staff/{staff_id}",
+                "/api/v1/persons",
+                "/api/v1/persons/{person_id}",
+                "/api/v1/households",
+                "/api/v1/households/{household_id}",
+            },
         )
         schemes = document["components"]["securitySchemes"]
         self.assertEqual(next(iter(schemes.values()))["scheme"], "bearer")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import STAFF, build_world
+from people.demo import build_people
 
 
 class Command(BaseCommand):
@@ -15,8 +16,12 @@ class Command(BaseCommand):
                 "デモモードではありません。TSUNAGU_DEMO=1 を設定したときだけ実行できます。"
             )
         world = build_world(password=settings.DEMO_PASSWORD, demo=True)
+        persons = build_people(world)
         self.stdout.write(f"デモ用アカウント（パスワードはすべて {settings.DEMO_PASSWORD}）:")
         for username, display_name, organisation, roles in STAFF:
             role_names = "・".join(role.label for role in roles)
             org_name = world.organisations[organisation].name
             self.stdout.write(f"  {username:<10} {display_name}（{role_names}／{org_name}）")
+        self.stdout.write(
+            f"デモの本人・家族 {len(persons)} 人と世帯を用意しました（つなぐ市・みなと町）。"
+        )

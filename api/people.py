@@ -1,0 +1,347 @@
+"""Persons and households in the JSON API: the same access functions, services and audit."""
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from accounts.access import (
+    audit_list_read,
+    can_see_identity,
+    get_for_user,
+    list_for_user,
+    own_organisation_id,
+    persons_for_search,
+    require_identity,
+    require_right,
+    visible_to,
+)
+from accounts.models import User
+from accounts.roles import Right
+from accounts.services import StaleVersionError
+from api.schemas import ErrorOut
+from people.duplicates import find_duplicates
+from people.forms import HouseholdForm, PersonForm
+from people.household_views import MEMBER_FIELDS
+from people.models import Household, Person
+from people.search import search_persons
+from people.services import household_create, person_create, person_update
+from people.views import DETAIL_FIELDS, IDENTITY_FIELDS
+
+router = Router(tags=["本人・世帯"])
+
+
+class PersonIn(Schema):
+    family_name: str = ""
+    given_name: str = ""
+    family_name_kana: str = ""
+    given_name_kana: str = ""
+    koseki_kana: str = ""
+    alias: str = ""
+    birth_date: str = ""
+    estimated_age: int | None = None
+    age_band: str = ""
+    sex: str = "unknown"
+    postal_code: str = ""
+    address: str = ""
+    address_detail: str = ""
+    contact_preferences: list[str] = []
+    phone_hours: str = ""
+    contact_note: str = ""
+    is_restricted: bool = False
+    restriction_reason: str = ""
+    phone: str = ""
+    confirmed_new: bool = False
+
+
+class PersonUpdateIn(PersonIn):
+    version: int
+
+
+class PersonOut(Schema):
+    id: int
+    restricted: bool
+    family_name: str | None
+    given_name: str | None
+    family_name_kana: str | None
+    given_name_kana: str | None
+    alias: str | None
+    label: str
+    birth_date: date | None
+    age: int | None
+    age_label: str
+    sex: str
+    postal_code: str | None
+    address: str | None
+    merged_into: int | None
+    version: int
+
+
+class SearchHitOut(Schema):
+    person: PersonOut
+    score: float
+
+
+class DuplicateOut(Schema):
+    person_id: int
+    score: float
+    level: str
+    reasons: list[str]
+
+
+class DuplicatesFound(Schema):
+    detail: str
+    duplicates: list[DuplicateOut]
+
+
+class MemberOut(Schema):
+    person: PersonOut
+    relationship: str
+    relationship_label: str
+    joined_on: date | None
+    left_on: date | None
+    lives_together: bool
+    is_key_contact: bool
+
+
+class HouseholdIn(Schema):
+    label: str
+    postal_code: str = ""
+    address: str = ""
+    note: str = ""
+
+
+class HouseholdOut(Schema):
+    id: int
+    label: str
+    postal_code: str
+    address: str
+    version: int
+    members: list[MemberOut] = []
+
+
+class FormErrors(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def person_out(person: Person, user: User) -> PersonOut:
+    identity = can_see_identity(user, person)
+    hidden = None
+    return PersonOut(
+        id=person.pk,
+        restricted=person.is_restricted,
+        family_name=person.family_name if identity else hidden,
+        given_name=person.given_name if identity else hidden,
+        family_name_kana=person.family_name_kana if identity else hidden,
+        given_name_kana=person.given_name_kana if identity else hidden,
+        alias=person.alias if identity else hidden,
+        label=str(person) if identity else person.restricted_label,
+        birth_date=person.birth_date if identity else hidden,
+        age=person.age(),
+        age_label=person.age_label(),
+        sex=person.sex,
+        postal_code=person.postal_code if identity else hidden,
+        address=person.address if identity else hidden,
+        merged_into=person.merged_into_id,
+        version=person.version,
+    )
+
+
+def _form_errors(form: PersonForm | HouseholdForm) -> Status[FormErrors]:
+    errors = {
+        field: [str(message) for message in messages] for field, messages in form.errors.items()
+    }
+    return Status(
+        422, FormErrors(detail="入力内容を確認してください。保存していません。", errors=errors)
+    )
+
+
+def _person_form_data(payload: PersonIn) -> dict[str, object]:
+    data = payload.dict(exclude={"confirmed_new", "version"})
+    data["contact_preferences"] = payload.contact_preferences
+    return data
+
+
+@router.get(
+    "/persons", response={200: list[SearchHitOut], 403: ErrorOut}, summary="本人・家族の検索"
+)
+def persons_search(request: HttpRequest, q: str = "") -> list[SearchHitOut]:
+    """氏名・読み・仮名（漢字・ひらがな・カタカナ・半角カナ、1文字から）で探します。近い順。"""
+    user = _user(request)
+    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    query = q.strip()[:100]
+    hits = (
+        search_persons(persons_for_search(user, Person.objects.current()), query) if query else []
+    )
+    audit_list_read(
+        user, [hit.person for hit in hits], model=Person, request=request, fields=IDENTITY_FIELDS
+    )
+    return [SearchHitOut(person=person_out(hit.person, user), score=hit.score) for hit in hits]
+
+
+@router.post(
+    "/persons",
+    response={201: PersonOut, 403: ErrorOut, 409: DuplicatesFound, 422: FormErrors},
+    summary="本人・家族の登録",
+)
+def persons_create(request: HttpRequest, payload: PersonIn) -> Status[Any]:
+    """重複の可能性がある記録があれば 409 で示し、保存しません。
+
+    別人と確かめたら `confirmed_new: true` を付けて送ると登録します。
+    """
+    user = _user(request)
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    form = PersonForm(_person_form_data(payload))
+    if not form.is_valid():
+        return _form_errors(form)
+    data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields}
+    organisation_id = own_organisation_id(user)
+    candidate = Person(organisation_id=organisation_id, **data)
+    candidate.refresh_keys()
+    phone = form.cleaned_data.get("phone", "")
+    phones = {"".join(ch for ch in phone if ch.isdigit())} if phone else set()
+    duplicates = find_duplicates(candidate, phones, visible_to(user, Person.objects.current()))
+    if duplicates and not payload.confirmed_new:
+        return Status(
+            409,
+            DuplicatesFound(
+                detail="同じ人がすでに登録されているかもしれません。保存していません。",
+                duplicates=[
+                    DuplicateOut(
+                        person_id=d.person.pk, score=d.score, level=d.level, reasons=list(d.reasons)
+                    )
+                    for d in duplicates
+                ],
+            ),
+        )
+    person, _ = person_create(
+        organisation_id=organisation_id, data=data, phone=phone, by=user, request=request
+    )
+    return Status(201, person_out(person, user))
+
+
+@router.get(
+    "/persons/{person_id}",
+    response={200: PersonOut, 403: ErrorOut, 404: ErrorOut},
+    summary="本人・家族1名",
+)
+def persons_read(request: HttpRequest, person_id: int) -> PersonOut:
+    user = _user(request)
+    person = get_for_user(
+        user,
+        Person.objects.prefetch_related("team"),
+        person_id,
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=DETAIL_FIELDS,
+    )
+    return person_out(person, user)
+
+
+@router.put(
+    "/persons/{person_id}",
+    response={200: PersonOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: FormErrors},
+    summary="本人・家族の更新（version 必須）",
+)
+def persons_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn) -> Status[Any]:
+    """読んだときの `version` を送ります。その後に他の人が更新していれば 409 で、保存しません。"""
+    user = _user(request)
+    person = get_for_user(
+        user,
+        Person.objects.prefetch_related("team"),
+        person_id,
+        right=Right.EDIT_PERSONAL_DATA,
+        request=request,
+        fields=DETAIL_FIELDS,
+    )
+    require_identity(user, person, request=request)
+    form = PersonForm(_person_form_data(payload), instance=person)
+    if not form.is_valid():
+        return _form_errors(form)
+    data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields}
+    try:
+        updated = person_update(
+            person=person, data=data, version=payload.version, by=user, request=request
+        )
+    except StaleVersionError as error:
+        return Status(409, ErrorOut(detail=str(error)))
+    return Status(200, person_out(updated, user))
+
+
+def household_out(household: Household, user: User, *, members: bool) -> HouseholdOut:
+    return HouseholdOut(
+        id=household.pk,
+        label=household.label,
+        postal_code=household.postal_code,
+        address=household.address,
+        version=household.version,
+        members=[
+            MemberOut(
+                person=person_out(m.person, user),
+                relationship=m.relationship,
+                relationship_label=m.get_relationship_display(),
+                joined_on=m.joined_on,
+                left_on=m.left_on,
+                lives_together=m.lives_together,
+                is_key_contact=m.is_key_contact,
+            )
+            for m in household.memberships.all()
+        ]
+        if members
+        else [],
+    )
+
+
+@router.get("/households", response={200: list[HouseholdOut], 403: ErrorOut}, summary="世帯の一覧")
+def households_list(request: HttpRequest) -> list[HouseholdOut]:
+    user = _user(request)
+    households = list_for_user(
+        user,
+        Household.objects.order_by("label"),
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=("label",),
+    )
+    return [household_out(household, user, members=False) for household in households]
+
+
+@router.post(
+    "/households",
+    response={201: HouseholdOut, 403: ErrorOut, 422: FormErrors},
+    summary="世帯の登録",
+)
+def households_create(request: HttpRequest, payload: HouseholdIn) -> Status[Any]:
+    user = _user(request)
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    form = HouseholdForm(payload.dict())
+    if not form.is_valid():
+        return _form_errors(form)
+    data = {field: form.cleaned_data[field] for field in HouseholdForm.Meta.fields}
+    household = household_create(
+        organisation_id=own_organisation_id(user), data=data, by=user, request=request
+    )
+    return Status(201, household_out(household, user, members=False))
+
+
+@router.get(
+    "/households/{household_id}",
+    response={200: HouseholdOut, 403: ErrorOut, 404: ErrorOut},
+    summary="世帯と世帯員",
+)
+def households_read(request: HttpRequest, household_id: int) -> HouseholdOut:
+    user = _user(request)
+    household = get_for_user(
+        user,
+        Household.objects.prefetch_related("memberships__person__team"),
+        household_id,
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=MEMBER_FIELDS,
+    )
+    return household_out(household, user, members=True)
