@@ -48,6 +48,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	TSUNAGU_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	  TSUNAGU_ENCRYPTION_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  ALLOWED_HOSTS=tsunagu.example.lg.jp $(PY) manage.py check --deploy --fail-level WARNING
 
 ci:

@@ -184,3 +184,11 @@ def require_identity(user: User, person: Any, *, request: HttpRequest | None = N
 def persons_for_search[M: Model](user: User, queryset: QuerySet[M]) -> QuerySet[M]:
     """The persons `user` may find by name or reading."""
     return visible_to(user, queryset).filter(identity_visible_q(user))
+
+
+def can_see_sensitive(user: User, case: Any) -> bool:
+    """要配慮個人情報 (health, medical history) of a case: its lead worker and team only.
+
+    Every view of it is audited by the caller with the sensitive field names.
+    """
+    return case.lead_worker_id == user.pk or any(member.pk == user.pk for member in case.team.all())

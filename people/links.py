@@ -7,6 +7,9 @@ Later areas (consultations, cases, referrals, attendance …) add their foreign 
 PERSON_LINKS: list[tuple[str, str]] = [
     ("people.HouseholdMembership", "person"),
     ("people.PersonPhone", "person"),
+    ("consultations.Consultation", "person"),
+    ("cases.Case", "person"),
+    ("collaboration.Referral", "person"),
 ]
 
 # Fields of the kept record that a merge fills from the merged one when they are blank.

@@ -61,8 +61,17 @@ DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("TSUNAGU_DEMO", False)
 DEMO_PASSWORD = "tsunagu-demo"  # noqa: S105 (public by design, demo mode only)
 
+# Keys for 要配慮個人情報 at rest (tsunagu/fields.py): comma-separated Fernet keys, newest first.
+ENCRYPTION_KEYS = env_list("TSUNAGU_ENCRYPTION_KEY")
+
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY")
+    if not ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "本番環境では TSUNAGU_ENCRYPTION_KEY（要配慮個人情報の暗号鍵）が必要です。"
+            " 作り方: python -c 'from cryptography.fernet import Fernet;"
+            " print(Fernet.generate_key().decode())'"
+        )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
@@ -96,6 +105,9 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "people",
+    "collaboration",
+    "consultations",
+    "cases",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +194,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "tsunagu.views.csrf_failure"
+
+# Contacts outside these hours, on weekends and holidays count as 時間外 (tsunagu/office_hours.py).
+OFFICE_HOURS = env_str("TSUNAGU_OFFICE_HOURS", "08:30-17:15")
+# Table B: channel → official column overrides (consultations/channels.py), e.g. {"online": "visit"}
+OFFICIAL_METHOD_OVERRIDES: dict[str, str] = {}
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]

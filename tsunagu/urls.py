@@ -16,5 +16,8 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
     path("", include("people.urls")),
+    path("", include("consultations.urls")),
+    path("", include("cases.urls")),
+    path("", include("collaboration.urls")),
     path("api/v1/", api.urls),
 ]

@@ -14,6 +14,7 @@ from accounts.models import User
 from tsunagu.test import BaseTestCase
 
 ROOT = Path(__file__).resolve().parents[2]
+ENCRYPTION_KEY = "nO8kz2n6qGk1K7yqfX0m6F4oXy0b3P6r9s2Tq8u1V5w="
 GOOD_KEY = "k" * 20 + "-production-secret-key-for-tests-only-0123456789"
 
 
@@ -23,7 +24,13 @@ def start_production(**env: str) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "TSUNAGU_DEMO"}
     }
-    clean.update({"TSUNAGU_ENV": "production", "DJANGO_SETTINGS_MODULE": "tsunagu.settings"})
+    clean.update(
+        {
+            "TSUNAGU_ENV": "production",
+            "DJANGO_SETTINGS_MODULE": "tsunagu.settings",
+            "TSUNAGU_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        }
+    )
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -41,6 +48,10 @@ def start_production(**env: str) -> subprocess.CompletedProcess[str]:
     [
         ({"ALLOWED_HOSTS": "tsunagu.example.lg.jp"}, "環境変数 SECRET_KEY が設定されていません"),
         ({"SECRET_KEY": GOOD_KEY}, "本番環境では ALLOWED_HOSTS"),
+        (
+            {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "a.lg.jp", "TSUNAGU_ENCRYPTION_KEY": ""},
+            "TSUNAGU_ENCRYPTION_KEY",
+        ),
         ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "a.lg.jp"}, "50文字以上の SECRET_KEY"),
         (
             {

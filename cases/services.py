@@ -1,0 +1,374 @@
+"""Writes to cases, each atomic with its audit rows. Views stay thin and call these."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import StaleVersionError
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
+from collaboration.models import Referral, ReferralEvent
+from tsunagu.office_hours import is_out_of_hours
+
+STALE_CASE = "ほかの人が先にこのケースを更新しました。最新の内容を確認してください。"
+STALE_PLAN = (
+    "ほかの人が先にプランを保存しました（第{number}版）。両方の内容を確認してから保存してください。"
+)
+WORK_READINESS_DAYS = 365
+
+
+def case_open(
+    *,
+    organisation_id: int,
+    title: str,
+    lead_worker: User,
+    person_id: int | None = None,
+    household_id: int | None = None,
+    contact_every_days: int = 30,
+    opened_on: date | None = None,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Case:
+    if person_id is None and household_id is None:
+        raise ValidationError("ケースには本人か世帯のどちらかが必要です。")
+    with transaction.atomic():
+        case = Case.objects.create(
+            organisation_id=organisation_id,
+            title=title,
+            lead_worker=lead_worker,
+            person_id=person_id,
+            household_id=household_id,
+            contact_every_days=contact_every_days,
+            opened_on=opened_on or timezone.localdate(),
+        )
+        case.team.add(lead_worker, by)
+        StageChange.objects.create(case=case, to_stage=Stage.INTAKE, by=by, note="ケース開始")
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=case,
+            fields=["title", "person", "household", "lead_worker"],
+        )
+    return case
+
+
+def _lock_case(case: Case, version: int | None) -> Case:
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if version is not None and current.version != version:
+        raise StaleVersionError(STALE_CASE)
+    return current
+
+
+def _change_stage(case: Case, to_stage: str, by: User, note: str = "") -> None:
+    StageChange.objects.create(
+        case=case, from_stage=case.stage, to_stage=to_stage, by=by, note=note
+    )
+    case.stage = to_stage
+    case.version = F("version") + 1  # type: ignore[assignment]
+
+
+def case_set_stage(
+    *,
+    case: Case,
+    stage: str,
+    version: int,
+    by: User,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Case:
+    if stage == Stage.CLOSED:
+        raise ValidationError("終結は「終結する」から、理由と確認日を入れて行ってください。")
+    with transaction.atomic():
+        current = _lock_case(case, version)
+        if current.stage == Stage.CLOSED:
+            raise ValidationError("終結したケースです。再開してから段階を変えてください。")
+        _change_stage(current, stage, by, note)
+        current.save(update_fields=["stage", "version"])
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["stage"],
+        )
+    current.refresh_from_db()
+    return current
+
+
+def case_close(
+    *,
+    case: Case,
+    reason: str,
+    follow_up_on: date | None,
+    version: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Close a case; refused while a referral has not reached a decision (つながった・不成立)."""
+    with transaction.atomic():
+        current = _lock_case(case, version)
+        open_referrals = list(current.referrals.filter(state__in=Referral.OPEN_STATES))
+        if open_referrals:
+            names = "、".join(str(referral.agency) for referral in open_referrals)
+            raise ValidationError(
+                f"結果がまだ決まっていないつなぎがあります（{names}）。"
+                "つながったか不成立かを記録してから終結してください。"
+            )
+        if current.stage == Stage.CLOSED:
+            raise ValidationError("すでに終結しています。")
+        _change_stage(current, Stage.CLOSED, by, note=reason)
+        current.closure_reason = reason
+        current.closed_on = timezone.localdate()
+        current.follow_up_on = follow_up_on
+        current.save(
+            update_fields=["stage", "version", "closure_reason", "closed_on", "follow_up_on"]
+        )
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["stage", "closure_reason", "follow_up_on"],
+        )
+    current.refresh_from_db()
+    return current
+
+
+def case_reopen(
+    *, case: Case, version: int, by: User, note: str = "", request: HttpRequest | None = None
+) -> Case:
+    """Reopen a closed case; its history (stages, activities, plans) stays as it was."""
+    with transaction.atomic():
+        current = _lock_case(case, version)
+        if current.stage != Stage.CLOSED:
+            raise ValidationError("終結していないケースは再開できません。")
+        _change_stage(current, Stage.SUPPORT, by, note=note or "再開")
+        current.closure_reason, current.closed_on, current.follow_up_on = "", None, None
+        current.save(
+            update_fields=["stage", "version", "closure_reason", "closed_on", "follow_up_on"]
+        )
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["stage"],
+            detail={"reopened": True},
+        )
+    current.refresh_from_db()
+    return current
+
+
+def assessment_add(
+    *, case: Case, data: dict[str, Any], by: User, request: HttpRequest | None = None
+) -> Assessment:
+    """Add the next dated version of the assessment; earlier versions stay unchanged."""
+    with transaction.atomic():
+        current = _lock_case(case, None)
+        last = current.assessments.order_by("-number").values_list("number", flat=True).first()
+        assessment = Assessment.objects.create(
+            case=current, number=(last or 0) + 1, created_by=by, **data
+        )
+        if current.stage == Stage.INTAKE:
+            _change_stage(current, Stage.ASSESSMENT, by)
+            current.save(update_fields=["stage", "version"])
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=assessment,
+            fields=[field for field, value in data.items() if value not in ("", None, [], {})],
+            detail={
+                "case": current.pk,
+                "sensitive": [f for f in Assessment.SENSITIVE_FIELDS if data.get(f)],
+            },
+        )
+    return assessment
+
+
+def plan_save(
+    *,
+    case: Case,
+    data: dict[str, Any],
+    actions: list[dict[str, Any]],
+    based_on: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> SupportPlan:
+    """Save the next version of the plan. `based_on` is the version the worker edited (0: none)."""
+    validate_plan(data)
+    with transaction.atomic():
+        current = _lock_case(case, None)
+        latest = current.plans.order_by("-number").values_list("number", flat=True).first() or 0
+        if latest != based_on:
+            raise StaleVersionError(STALE_PLAN.format(number=latest))
+        plan = SupportPlan.objects.create(case=current, number=latest + 1, created_by=by, **data)
+        PlanAction.objects.bulk_create(PlanAction(plan=plan, **action) for action in actions)
+        if current.stage in (Stage.INTAKE, Stage.ASSESSMENT):
+            _change_stage(current, Stage.PLAN, by)
+            current.save(update_fields=["stage", "version"])
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=plan,
+            fields=[field for field, value in data.items() if value],
+            detail={"case": current.pk, "actions": len(actions)},
+        )
+    return plan
+
+
+def validate_plan(data: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if not str(data.get("long_term_goal", "")).strip():
+        errors["long_term_goal"] = "長期目標を入力してください。"
+    if not str(data.get("short_term_goals", "")).strip():
+        errors["short_term_goals"] = "短期目標を入力してください。"
+    started = data.get("work_readiness_started_on")
+    review = data.get("review_on")
+    if data.get("uses_work_readiness") and not started:
+        errors["work_readiness_started_on"] = "就労準備支援事業の開始日を入力してください。"
+    if (
+        started
+        and review
+        and (review - started).days > WORK_READINESS_DAYS
+        and not str(data.get("work_readiness_extension_reason", "")).strip()
+    ):
+        errors["work_readiness_extension_reason"] = (
+            "就労準備支援事業は原則1年までです。1年を超える場合は理由を記録してください。"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_activity_time(case: Case, occurred_at: datetime) -> None:
+    if occurred_at > timezone.now():
+        raise ValidationError({"occurred_at": "未来の日時は記録できません。"})
+    if timezone.localtime(occurred_at).date() < case.opened_on:
+        raise ValidationError(
+            {"occurred_at": "ケースの開始日より前の日時です。開始日を確認してください。"}
+        )
+
+
+def activity_add(
+    *,
+    case: Case,
+    data: dict[str, Any],
+    participants: list[User] | None = None,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Activity:
+    validate_activity_time(case, data["occurred_at"])
+    with transaction.atomic():
+        current = _lock_case(case, None)
+        activity = Activity(case=current, recorded_by=by, **data)
+        if activity.kind == Activity.Kind.HOME_VISIT and activity.visit_outcome == (
+            Activity.VisitOutcome.MET_PERSON
+        ):
+            activity.met_person = True
+        activity.is_out_of_hours = is_out_of_hours(activity.occurred_at)
+        activity.save()
+        activity.participants.add(*(participants or [by]))
+        _update_contact_dates(current, activity)
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=activity,
+            fields=[field for field, value in data.items() if value],
+            detail={"case": current.pk},
+        )
+    return activity
+
+
+def _update_contact_dates(case: Case, activity: Activity) -> None:
+    day = timezone.localtime(activity.occurred_at).date()
+    fields = []
+    if activity.is_contact and (case.last_contact_on is None or day > case.last_contact_on):
+        case.last_contact_on = day
+        fields.append("last_contact_on")
+    if activity.met_person and (case.first_met_on is None or day < case.first_met_on):
+        case.first_met_on = day
+        fields.append("first_met_on")
+    if fields:
+        case.save(update_fields=fields)
+
+
+def referral_create(
+    *,
+    organisation_id: int,
+    person_id: int,
+    agency_id: int,
+    purpose: str,
+    follow_up_on: date,
+    accompanied: bool = False,
+    case: Case | None = None,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Referral:
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            organisation_id=organisation_id,
+            case=case,
+            person_id=person_id,
+            agency_id=agency_id,
+            purpose=purpose,
+            follow_up_on=follow_up_on,
+            accompanied=accompanied,
+            referred_by=by,
+        )
+        ReferralEvent.objects.create(referral=referral, state=referral.state, by=by)
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=by,
+            request=request,
+            obj=referral,
+            fields=["person", "agency", "purpose"],
+            detail={"case": case.pk if case else None},
+        )
+    return referral
+
+
+def referral_set_state(
+    *,
+    referral: Referral,
+    state: str,
+    version: int,
+    note: str = "",
+    follow_up_on: date | None = None,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Referral:
+    with transaction.atomic():
+        current = Referral.objects.select_for_update().get(pk=referral.pk)
+        if current.version != version:
+            raise StaleVersionError("ほかの人が先にこのつなぎを更新しました。")
+        if state not in Referral.NEXT_STATES[current.state]:
+            raise ValidationError(
+                f"「{current.get_state_display()}」から「{Referral.State(state).label}」には変えられません。"
+            )
+        if state == Referral.State.FAILED and not note.strip():
+            raise ValidationError("不成立の理由を入力してください。")
+        current.state = state
+        current.failed_reason = note if state == Referral.State.FAILED else current.failed_reason
+        if follow_up_on:
+            current.follow_up_on = follow_up_on
+        current.version += 1
+        current.save(update_fields=["state", "failed_reason", "follow_up_on", "version"])
+        ReferralEvent.objects.create(referral=current, state=state, note=note, by=by)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["state"],
+        )
+    return current
