@@ -4,6 +4,10 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 
 from accounts.models import Contract, LocalGovernment, Organisation, StaffRole, User
+from cases.models import Activity, Case
+from collaboration.models import Agency, Referral
+from consultations.models import Consultation
+from people.models import DuplicateCandidate, Household, HouseholdMembership, Person
 
 
 @override_settings(DEMO_MODE=True)

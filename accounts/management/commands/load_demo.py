@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import STAFF, build_world
+from cases.demo import build_cases
+from collaboration.demo import build_agencies
 from people.demo import build_people
 
 
@@ -17,11 +19,13 @@ class Command(BaseCommand):
             )
         world = build_world(password=settings.DEMO_PASSWORD, demo=True)
         persons = build_people(world)
+        agencies = build_agencies(world)
+        build_cases(world, persons, agencies)
         self.stdout.write(f"デモ用アカウント（パスワードはすべて {settings.DEMO_PASSWORD}）:")
         for username, display_name, organisation, roles in STAFF:
             role_names = "・".join(role.label for role in roles)
             org_name = world.organisations[organisation].name
             self.stdout.write(f"  {username:<10} {display_name}（{role_names}／{org_name}）")
         self.stdout.write(
-            f"デモの本人・家族 {len(persons)} 人と世帯を用意しました（つなぐ市・みなと町）。"
+            f"デモの本人・家族 {len(persons)} 人と世帯、地域資源 {len(agencies)} 件を用意しました。"
         )
