@@ -6,7 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import audit_list_read, get_for_user, require_right, visible_to
+from accounts.access import (
+    audit_list_read,
+    can_see_identity,
+    get_for_user,
+    require_identity,
+    require_right,
+    visible_to,
+)
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
@@ -24,7 +31,9 @@ def _open_candidates(user: User) -> "list[DuplicateCandidate]":
     return list(
         DuplicateCandidate.objects.filter(
             Q(first__in=visible) & Q(second__in=visible), status=DuplicateCandidate.Status.OPEN
-        ).select_related("first", "second")[:200]
+        )
+        .select_related("first", "second")
+        .prefetch_related("first__team", "second__team")[:200]
     )
 
 
@@ -33,6 +42,9 @@ def duplicate_queue(request: HttpRequest) -> HttpResponse:
     require_right(user, Right.MERGE_RECORDS, request=request)
     candidates = _open_candidates(user)
     persons = [person for c in candidates for person in (c.first, c.second)]
+    for person in persons:
+        # A restricted person shows as 制限対象者 #id to a coordinator outside the team.
+        person.identity_visible = can_see_identity(user, person)  # type: ignore[attr-defined]
     audit_list_read(
         user, persons, model=Person, request=request, fields=("family_name", "given_name", "alias")
     )
@@ -53,7 +65,7 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
     persons = [
         get_for_user(
             user,
-            Person.objects.prefetch_related("phones", "memberships__household"),
+            Person.objects.prefetch_related("phones", "memberships__household", "team"),
             person_id,
             right=Right.MERGE_RECORDS,
             request=request,
@@ -61,6 +73,8 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
         )
         for person_id in (candidate.first_id, candidate.second_id)
     ]
+    for person in persons:
+        require_identity(user, person, request=request)
     return render(
         request, "people/duplicate_compare.html", {"candidate": candidate, "persons": persons}
     )
@@ -70,7 +84,10 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     candidate = _candidate(pk)
-    kept_id = int(request.POST.get("kept", 0))
+    try:
+        kept_id = int(request.POST.get("kept", 0))
+    except ValueError:
+        kept_id = 0
     merged_id = candidate.second_id if kept_id == candidate.first_id else candidate.first_id
     if kept_id not in (candidate.first_id, candidate.second_id):
         messages.error(request, "残す記録を選んでください。")
@@ -78,12 +95,14 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     persons = Person.objects.prefetch_related("team")
     kept = get_for_user(user, persons, kept_id, right=Right.MERGE_RECORDS, request=request)
     merged = get_for_user(user, persons, merged_id, right=Right.MERGE_RECORDS, request=request)
+    for person in (kept, merged):
+        require_identity(user, person, request=request)
     try:
         person_merge(
             kept=kept,
             merged=merged,
-            kept_version=int(request.POST.get(f"version_{kept.pk}", 0)),
-            merged_version=int(request.POST.get(f"version_{merged.pk}", 0)),
+            kept_version=_version(request, kept),
+            merged_version=_version(request, merged),
             by=user,
             request=request,
         )
@@ -96,14 +115,30 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("person_detail", pk=kept.pk)
 
 
+def _version(request: HttpRequest, person: Person) -> int:
+    """The version of `person` the coordinator compared; 0 (never current) when missing."""
+    try:
+        return int(request.POST.get(f"version_{person.pk}", 0))
+    except ValueError:
+        return 0
+
+
 @require_POST
 def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     candidate = _candidate(pk)
     for person_id in (candidate.first_id, candidate.second_id):
-        get_for_user(
-            user, Person.objects.all(), person_id, right=Right.MERGE_RECORDS, request=request
+        person = get_for_user(
+            user,
+            Person.objects.prefetch_related("team"),
+            person_id,
+            right=Right.MERGE_RECORDS,
+            request=request,
         )
+        require_identity(user, person, request=request)
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        messages.error(request, "この組はすでに判断済みです。")
+        return redirect("duplicate_queue")
     duplicate_mark_different(candidate=candidate, by=user, request=request)
     messages.success(request, "別人として記録しました。今後この組は候補に出ません。")
     return redirect("duplicate_queue")
@@ -115,9 +150,14 @@ def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     merge = PersonMerge.objects.filter(pk=pk).first()
     if merge is None:
         raise Http404("該当する記録がありません。")
-    get_for_user(
-        user, Person.objects.all(), merge.kept_id, right=Right.MERGE_RECORDS, request=request
+    kept = get_for_user(
+        user,
+        Person.objects.prefetch_related("team"),
+        merge.kept_id,
+        right=Right.MERGE_RECORDS,
+        request=request,
     )
+    require_identity(user, kept, request=request)
     try:
         person_merge_undo(merge=merge, by=user, request=request)
     except MergeError as error:

@@ -135,12 +135,15 @@ def _household_member_keys(person: Person) -> set[str]:
 
 
 def record_candidates(person: Person, duplicates: list[Duplicate]) -> None:
-    """Queue the pairs for the coordinators' review (kept once per pair)."""
+    """Queue the pairs for the coordinators' review (kept once per pair).
+
+    A pair already decided (different people, or merged) keeps its decision: it is not reopened.
+    """
     for duplicate in duplicates:
         first, second = sorted((person.pk, duplicate.person.pk))
-        DuplicateCandidate.objects.update_or_create(
-            first_id=first,
-            second_id=second,
-            status=DuplicateCandidate.Status.OPEN,
-            defaults={"score": duplicate.score},
+        candidate, created = DuplicateCandidate.objects.get_or_create(
+            first_id=first, second_id=second, defaults={"score": duplicate.score}
         )
+        if not created and candidate.status == DuplicateCandidate.Status.OPEN:
+            candidate.score = duplicate.score
+            candidate.save(update_fields=["score"])

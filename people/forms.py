@@ -166,9 +166,18 @@ class HouseholdForm(forms.ModelForm[Household]):
             address_for_postal_code(postal_code)
         return postal_code
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("postal_code") and not cleaned.get("address"):
+            cleaned["address"] = address_for_postal_code(cleaned["postal_code"])
+        return cleaned
+
 
 class MembershipForm(forms.Form):
-    person = forms.IntegerField(widget=forms.HiddenInput)
+    person = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": "加える人を選んでください。"}
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     relationship = forms.ChoiceField(label="続柄", choices=Relationship.choices)
     joined_on = JapaneseDateField(label="加入日", required=False)
     lives_together = forms.BooleanField(label="同居", required=False, initial=True)

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
@@ -12,6 +13,7 @@ from accounts.access import (
     get_for_user,
     list_for_user,
     own_organisation_id,
+    require_identity,
     require_right,
 )
 from accounts.models import User
@@ -29,9 +31,13 @@ def _user(request: HttpRequest) -> User:
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    current = Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gte=today)
     households = list_for_user(
         _user(request),
-        Household.objects.prefetch_related("memberships").order_by("label"),
+        Household.objects.annotate(member_count=Count("memberships", filter=current)).order_by(
+            "label"
+        ),
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
         fields=("label",),
@@ -98,11 +104,16 @@ def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("household_detail", pk=pk)
     person = get_for_user(
         user,
-        Person.objects.current(),
+        Person.objects.current().prefetch_related("team"),
         form.cleaned_data["person"],
         right=Right.EDIT_PERSONAL_DATA,
         request=request,
     )
+    # Only the team may place a restricted person (DV, abuse) in a household.
+    require_identity(user, person, request=request)
+    if household.memberships.filter(person=person, left_on__isnull=True).exists():
+        messages.error(request, f"{person} さんはすでにこの世帯の世帯員です。")
+        return redirect("household_detail", pk=pk)
     data = {
         key: form.cleaned_data[key]
         for key in ("relationship", "joined_on", "lives_together", "is_key_contact")
@@ -112,7 +123,7 @@ def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
             household=household,
             person=person,
             data=data,
-            version=int(request.POST.get("version", 0)),
+            version=form.cleaned_data["version"] or 0,
             by=user,
             request=request,
         )

@@ -290,7 +290,8 @@ class PersonMerge(models.Model):
 
     kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_kept")
     merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_absorbed")
-    # {"app_label.model.field": [ids of the rows moved from `merged` to `kept`]}
+    # {"app_label.model.field": [ids of the rows moved from `merged` to `kept`]}, and under
+    # "people.Person.team" the ids of the users the merge added to kept's team.
     moved_links = models.JSONField(default=dict)
     # Names of the fields of `kept` that were blank and filled from `merged`; undo clears them.
     filled_fields = models.JSONField(default=list)

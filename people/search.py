@@ -27,11 +27,11 @@ persons shown.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import reduce
 
 from django.db import connections
 from django.db.models import BooleanField, Case, F, Func, Q, QuerySet, TextField, Value, When
@@ -151,7 +151,7 @@ def _sql_tier(keys: Sequence[str]) -> Case:
 
 
 def _any(conditions: Sequence[Q]) -> Q:
-    return reduce(operator.or_, conditions)
+    return functools.reduce(operator.or_, conditions)
 
 
 # --- ranking (Python) ---------------------------------------------------------------------------
@@ -161,10 +161,12 @@ def _rank(rows: list[tuple[int, str, str]], keys: Sequence[str], limit: int) -> 
     tiered = [(_tier(keys, text.split()), pk, key, text) for pk, key, text in rows]
     if not tiered:
         return []
-    # similarity is the costly part: only score the tiers that can reach the first `limit`.
+    # similarity is the costly part: only score the tiers that can reach the first `limit`, and
+    # each distinct key once (namesakes and shared readings repeat them).
     cutoff = sorted(tier for tier, *_ in tiered)[min(limit, len(tiered)) - 1]
+    closeness = functools.cache(functools.partial(similarity, keys[0]))
     ranked = [
-        _Ranked(pk, key, _score(keys, tier, text.split()))
+        _Ranked(pk, key, _score(keys, tier, text.split(), closeness))
         for tier, pk, key, text in tiered
         if tier <= cutoff
     ]
@@ -189,9 +191,13 @@ def _key_tier(query_key: str, key: str) -> Tier:
     return Tier.NEAR_MISS
 
 
-def _score(query_keys: Sequence[str], tier: Tier, person_keys: Sequence[str]) -> float:
+def _score(
+    query_keys: Sequence[str],
+    tier: Tier,
+    person_keys: Sequence[str],
+    closeness: Callable[[str], float],
+) -> float:
     """Tiers split [0, 1] into bands; similarity to the matching keys places a hit in its band."""
-    strict = query_keys[0]
     matching = [key for key in person_keys if _tier(query_keys, [key]) == tier] or person_keys
-    closeness = 1.0 if strict in matching else max(similarity(strict, key) for key in matching)
-    return (Tier.NEAR_MISS - tier + closeness) / (Tier.NEAR_MISS + 1)
+    best = max(closeness(key) for key in matching)
+    return (Tier.NEAR_MISS - tier + best) / (Tier.NEAR_MISS + 1)

