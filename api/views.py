@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.access import get_for_user, list_for_user
 from accounts.models import Organisation, User
@@ -26,6 +27,7 @@ api = NinjaAPI(
 
 
 api.add_router("/", people_router)
+api.add_router("/", "api.cases.router")
 
 
 @api.exception_handler(Http404)
@@ -37,6 +39,20 @@ def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
         request, {"detail": "認証が必要です。有効なAPIトークンを送ってください。"}, status=401
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """Malformed JSON or a value of the wrong type: 422 in the same shape as form errors."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        field = str(error.get("loc", ["?"])[-1])
+        errors.setdefault(field, []).append("値の形式が正しくありません。")
+    return api.create_response(
+        request,
+        {"detail": "入力内容を確認してください。保存していません。", "errors": errors},
+        status=422,
     )
 
 

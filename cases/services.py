@@ -72,7 +72,7 @@ def _change_stage(case: Case, to_stage: str, by: User, note: str = "") -> None:
         case=case, from_stage=case.stage, to_stage=to_stage, by=by, note=note
     )
     case.stage = to_stage
-    case.version = F("version") + 1  # type: ignore[assignment]
+    case.version = F("version") + 1
 
 
 def case_set_stage(

@@ -104,10 +104,15 @@ def _continuing_case(
         return existing
     return case_open(
         organisation_id=organisation_id,
-        title=f"{person}さんの支援",
+        title=f"{_title_name(person)}さんの支援",
         lead_worker=by,
         person_id=person.pk,
         household_id=household_id,
         by=by,
         request=request,
     )
+
+
+def _title_name(person: Person) -> str:
+    # Case titles are shown in lists to the whole office: never a restricted person's name.
+    return person.restricted_label if person.is_restricted else str(person)

@@ -138,3 +138,12 @@ class HouseholdApiTests(PeopleApiTestCase):
         self.assertEqual(
             self.call("GET", f"/households/{household.pk}", self.minato).status_code, 404
         )
+
+
+class MalformedRequestTests(PeopleApiTestCase):
+    def test_a_value_of_the_wrong_type_is_422_in_japanese(self) -> None:
+        body = {"family_name": "高橋", "version": "abc"}
+        response = self.call("PUT", f"/persons/{self.takahashi.pk}", self.soudan, body)
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(response.json()["errors"], {"version": ["値の形式が正しくありません。"]})
+        self.assertEqual(Person.objects.get(pk=self.takahashi.pk).version, 1)
