@@ -25,7 +25,8 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponseRedirect:
-        if request.method == "POST":
+        # An htmx autosave after expiry must not replace the input kept from the form itself.
+        if request.method == "POST" and not request.headers.get("HX-Request"):
             _keep_form(request)
         return super().handle_no_permission(request, view_func)
 

@@ -13,6 +13,7 @@ AREAS: list[tuple[str, str, Right | None]] = [
     ("ホーム", "home", None),
     ("本人・家族", "person_list", Right.VIEW_PERSONAL_DATA),
     ("世帯", "household_list", Right.VIEW_PERSONAL_DATA),
+    ("相談受付", "consultation_day", Right.VIEW_PERSONAL_DATA),
     ("重複の確認", "duplicate_queue", Right.MERGE_RECORDS),
     ("機関・委託", "organisations", None),
     ("職員管理", "staff_list", Right.MANAGE_STAFF),

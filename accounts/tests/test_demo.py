@@ -28,11 +28,26 @@ class LoadDemoTests(TestCase):
 
     def test_it_is_idempotent(self) -> None:
         self.run_load_demo()
-        counts = [m.objects.count() for m in (Organisation, Contract, User, StaffRole)]
-        self.run_load_demo()
-        self.assertEqual(
-            [m.objects.count() for m in (Organisation, Contract, User, StaffRole)], counts
+        models = (
+            Organisation,
+            Contract,
+            User,
+            StaffRole,
+            Person,
+            Household,
+            HouseholdMembership,
+            DuplicateCandidate,
+            Agency,
+            Consultation,
+            Case,
+            Activity,
+            Referral,
         )
+        counts = [model.objects.count() for model in models]
+        self.run_load_demo()
+        self.assertEqual([model.objects.count() for model in models], counts)
+        self.assertEqual(Case.objects.get().activities.count(), 5)
+        self.assertEqual(Person.objects.count(), 9)
 
     @override_settings(DEMO_MODE=False)
     def test_it_refuses_outside_demo_mode(self) -> None:

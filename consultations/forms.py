@@ -1,0 +1,416 @@
+"""The intake form (相談受付), built for a worker taking a call: one page, keyboard first.
+
+Everything is checked here before `consultation_record` runs, so that bad input is answered with
+Japanese messages and nothing at all is written (no person, case or referral half-created).
+"""
+
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from accounts.access import persons_for_search
+from accounts.models import LocalGovernment, User
+from collaboration.models import Agency
+from consultations.channels import Channel
+from consultations.models import Category, ConsulterType, Disposition, Urgency
+from people.forms import JapaneseDateField
+from people.models import AgeBand, Person, Relationship
+from people.validation import reject_control_characters
+
+# A clock a few minutes fast on the worker's PC is not a consultation from the future.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_AGE = 130
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+DISPOSITION_REQUIRED = (
+    "対応を選んでください（自機関で継続支援・関係機関へつなぐ・情報提供・助言のみ）。"
+    "どの相談も、いずれかの対応で受け付けます。"
+)
+# Line breaks and tabs belong in free text; other control and invisible format characters do not.
+_FREE_TEXT_WHITESPACE = {"\n", "\r", "\t"}
+
+
+class PersonMode:
+    EXISTING = "existing"
+    NEW = "new"
+    ALIAS = "alias"
+    CHOICES = [
+        (EXISTING, "登録済みの人から探す"),
+        (NEW, "新しく登録する（氏名がわかる）"),
+        (ALIAS, "氏名はわからない（仮名で登録する）"),
+    ]
+
+
+def reject_control_characters_in_free_text(value: str) -> None:
+    for char in value:
+        category = unicodedata.category(char)
+        if char in _FREE_TEXT_WHITESPACE:
+            continue
+        if category == "Cc" or (category == "Cf" and char not in {"\u200c", "\u200d"}):
+            raise ValidationError(
+                "使えない制御文字（見えない書式文字など）が含まれています。削除してください。",
+                code="control_char",
+            )
+
+
+def agencies_for(user: User) -> QuerySet[Agency]:
+    """The directory of the user's municipality and of its prefecture."""
+    organisation = user.organisation
+    if organisation is None:
+        return Agency.objects.none()
+    local_government_id = organisation.local_government_id
+    prefecture = LocalGovernment.objects.filter(pk=local_government_id).values("prefecture_id")
+    return Agency.objects.filter(
+        Q(local_government_id=local_government_id) | Q(local_government_id__in=prefecture)
+    ).order_by("category", "name")
+
+
+class AgencyChoiceField(forms.ModelChoiceField[Agency]):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.name}（{obj.get_category_display()}）"
+
+
+class ConsultationForm(forms.Form):
+    """受付・相談者・本人・相談内容・対応, in the order a call goes."""
+
+    # Every name the form posts; drafts keep these and nothing else.
+    MULTI_VALUE_FIELDS = ("categories",)
+    TEXT_FIELDS = (
+        "consulter_name",
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "alias",
+        "referral_purpose",
+    )
+    NEW_PERSON_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana")
+    CONSULTATION_FIELDS = (
+        "received_at",
+        "channel",
+        "consulter_type",
+        "consulter_relationship",
+        "consulter_agency",
+        "consulter_name",
+        "age_at_contact",
+        "categories",
+        "main_concern",
+        "content",
+        "urgency",
+        "disposition",
+    )
+
+    # 受付
+    received_at = forms.DateTimeField(
+        label="受付日時",
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "autofocus": True}, format=DATETIME_LOCAL
+        ),
+        error_messages={
+            "required": "受付日時を入力してください。",
+            "invalid": "受付日時は「2025-04-01 14:05」の形で入力してください。",
+        },
+    )
+    channel = forms.ChoiceField(
+        label="相談方法",
+        choices=Channel.choices,
+        initial=Channel.PHONE,
+        error_messages={"required": "相談方法を選んでください。"},
+    )
+    # 相談者
+    consulter_type = forms.ChoiceField(
+        label="相談者",
+        choices=ConsulterType.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "相談してきた人（本人・家族・関係機関など）を選んでください。"},
+    )
+    consulter_relationship = forms.ChoiceField(
+        label="相談者の続柄",
+        choices=[("", "選んでください"), *Relationship.choices],
+        required=False,
+        help_text="本人から見た相談者の続柄（例: 母）",
+    )
+    consulter_agency = AgencyChoiceField(
+        label="相談してきた機関",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="選んでください",
+        error_messages={"invalid_choice": "選んだ機関が地域資源の一覧にありません。"},
+    )
+    consulter_name = forms.CharField(label="相談者の氏名", max_length=100, required=False)
+    # 相談の対象となる人
+    person_mode = forms.ChoiceField(
+        label="相談の対象となる人",
+        choices=PersonMode.CHOICES,
+        widget=forms.RadioSelect,
+        initial=PersonMode.EXISTING,
+        error_messages={"required": "相談の対象となる人を探すか、新しく登録してください。"},
+    )
+    person = forms.ModelChoiceField(
+        label="登録済みの人",
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "選んだ人が見つかりません。もう一度探してください。"},
+    )
+    family_name = forms.CharField(label="姓", max_length=60, required=False)
+    given_name = forms.CharField(label="名", max_length=60, required=False)
+    family_name_kana = forms.CharField(label="セイ", max_length=120, required=False)
+    given_name_kana = forms.CharField(label="メイ", max_length=120, required=False)
+    alias = forms.CharField(
+        label="仮名・呼び名",
+        max_length=120,
+        required=False,
+        help_text="例: ○○さんの長男",
+    )
+    age_at_contact = forms.IntegerField(
+        label="年齢（相談時）",
+        required=False,
+        min_value=0,
+        max_value=MAX_AGE,
+        help_text="生年月日がわからないとき。わかる範囲で",
+        error_messages={
+            "invalid": "年齢は数字で入力してください。",
+            "min_value": f"年齢は0〜{MAX_AGE}歳の範囲で入力してください。",
+            "max_value": f"年齢は0〜{MAX_AGE}歳の範囲で入力してください。",
+        },
+    )
+    # 相談内容
+    categories = forms.MultipleChoiceField(
+        label="相談内容（あてはまるものすべて）",
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    main_concern = forms.ChoiceField(
+        label="主な相談内容",
+        choices=[("", "選んでください"), *Category.choices],
+        error_messages={"required": "主な相談内容を1つ選んでください。"},
+    )
+    content = forms.CharField(
+        label="相談の内容",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=20000,
+    )
+    urgency = forms.ChoiceField(
+        label="緊急度", choices=Urgency.choices, widget=forms.RadioSelect, initial=Urgency.NORMAL
+    )
+    # 対応
+    disposition = forms.ChoiceField(
+        label="対応",
+        choices=Disposition.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": DISPOSITION_REQUIRED, "invalid_choice": DISPOSITION_REQUIRED},
+    )
+    referral_agency = AgencyChoiceField(
+        label="つなぎ先の機関",
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="選んでください",
+        error_messages={"invalid_choice": "選んだ機関が地域資源の一覧にありません。"},
+    )
+    referral_purpose = forms.CharField(
+        label="つなぐ目的", max_length=300, required=False, help_text="例: 就労に向けた相談"
+    )
+    referral_follow_up_on = JapaneseDateField(
+        label="つながったかを確認する日",
+        required=False,
+        help_text="例: 2025-04-15、令和7年4月15日",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        agencies = agencies_for(user)
+        self.fields["consulter_agency"].queryset = agencies  # type: ignore[attr-defined]
+        self.fields["referral_agency"].queryset = agencies  # type: ignore[attr-defined]
+        self.fields["person"].queryset = persons_for_search(  # type: ignore[attr-defined]
+            user, Person.objects.current()
+        )
+        if not self.is_bound and "received_at" not in self.initial:
+            self.initial["received_at"] = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["age_at_contact"].widget.attrs.update(inputmode="numeric")
+        for name in self.TEXT_FIELDS:
+            self.fields[name].validators.append(reject_control_characters)
+        self.fields["content"].validators.append(reject_control_characters_in_free_text)
+
+    # --- checks -----------------------------------------------------------------------------
+
+    def clean_received_at(self) -> datetime:
+        value: datetime = self.cleaned_data["received_at"]
+        if value > timezone.now() + FUTURE_TOLERANCE:
+            raise ValidationError(
+                "受付日時が未来になっています。日付と時刻を確認してください。",
+                code="future_received_at",
+            )
+        return value
+
+    def clean_referral_follow_up_on(self) -> date | None:
+        value: date | None = self.cleaned_data.get("referral_follow_up_on")
+        if value is not None and value < timezone.localdate():
+            raise ValidationError(
+                "確認する日は今日以降の日付にしてください。", code="past_follow_up"
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._clean_consulter(cleaned)
+        self._clean_person(cleaned)
+        self._clean_disposition(cleaned)
+        return cleaned
+
+    def _clean_consulter(self, cleaned: dict[str, Any]) -> None:
+        consulter_type = cleaned.get("consulter_type")
+        if consulter_type == ConsulterType.FAMILY:
+            if not cleaned.get("consulter_relationship"):
+                self.add_error("consulter_relationship", "家族からの相談では続柄を選んでください。")
+        else:
+            cleaned["consulter_relationship"] = ""
+        if consulter_type == ConsulterType.AGENCY:
+            if cleaned.get("consulter_agency") is None and "consulter_agency" not in self.errors:
+                self.add_error(
+                    "consulter_agency", "関係機関からの相談では、相談してきた機関を選んでください。"
+                )
+        else:
+            cleaned["consulter_agency"] = None
+
+    def _clean_person(self, cleaned: dict[str, Any]) -> None:
+        mode = cleaned.get("person_mode")
+        person: Person | None = cleaned.get("person")
+        age = cleaned.get("age_at_contact")
+        if mode == PersonMode.EXISTING:
+            if person is None and "person" not in self.errors:
+                self.add_error(
+                    "person",
+                    "相談の対象となる人を検索して選んでください。"
+                    "見つからないときは「新しく登録する」か「仮名で登録する」を選んでください。",
+                )
+            if person is not None and person.birth_date and age is not None:
+                self.add_error(
+                    "age_at_contact",
+                    "生年月日が登録されているので、年齢は自動で計算します。年齢の欄は空にしてください。",
+                )
+        elif mode == PersonMode.NEW:
+            named = cleaned.get("family_name") or cleaned.get("given_name")
+            refused = any(name in self.errors for name in ("family_name", "given_name"))
+            if not named and not refused:
+                self.add_error(
+                    "family_name",
+                    "姓か名を入力してください。氏名がわからないときは「仮名で登録する」を選んでください。",
+                )
+        elif mode == PersonMode.ALIAS and not cleaned.get("alias") and "alias" not in self.errors:
+            self.add_error("alias", "仮名・呼び名を入力してください（例: ○○さんの長男）。")
+
+    def _clean_disposition(self, cleaned: dict[str, Any]) -> None:
+        if cleaned.get("disposition") != Disposition.REFER:
+            return
+        if cleaned.get("referral_agency") is None and "referral_agency" not in self.errors:
+            self.add_error("referral_agency", "つなぎ先の機関を選んでください。")
+        if not cleaned.get("referral_purpose") and "referral_purpose" not in self.errors:
+            self.add_error("referral_purpose", "つなぐ目的を入力してください。")
+        if (
+            cleaned.get("referral_follow_up_on") is None
+            and "referral_follow_up_on" not in self.errors
+        ):
+            self.add_error(
+                "referral_follow_up_on",
+                "つながったかを確認する日を入力してください（つないだままにしないために必要です）。",
+            )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.mark_invalid_fields()
+
+    def mark_invalid_fields(self) -> None:
+        """aria-invalid on the inputs with an error, for screen readers."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """A refusal of `consultation_record`, shown at the field it concerns."""
+        fields = {"disposition": "disposition", "agency": "referral_agency"}
+        if hasattr(error, "error_dict"):
+            for key, errors in error.message_dict.items():
+                for message in errors:
+                    self.add_error(fields.get(key), message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+        self.mark_invalid_fields()
+
+    # --- what the service receives ------------------------------------------------------------
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of `consultation_record` (without organisation, user, draft)."""
+        cleaned = self.cleaned_data
+        data = {name: cleaned[name] for name in self.CONSULTATION_FIELDS}
+        arguments: dict[str, Any] = {"data": data}
+        mode = cleaned["person_mode"]
+        if mode == PersonMode.EXISTING:
+            arguments["person"] = cleaned["person"]
+        else:
+            arguments["new_person"] = self.new_person_data()
+        if cleaned["disposition"] == Disposition.REFER:
+            arguments["agency_id"] = cleaned["referral_agency"].pk
+            arguments["referral_purpose"] = cleaned["referral_purpose"]
+            arguments["referral_follow_up_on"] = cleaned["referral_follow_up_on"]
+        return arguments
+
+    def new_person_data(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        if cleaned["person_mode"] == PersonMode.ALIAS:
+            person: dict[str, Any] = {"alias": cleaned["alias"]}
+        else:
+            person = {name: cleaned[name] for name in self.NEW_PERSON_FIELDS}
+            person["alias"] = cleaned["alias"]
+        age = cleaned.get("age_at_contact")
+        if age is not None:
+            # What the caller said becomes the person's estimated age (it grows with time).
+            person["estimated_age"] = age
+            person["age_band"] = AgeBand.for_age(age)
+        return person
+
+    # --- showing the chosen person again ------------------------------------------------------
+
+    def chosen_person(self) -> Person | None:
+        """The person picked in the search, to show again when the form is re-rendered."""
+        if self.is_bound and hasattr(self, "cleaned_data") and "person" in self.cleaned_data:
+            chosen: Person | None = self.cleaned_data["person"]
+            return chosen
+        value = self["person"].value()
+        if not value:
+            return None
+        try:
+            return self.fields["person"].queryset.filter(pk=value).first()  # type: ignore[attr-defined]
+        except (ValueError, TypeError):
+            return None
+
+    @classmethod
+    def draft_data(cls, post: QueryDict) -> dict[str, list[str]]:
+        """The posted values worth keeping in a draft: the form's fields, and the search text."""
+        names = {*cls.base_fields, "person_q"}
+        return {
+            name: [value[:20000] for value in post.getlist(name)[:20]]
+            for name in names
+            if name in post
+        }
+
+    @classmethod
+    def initial_from_draft(cls, data: dict[str, list[str]]) -> dict[str, Any]:
+        """A draft as initial values: the form opens as it was left, without error messages."""
+        initial: dict[str, Any] = {}
+        for name, values in data.items():
+            if name not in cls.base_fields or not values:
+                continue
+            initial[name] = values if name in cls.MULTI_VALUE_FIELDS else values[-1]
+        return initial
