@@ -36,7 +36,9 @@ def build_cases(world: World, persons: dict[str, Person], agencies: dict[str, Ag
             "consulter_name": "ケアマネジャー",
             "categories": [Category.HIKIKOMORI, Category.CARE],
             "main_concern": Category.HIKIKOMORI,
-            "content": "担当している父親（80代）の長男が長年ひきこもっている様子。家族以外とは話さない。",
+            "content": (
+                "担当している父親（80代）の長男が長年ひきこもっている様子。家族以外とは話さない。"
+            ),
             "disposition": Disposition.CONTINUE,
         },
         person=son,

@@ -49,6 +49,9 @@ def case_open(
             opened_on=opened_on or timezone.localdate(),
         )
         case.team.add(lead_worker, by)
+        if case.person is not None:
+            # The case team may see a restricted person's identity (accounts.access).
+            case.person.team.add(lead_worker, by)
         StageChange.objects.create(case=case, to_stage=Stage.INTAKE, by=by, note="ケース開始")
         audit_record(
             action=AuditEvent.Action.CREATE,

@@ -1,3 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []  # type: ignore[type-arg]
+from cases import activity_views, assessment_views, plan_views, views
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/stage/", views.case_stage, name="case_stage"),
+    path("cases/<int:pk>/close/", views.case_close_view, name="case_close"),
+    path("cases/<int:pk>/reopen/", views.case_reopen_view, name="case_reopen"),
+    path(
+        "cases/<int:pk>/assessments/new/",
+        assessment_views.assessment_new,
+        name="assessment_new",
+    ),
+    path(
+        "cases/<int:pk>/assessments/<int:number>/",
+        assessment_views.assessment_detail,
+        name="assessment_detail",
+    ),
+    path("cases/<int:pk>/plan/", plan_views.plan_edit, name="plan_edit"),
+    path("cases/<int:pk>/plan/<int:number>/", plan_views.plan_detail, name="plan_detail"),
+    path("cases/<int:pk>/activities/new/", activity_views.activity_new, name="activity_new"),
+    path("watch/", views.watch_list, name="watch_list"),
+]

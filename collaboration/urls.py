@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []  # type: ignore[type-arg]
+from collaboration import views
+
+urlpatterns = [
+    path("cases/<int:pk>/referrals/new/", views.referral_new, name="referral_new"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("agencies/", views.agency_list, name="agency_list"),
+    path("agencies/new/", views.agency_new, name="agency_new"),
+]

@@ -16,12 +16,24 @@ class HomeTests(BaseTestCase):
 
     def test_navigation_shows_only_the_areas_a_role_may_use(self) -> None:
         expected = {
-            self.soudan: ["ホーム", "本人・家族", "世帯", "相談受付", "機関・委託"],
+            self.soudan: [
+                "ホーム",
+                "本人・家族",
+                "世帯",
+                "相談受付",
+                "ケース",
+                "見守りリスト",
+                "地域資源",
+                "機関・委託",
+            ],
             self.world.staff["chousei"]: [
                 "ホーム",
                 "本人・家族",
                 "世帯",
                 "相談受付",
+                "ケース",
+                "見守りリスト",
+                "地域資源",
                 "重複の確認",
                 "機関・委託",
             ],

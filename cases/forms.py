@@ -1,0 +1,372 @@
+"""Forms of the case pages. They check input only; the services enforce the rules and save."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import (
+    Activity,
+    Assessment,
+    ClosureReason,
+    DomainStatus,
+    GuidelineStage,
+    LifeDomain,
+    MedicalFlag,
+    OutingLevel,
+    SelfRelianceStage,
+    Stage,
+    SupportPlan,
+)
+from people.forms import JapaneseDateField
+from people.validation import reject_control_characters
+
+DATE_HELP = "例: 令和7年5月1日、R7.5.1、2025-05-01"
+BLANK = ("", "—")
+DOMAIN_PREFIX = "domain_"
+Choices = Sequence[tuple[Any, str]]
+
+
+def date_field(label: str, *, required: bool = False, **kwargs: Any) -> JapaneseDateField:
+    kwargs.setdefault("help_text", DATE_HELP)
+    field = JapaneseDateField(label=label, required=required, **kwargs)
+    field.error_messages["required"] = f"{label}を入力してください。"
+    return field
+
+
+def text_area(label: str, *, required: bool = False, rows: int = 3) -> forms.CharField:
+    field = forms.CharField(
+        label=label,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows, "cols": 60}),
+        validators=[reject_control_characters_keep_lines],
+    )
+    field.error_messages["required"] = f"{label}を入力してください。"
+    return field
+
+
+def reject_control_characters_keep_lines(value: str) -> None:
+    """Free text may have line breaks and tabs; other control characters are refused."""
+    reject_control_characters(value.replace("\r", "").replace("\n", "").replace("\t", ""))
+
+
+def short_text(label: str, max_length: int, *, required: bool = False) -> forms.CharField:
+    field = forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        validators=[reject_control_characters],
+    )
+    field.error_messages["required"] = f"{label}を入力してください。"
+    return field
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class StageForm(VersionForm):
+    stage = forms.ChoiceField(
+        label="次の段階",
+        choices=[choice for choice in Stage.choices if choice[0] != Stage.CLOSED],
+    )
+    note = short_text("メモ", 300)
+
+
+class CloseForm(VersionForm):
+    reason = forms.ChoiceField(label="終結の理由", choices=[BLANK, *ClosureReason.choices])
+    follow_up_on = date_field(
+        "終結後の確認日", help_text="終結後に様子を確認する日（任意）。" + DATE_HELP
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "終結の理由を選んでください。"
+
+    def clean_follow_up_on(self) -> date | None:
+        value: date | None = self.cleaned_data.get("follow_up_on")
+        if value is not None and value < timezone.localdate():
+            raise forms.ValidationError("確認日は今日以降の日付にしてください。")
+        return value
+
+
+class ReopenForm(VersionForm):
+    note = short_text("再開の理由・メモ", 300)
+
+
+class AssessmentForm(forms.Form):
+    """One new dated version. Employment is never required, and there is no minimum duration."""
+
+    assessed_on = date_field("実施日", required=True)
+    outing_level = forms.ChoiceField(
+        label="外出の状況", choices=[BLANK, *OutingLevel.choices], required=False
+    )
+    state_since_year = forms.IntegerField(
+        label="いつから（年・西暦）", required=False, min_value=1900, help_text="例: 2019"
+    )
+    state_since_month = forms.IntegerField(
+        label="いつから（月）", required=False, min_value=1, max_value=12
+    )
+    since_is_approximate = forms.BooleanField(label="おおよその時期", required=False)
+    age_at_onset = forms.IntegerField(
+        label="始まった年齢", required=False, min_value=0, max_value=130
+    )
+    triggers = text_area("きっかけ")
+    medical_flags = forms.MultipleChoiceField(
+        label="医療連携の検討（要配慮個人情報）",
+        choices=MedicalFlag.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="医師と相談することを検討する目安です。診断ではありません。",
+    )
+    medical_history = text_area("医療・服薬の経過（要配慮個人情報）")
+    strengths = text_area("強み・できていること")
+    wishes_person = text_area("本人の希望")
+    wishes_family = text_area("家族の希望")
+    guideline_stage = forms.ChoiceField(
+        label="支援の段階（ガイドライン）", choices=[BLANK, *GuidelineStage.choices], required=False
+    )
+    self_reliance_stage = forms.ChoiceField(
+        label="自立の段階", choices=[BLANK, *SelfRelianceStage.choices], required=False
+    )
+
+    PLAIN_FIELDS = (
+        "assessed_on",
+        "outing_level",
+        "state_since_year",
+        "state_since_month",
+        "since_is_approximate",
+        "age_at_onset",
+        "triggers",
+        "strengths",
+        "wishes_person",
+        "wishes_family",
+        "guideline_stage",
+        "self_reliance_stage",
+    )
+
+    def __init__(self, *args: Any, show_sensitive: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for domain in LifeDomain:
+            self.fields[DOMAIN_PREFIX + domain.value] = forms.ChoiceField(
+                label=domain.label, choices=[BLANK, *DomainStatus.choices], required=False
+            )
+        self.show_sensitive = show_sensitive
+        if not show_sensitive:
+            for name in Assessment.SENSITIVE_FIELDS:
+                del self.fields[name]
+
+    @classmethod
+    def initial_from(cls, assessment: Assessment | None, *, sensitive: bool) -> dict[str, Any]:
+        """The previous version as the starting point of the next; today as its date."""
+        initial: dict[str, Any] = {"assessed_on": timezone.localdate()}
+        if assessment is None:
+            initial["since_is_approximate"] = True
+            return initial
+        for name in cls.PLAIN_FIELDS[1:]:
+            initial[name] = getattr(assessment, name)
+        for code, status in (assessment.life_domains or {}).items():
+            initial[DOMAIN_PREFIX + code] = status
+        if sensitive:
+            initial["medical_flags"] = assessment.medical_flags or []
+            initial["medical_history"] = assessment.medical_history
+        return initial
+
+    def domain_fields(self) -> list[forms.BoundField]:
+        return [self[DOMAIN_PREFIX + domain.value] for domain in LifeDomain]
+
+    def clean_assessed_on(self) -> date:
+        value: date = self.cleaned_data["assessed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("実施日が未来の日付です。")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        year, month = cleaned.get("state_since_year"), cleaned.get("state_since_month")
+        today = timezone.localdate()
+        if month is not None and year is None:
+            self.add_error("state_since_year", "月を入れるときは年も入力してください。")
+        elif year is not None and (year, month or 1) > (today.year, today.month):
+            self.add_error("state_since_year", "いつからが未来の時期になっています。")
+        return cleaned
+
+    def assessment_data(self) -> dict[str, Any]:
+        """The values for `assessment_add` (sensitive ones only when the form shows them)."""
+        data = {name: self.cleaned_data[name] for name in self.PLAIN_FIELDS}
+        data["life_domains"] = {
+            domain.value: status
+            for domain in LifeDomain
+            if (status := self.cleaned_data.get(DOMAIN_PREFIX + domain.value))
+        }
+        if self.show_sensitive:
+            data["medical_flags"] = list(self.cleaned_data["medical_flags"])
+            data["medical_history"] = self.cleaned_data["medical_history"]
+        return data
+
+
+def domain_rows(assessment: Assessment) -> list[tuple[str, str]]:
+    """(領域, 状況) for each of the nine life domains, in their order."""
+    domains = assessment.life_domains or {}
+    return [
+        (
+            domain.label,
+            DomainStatus(domains[domain.value]).label if domains.get(domain.value) else "—",
+        )
+        for domain in LifeDomain
+    ]
+
+
+def medical_flag_labels(flags: list[str] | None) -> list[str]:
+    return [MedicalFlag(code).label for code in flags or [] if code in MedicalFlag.values]
+
+
+class PlanForm(forms.Form):
+    """The plan as the worker edits it; saving adds the next version (`based_on` + 1)."""
+
+    # Goals are checked by the service (validate_plan) so its Japanese messages are shown.
+    long_term_goal = text_area("長期目標")
+    short_term_goals = text_area("短期目標", rows=4)
+    services = text_area("利用するサービス・資源")
+    uses_work_readiness = forms.BooleanField(label="就労準備支援事業を利用", required=False)
+    work_readiness_started_on = date_field("就労準備支援の開始日")
+    work_readiness_extension_reason = text_area("1年を超えて利用する理由", rows=2)
+    review_on = date_field("見直し日", required=True)
+    approved_on = date_field("承認日")
+    approval_meeting = short_text("承認した会議", 200)
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    DATA_FIELDS = (
+        "long_term_goal",
+        "short_term_goals",
+        "services",
+        "uses_work_readiness",
+        "work_readiness_started_on",
+        "work_readiness_extension_reason",
+        "review_on",
+        "approved_on",
+        "approval_meeting",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approval_meeting"].help_text = "例: 支援調整会議（令和7年5月）"
+
+    @classmethod
+    def initial_from(cls, plan: SupportPlan | None) -> dict[str, Any]:
+        if plan is None:
+            return {"based_on": 0}
+        return {name: getattr(plan, name) for name in cls.DATA_FIELDS} | {"based_on": plan.number}
+
+    def plan_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.DATA_FIELDS}
+
+
+class PlanActionForm(forms.Form):
+    description = short_text("取り組み", 300)
+    responsible_worker = forms.TypedChoiceField(
+        label="担当職員", coerce=int, empty_value=None, required=False
+    )
+    responsible_agency = forms.TypedChoiceField(
+        label="担当機関", coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(
+        self, *args: Any, worker_choices: Choices = (), agency_choices: Choices = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_worker"].choices = [BLANK, *worker_choices]  # type: ignore[attr-defined]
+        self.fields["responsible_agency"].choices = [BLANK, *agency_choices]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        worker, agency = cleaned.get("responsible_worker"), cleaned.get("responsible_agency")
+        if (worker or agency) and not cleaned.get("description"):
+            self.add_error("description", "取り組みの内容を入力してください。")
+        if worker and agency:
+            self.add_error("responsible_agency", "担当は職員か機関のどちらか一方を選んでください。")
+        return cleaned
+
+    def action_data(self) -> dict[str, Any] | None:
+        if not self.cleaned_data.get("description"):
+            return None
+        return {
+            "description": self.cleaned_data["description"],
+            "responsible_worker_id": self.cleaned_data.get("responsible_worker"),
+            "responsible_agency_id": self.cleaned_data.get("responsible_agency"),
+        }
+
+
+PlanActionFormSet = forms.formset_factory(
+    PlanActionForm, extra=3, max_num=30, validate_max=True, absolute_max=30
+)
+
+
+def now_to_the_minute() -> datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class ActivityForm(forms.Form):
+    occurred_at = forms.DateTimeField(
+        label="日時",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="例: 2025-05-01 14:30",
+    )
+    kind = forms.ChoiceField(label="種類", choices=[BLANK, *Activity.Kind.choices])
+    visit_outcome = forms.ChoiceField(
+        label="訪問の結果",
+        choices=[BLANK, *Activity.VisitOutcome.choices],
+        required=False,
+        help_text="訪問のときに選んでください。",
+    )
+    met_person = forms.BooleanField(label="本人と話せた・会えた", required=False)
+    participants = forms.TypedMultipleChoiceField(
+        label="参加した職員",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="選ばなければ記録した職員だけになります。",
+    )
+    other_participants = short_text("その他の参加者", 200)
+    content = text_area("内容", required=True, rows=6)
+    next_action = short_text("次にすること", 300)
+    next_action_on = date_field("次の予定日")
+
+    DATA_FIELDS = (
+        "occurred_at",
+        "kind",
+        "visit_outcome",
+        "met_person",
+        "other_participants",
+        "content",
+        "next_action",
+        "next_action_on",
+    )
+
+    def __init__(self, *args: Any, participant_choices: Choices = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].choices = participant_choices  # type: ignore[attr-defined]
+        self.fields["occurred_at"].error_messages.update(
+            required="日時を入力してください。",
+            invalid="日時は 2025-05-01 14:30 の形で入力してください。",
+        )
+        self.fields["kind"].error_messages["required"] = "種類を選んでください。"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind, outcome = cleaned.get("kind"), cleaned.get("visit_outcome")
+        if kind == Activity.Kind.HOME_VISIT and not outcome:
+            self.add_error(
+                "visit_outcome", "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
+            )
+        elif kind and kind != Activity.Kind.HOME_VISIT and outcome:
+            self.add_error("visit_outcome", "訪問の結果は種類が「訪問」のときだけ選べます。")
+        occurred_at, next_on = cleaned.get("occurred_at"), cleaned.get("next_action_on")
+        if occurred_at and next_on and next_on < timezone.localtime(occurred_at).date():
+            self.add_error("next_action_on", "次の予定日が、この記録の日より前になっています。")
+        return cleaned
+
+    def activity_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.DATA_FIELDS}

@@ -1,0 +1,197 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cases.models import Activity, Case, Stage
+from cases.services import activity_add, plan_save, referral_create
+from cases.tests.helpers import days_ago, make_agency, make_person, open_case
+from cases.watch import build_watch_list
+from collaboration.models import Referral
+from consultations.models import Consultation
+from tsunagu.dates import wareki
+from tsunagu.test import BaseTestCase, audit_lock_queries
+
+
+def consult(case: Case, days: int) -> Consultation:
+    """A family member's phone call about the person, received `days` ago."""
+    assert case.person is not None
+    return Consultation.objects.create(
+        organisation_id=case.organisation_id,
+        received_at=timezone.now() - timedelta(days=days),
+        channel="phone",
+        consulter_type="family",
+        person=case.person,
+        main_concern="hikikomori",
+        categories=["hikikomori"],
+        disposition="continue",
+        case=case,
+        taken_by=case.lead_worker,
+    )
+
+
+def met(case: Case, days: int) -> None:
+    activity_add(
+        case=case,
+        data={
+            "occurred_at": timezone.now() - timedelta(days=days),
+            "kind": Activity.Kind.INTERVIEW,
+            "met_person": True,
+            "content": "来所面談。本人と話せた。",
+        },
+        by=case.lead_worker,
+    )
+
+
+class WatchListTests(BaseTestCase):
+    def setUp(self) -> None:
+        self.agency = make_agency(self.soudan)
+
+    def refer(self, case: Case, by: object, follow_up_days_ago: int) -> Referral:
+        return referral_create(
+            organisation_id=self.window.pk,
+            person_id=case.person_id or 0,
+            agency_id=self.agency.pk,
+            purpose="介護保険の申請",
+            follow_up_on=days_ago(follow_up_days_ago),
+            case=case,
+            by=by,  # type: ignore[arg-type]
+        )
+
+    def test_it_shows_a_case_overdue_for_contact(self) -> None:
+        overdue = open_case(self.soudan, title="連絡が途絶えているケース", opened_days_ago=60)
+        met(overdue, days=45)  # last contact 45 days ago, every 30 days: 15 days overdue
+        recent = open_case(self.soudan, title="先週連絡したケース", opened_days_ago=60)
+        met(recent, days=7)
+        self.login(self.soudan)
+        response = self.client.get("/watch/")
+        overdue_entries = response.context["watch"].overdue_contacts
+        self.assertEqual([entry.case.pk for entry in overdue_entries], [overdue.pk])
+        self.assertEqual(overdue_entries[0].days_overdue, 15)
+        self.assertContains(response, "連絡が途絶えているケース")
+        self.assertContains(response, f"{wareki(days_ago(15))}（15日超過）")
+
+    def test_a_case_with_no_contact_yet_is_due_from_its_opening_date(self) -> None:
+        case = open_case(self.soudan, opened_days_ago=40, contact_every_days=14)
+        watch = build_watch_list(self.soudan)
+        (entry,) = watch.overdue_contacts
+        self.assertEqual((entry.case.pk, entry.days_overdue), (case.pk, 26))
+
+    def test_it_shows_a_case_whose_person_has_not_been_met_with_days_since_consultation(
+        self,
+    ) -> None:
+        case = open_case(self.soudan, title="まだ会えていないケース", opened_days_ago=100)
+        consult(case, days=120)
+        consult(case, days=30)
+        met_case = open_case(self.soudan, title="会えたケース")
+        met(met_case, days=2)
+        self.login(self.soudan)
+        response = self.client.get("/watch/")
+        (entry,) = response.context["watch"].not_met
+        self.assertEqual((entry.case.pk, entry.days, entry.since), (case.pk, 120, days_ago(120)))
+        self.assertContains(response, f"120日（最初の相談 {wareki(days_ago(120))}）")
+
+    def test_without_a_consultation_the_days_count_from_the_opening(self) -> None:
+        open_case(self.soudan, opened_days_ago=12)
+        (entry,) = build_watch_list(self.soudan).not_met
+        self.assertEqual((entry.days, entry.from_consultation), (12, False))
+
+    def test_it_shows_a_plan_whose_review_date_has_come(self) -> None:
+        case = open_case(self.soudan, title="見直しの時期のケース")
+        later = open_case(self.soudan, title="見直しはまだ先のケース")
+        for target, review in ((case, days_ago(0)), (later, days_ago(-10))):
+            plan_save(
+                case=target,
+                data={"long_term_goal": "外出", "short_term_goals": "面談", "review_on": review},
+                actions=[],
+                based_on=0,
+                by=self.soudan,
+            )
+        self.login(self.soudan)
+        response = self.client.get("/watch/")
+        self.assertEqual([e.case.pk for e in response.context["watch"].reviews_due], [case.pk])
+
+    def test_it_shows_my_referral_still_open_after_its_follow_up_date(self) -> None:
+        case = open_case(self.soudan)
+        overdue = self.refer(case, self.soudan, follow_up_days_ago=3)
+        self.refer(case, self.soudan, follow_up_days_ago=-3)  # not yet due
+        connected = self.refer(case, self.soudan, follow_up_days_ago=10)
+        Referral.objects.filter(pk=connected.pk).update(state=Referral.State.CONNECTED)
+        accepted = self.refer(case, self.soudan, follow_up_days_ago=1)
+        Referral.objects.filter(pk=accepted.pk).update(state=Referral.State.ACCEPTED)
+        self.refer(case, self.douryou, follow_up_days_ago=5)  # a colleague's
+        self.login(self.soudan)
+        response = self.client.get("/watch/")
+        shown = [referral.pk for referral in response.context["watch"].overdue_referrals]
+        self.assertEqual(shown, [overdue.pk, accepted.pk])
+        self.assertContains(response, "つなぐ市中央地域包括支援センター")
+        self.assertContains(response, "打診中")
+        organisation = self.client.get("/watch/?scope=organisation")
+        self.assertEqual(len(organisation.context["watch"].overdue_referrals), 3)
+
+    def test_my_list_leaves_out_colleagues_cases_and_the_organisation_toggle_adds_them(
+        self,
+    ) -> None:
+        open_case(self.douryou, title="同僚のケース", opened_days_ago=90)
+        self.login(self.soudan)
+        self.assertNotContains(self.client.get("/watch/"), "同僚のケース")
+        self.assertContains(self.client.get("/watch/?scope=organisation"), "同僚のケース")
+
+    def test_closed_cases_and_another_towns_cases_are_never_listed(self) -> None:
+        closed = open_case(self.soudan, title="終結したケース", opened_days_ago=90)
+        Case.objects.filter(pk=closed.pk).update(stage=Stage.CLOSED)
+        open_case(
+            self.minato, make_person(self.minato_window, "港", "次郎"), title="みなと町のケース"
+        )
+        self.login(self.soudan)
+        response = self.client.get("/watch/?scope=organisation")
+        self.assertNotContains(response, "終結したケース")
+        self.assertNotContains(response, "みなと町のケース")
+
+    def test_the_list_is_audited_with_the_ids_shown(self) -> None:
+        case = open_case(self.soudan, opened_days_ago=90)
+        referral = self.refer(case, self.soudan, follow_up_days_ago=2)
+        self.login(self.soudan)
+        self.client.get("/watch/")
+        cases_row, referrals_row = self.audit_rows(action=AuditEvent.Action.READ)
+        self.assertEqual(
+            (cases_row.object_type, cases_row.detail["ids"]), ("cases.case", [case.pk])
+        )
+        self.assertEqual(referrals_row.detail["ids"], [referral.pk])
+
+    def test_the_statistics_clerk_gets_403(self) -> None:
+        self.login(self.toukei)
+        self.assertEqual(self.client.get("/watch/").status_code, 403)
+
+    def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(self) -> None:
+        self.login(self.soudan)
+        self.client.get("/watch/")  # warm the session
+        for total in (1, 20):
+            Case.objects.filter(lead_worker=self.soudan).update(stage=Stage.CLOSED)
+            for index in range(total):
+                case = open_case(self.soudan, title=f"ケース{total}-{index}", opened_days_ago=90)
+                consult(case, days=100)
+                plan_save(
+                    case=case,
+                    data={
+                        "long_term_goal": "外出",
+                        "short_term_goals": "面談",
+                        "review_on": days_ago(1),
+                    },
+                    actions=[],
+                    based_on=0,
+                    by=self.soudan,
+                )
+                self.refer(case, self.soudan, follow_up_days_ago=2)
+            # session, user, roles (3); open cases with review date and first consultation (1);
+            # their persons' teams (1); overdue referrals (1) and their persons' teams (1);
+            # two audit rows (savepoint, lock on PostgreSQL, last row, insert, release: 4 each);
+            # session save (3)
+            with self.assertNumQueries(18 + 2 * audit_lock_queries()):
+                response = self.client.get("/watch/")
+            watch = response.context["watch"]
+            self.assertEqual(
+                (len(watch.overdue_contacts), len(watch.not_met), len(watch.reviews_due)),
+                (total, total, total),
+            )
+            self.assertEqual(len(watch.overdue_referrals), total + (1 if total == 20 else 0))

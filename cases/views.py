@@ -1,0 +1,271 @@
+"""Case pages: my cases, the case page, stage changes, closure and reopening, the watch list."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case as CaseWhen
+from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import can_see_identity, can_see_sensitive, get_for_user, list_for_user
+from accounts.models import User
+from accounts.roles import Right
+from accounts.services import StaleVersionError
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cases.forms import (
+    CloseForm,
+    ReopenForm,
+    StageForm,
+    VersionForm,
+    domain_rows,
+    medical_flag_labels,
+)
+from cases.models import Assessment, Case, PlanAction, Stage
+from cases.services import case_close, case_reopen, case_set_stage
+from cases.watch import build_watch_list, mine
+
+ACTIVITIES_PER_PAGE = 50
+SUMMARY_FIELDS = ("title", "person", "household", "stage", "lead_worker", "team", "opened_on")
+DETAIL_FIELDS = (
+    *SUMMARY_FIELDS,
+    "stage_changes",
+    "assessment",
+    "plan",
+    "activities",
+    "referrals",
+)
+LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_contact_on")
+SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
+
+
+def current_user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def hidden_person_ids(user: User, persons: list[Any]) -> set[int]:
+    """Restricted persons whose identity `user` may not see (shown as 制限対象者 #id)."""
+    return {person.pk for person in persons if person and not can_see_identity(user, person)}
+
+
+def case_context(user: User, case: Case) -> dict[str, Any]:
+    """What every case page needs for its heading (the person's identity may be restricted)."""
+    return {"case": case, "hidden_ids": hidden_person_ids(user, [case.person])}
+
+
+def case_queryset() -> QuerySet[Case]:
+    return Case.objects.select_related("person", "household", "lead_worker").prefetch_related(
+        "team", "person__team"
+    )
+
+
+def load_case(
+    request: HttpRequest, pk: int, *, right: Right, fields: tuple[str, ...] = SUMMARY_FIELDS
+) -> Case:
+    """The case for `request.user`: 404 outside their organisation, 403 without the right."""
+    return get_for_user(
+        current_user(request), case_queryset(), pk, right=right, request=request, fields=fields
+    )
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    whole_organisation = request.GET.get("scope") == "organisation"
+    queryset = case_queryset().annotate(
+        closed_last=CaseWhen(
+            When(stage=Stage.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    )
+    if not whole_organisation:
+        queryset = queryset.filter(mine(user))
+    cases = list_for_user(
+        user,
+        queryset.order_by("closed_last", "-opened_on", "-id"),
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=LIST_FIELDS,
+    )
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "cases": cases,
+            "whole_organisation": whole_organisation,
+            "hidden_ids": hidden_person_ids(user, [case.person for case in cases]),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = load_case(request, pk, right=Right.VIEW_PERSONAL_DATA, fields=DETAIL_FIELDS)
+    return render_case_detail(request, case)
+
+
+def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
+    """The case page; a refused form (closure, stage) is shown again with its message."""
+    user = current_user(request)
+    show_sensitive = can_see_sensitive(user, case)
+    assessment = case.assessments.select_related("created_by").order_by("-number").first()
+    if assessment is not None and show_sensitive:
+        audit_sensitive_read(request, assessment)
+    plan = (
+        case.plans.select_related("created_by")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=PlanAction.objects.select_related(
+                    "responsible_worker", "responsible_agency"
+                ),
+            )
+        )
+        .order_by("-number")
+        .first()
+    )
+    activities = Paginator(
+        case.activities.select_related("recorded_by").prefetch_related("participants"),
+        ACTIVITIES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    referrals = list(
+        case.referrals.select_related("agency", "person", "referred_by")
+        .prefetch_related("person__team")
+        .order_by("-referred_on", "-id")
+    )
+    initial: dict[str, Any] = {"version": case.version, "stage": case.stage}
+    context = {
+        "case": case,
+        "hidden_ids": hidden_person_ids(user, [case.person] + [r.person for r in referrals]),
+        "stage_changes": case.stage_changes.select_related("by"),
+        "assessment": assessment,
+        "assessment_versions": case.assessments.order_by("-number").values_list(
+            "number", "assessed_on"
+        ),
+        "show_sensitive": show_sensitive,
+        "sensitive_note": SENSITIVE_NOTE,
+        "domains": domain_rows(assessment) if assessment else [],
+        "medical_flags": medical_flag_labels(assessment.medical_flags)
+        if assessment and show_sensitive
+        else [],
+        "plan": plan,
+        "plan_versions": case.plans.order_by("-number").values_list("number", "created_at"),
+        "activities": activities,
+        "referrals": referrals,
+        "today": timezone.localdate(),
+        "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
+        "stage_form": forms.get("stage_form") or StageForm(initial=initial),
+        "close_form": forms.get("close_form") or CloseForm(initial=initial),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(initial=initial),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+def audit_sensitive_read(request: HttpRequest, assessment: Assessment) -> None:
+    """Every view of 要配慮個人情報 is in the audit log, with the field names."""
+    audit_record(
+        action=AuditEvent.Action.READ,
+        actor=current_user(request),
+        request=request,
+        obj=assessment,
+        fields=Assessment.SENSITIVE_FIELDS,
+        detail={"sensitive": True, "case": assessment.case_id},
+    )
+
+
+@require_POST
+def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        try:
+            case_set_stage(
+                case=case,
+                stage=form.cleaned_data["stage"],
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+                by=current_user(request),
+                request=request,
+            )
+        except (ValidationError, StaleVersionError) as error:
+            form = _refused(form, request, case, error)
+        else:
+            messages.success(request, "段階を変更しました。")
+            return redirect("case_detail", pk=case.pk)
+    return render_case_detail(request, case, stage_form=form)
+
+
+@require_POST
+def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            case_close(
+                case=case,
+                reason=form.cleaned_data["reason"],
+                follow_up_on=form.cleaned_data["follow_up_on"],
+                version=form.cleaned_data["version"],
+                by=current_user(request),
+                request=request,
+            )
+        except (ValidationError, StaleVersionError) as error:
+            form = _refused(form, request, case, error)
+        else:
+            messages.success(request, "ケースを終結しました。記録はすべて残っています。")
+            return redirect("case_detail", pk=case.pk)
+    return render_case_detail(request, case, close_form=form)
+
+
+@require_POST
+def case_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            case_reopen(
+                case=case,
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+                by=current_user(request),
+                request=request,
+            )
+        except (ValidationError, StaleVersionError) as error:
+            form = _refused(form, request, case, error)
+        else:
+            messages.success(
+                request, "ケースを再開しました。これまでの経過はそのまま残っています。"
+            )
+            return redirect("case_detail", pk=case.pk)
+    return render_case_detail(request, case, reopen_form=form)
+
+
+def _refused[F: VersionForm](
+    form: F, request: HttpRequest, case: Case, error: ValidationError | StaleVersionError
+) -> F:
+    """The worker's input again with the refusal; it now carries the case's current version."""
+    data = request.POST.copy()
+    data["version"] = str(Case.objects.values_list("version", flat=True).get(pk=case.pk))
+    rebound = type(form)(data)
+    rebound.is_valid()
+    message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    rebound.add_error(None, message)
+    return rebound
+
+
+def watch_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    whole_organisation = request.GET.get("scope") == "organisation"
+    watch = build_watch_list(user, whole_organisation=whole_organisation, request=request)
+    return render(
+        request,
+        "cases/watch_list.html",
+        {
+            "watch": watch,
+            "whole_organisation": whole_organisation,
+            "hidden_ids": watch.hidden_person_ids,
+        },
+    )

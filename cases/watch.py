@@ -1,0 +1,167 @@
+"""The watch list (見守りリスト): what needs attention today, so that nobody drops out of sight.
+
+- cases whose contact is overdue (last contact, or the opening date, + the contact interval),
+- plans whose review date has come,
+- cases whose person has not been met yet, with the days since the first consultation,
+- referrals still 打診中・受入 after their follow-up date.
+
+Three queries whatever the number of cases: the open cases (with the latest plan's review date
+and the first consultation as subqueries), their persons' teams, and the overdue referrals.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.access import audit_list_read, can_see_identity, require_right, visible_to
+from accounts.models import User
+from accounts.roles import Right
+from cases.models import Case, Stage, SupportPlan
+from collaboration.models import Referral
+from consultations.models import Consultation
+from people.models import Person
+
+WATCHED_CASE_FIELDS = ("title", "person", "household", "stage", "last_contact_on", "first_met_on")
+WATCHED_REFERRAL_FIELDS = ("person", "agency", "state", "follow_up_on")
+
+
+@dataclass(frozen=True)
+class OverdueContact:
+    case: Case
+    due_on: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    case: Case
+    review_on: date
+
+
+@dataclass(frozen=True)
+class NotMet:
+    case: Case
+    since: date
+    days: int
+    from_consultation: bool
+
+
+@dataclass
+class WatchList:
+    today: date
+    overdue_contacts: list[OverdueContact] = field(default_factory=list)
+    reviews_due: list[ReviewDue] = field(default_factory=list)
+    not_met: list[NotMet] = field(default_factory=list)
+    overdue_referrals: list[Referral] = field(default_factory=list)
+    hidden_person_ids: set[int] = field(default_factory=set)
+
+    @property
+    def cases_shown(self) -> list[Case]:
+        seen: dict[int, Case] = {}
+        cases = [entry.case for entry in self.overdue_contacts]
+        cases += [entry.case for entry in self.reviews_due]
+        cases += [entry.case for entry in self.not_met]
+        for case in cases:
+            seen.setdefault(case.pk, case)
+        return list(seen.values())
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.overdue_contacts or self.reviews_due or self.not_met or self.overdue_referrals
+        )
+
+
+def mine(user: User) -> Q:
+    """Cases the user leads or is on the team of."""
+    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
+    return Q(lead_worker_id=user.pk) | Q(pk__in=on_team)
+
+
+def watched_cases(user: User, *, whole_organisation: bool) -> list[Case]:
+    """Open cases in scope, each with `latest_review_on` and `first_consulted_at`."""
+    latest_plan = SupportPlan.objects.filter(case=OuterRef("pk")).order_by("-number")
+    first_consultation = (
+        Consultation.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(first=Min("received_at"))
+        .values("first")
+    )
+    queryset = (
+        visible_to(user, Case.objects.exclude(stage=Stage.CLOSED))
+        .select_related("person", "household", "lead_worker")
+        .prefetch_related(Prefetch("person__team", queryset=User.objects.only("pk")))
+        .annotate(
+            latest_review_on=Subquery(latest_plan.values("review_on")[:1]),
+            first_consulted_at=Subquery(first_consultation[:1]),
+        )
+        .order_by("opened_on", "id")
+    )
+    if not whole_organisation:
+        queryset = queryset.filter(mine(user))
+    return list(queryset)
+
+
+def overdue_referrals(user: User, *, whole_organisation: bool, today: date) -> list[Referral]:
+    queryset = (
+        visible_to(user, Referral.objects.filter(state__in=Referral.OPEN_STATES))
+        .filter(follow_up_on__lt=today)
+        .select_related("agency", "person", "case", "referred_by")
+        .prefetch_related(Prefetch("person__team", queryset=User.objects.only("pk")))
+        .order_by("follow_up_on", "id")
+    )
+    if not whole_organisation:
+        queryset = queryset.filter(referred_by_id=user.pk)
+    return list(queryset)
+
+
+def build_watch_list(
+    user: User,
+    *,
+    whole_organisation: bool = False,
+    today: date | None = None,
+    request: HttpRequest | None = None,
+) -> WatchList:
+    """The watch list of `user` (or of their whole organisation); audited as two list reads."""
+    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    today = today or timezone.localdate()
+    watch = WatchList(today=today)
+    for case in watched_cases(user, whole_organisation=whole_organisation):
+        due_on = case.contact_due_on()
+        if due_on < today:
+            watch.overdue_contacts.append(OverdueContact(case, due_on, (today - due_on).days))
+        review_on: date | None = getattr(case, "latest_review_on", None)
+        if review_on is not None and review_on <= today:
+            watch.reviews_due.append(ReviewDue(case, review_on))
+        if case.first_met_on is None:
+            consulted_at: datetime | None = getattr(case, "first_consulted_at", None)
+            since = timezone.localtime(consulted_at).date() if consulted_at else case.opened_on
+            watch.not_met.append(
+                NotMet(case, since, (today - since).days, consulted_at is not None)
+            )
+    watch.overdue_contacts.sort(key=lambda entry: entry.due_on)
+    watch.reviews_due.sort(key=lambda entry: entry.review_on)
+    watch.not_met.sort(key=lambda entry: -entry.days)
+    watch.overdue_referrals = overdue_referrals(
+        user, whole_organisation=whole_organisation, today=today
+    )
+    persons: list[Person | None] = [case.person for case in watch.cases_shown]
+    persons += [referral.person for referral in watch.overdue_referrals]
+    watch.hidden_person_ids = {
+        person.pk for person in persons if person and not can_see_identity(user, person)
+    }
+    audit_list_read(
+        user, watch.cases_shown, model=Case, request=request, fields=WATCHED_CASE_FIELDS
+    )
+    audit_list_read(
+        user,
+        watch.overdue_referrals,
+        model=Referral,
+        request=request,
+        fields=WATCHED_REFERRAL_FIELDS,
+    )
+    return watch

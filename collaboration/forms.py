@@ -1,0 +1,143 @@
+"""Forms for referrals (つなぎ) and the agency directory (地域資源)."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.access import own_organisation_id
+from accounts.models import LocalGovernment, User
+from cases.forms import BLANK, DATE_HELP, Choices, date_field, short_text, text_area
+from collaboration.models import Agency, AgencyCategory, Referral
+from people.validation import reject_control_characters
+
+FOLLOW_UP_AFTER_DAYS = 14
+
+
+def directory_local_governments(user: User) -> list[LocalGovernment]:
+    """The user's municipality and its prefecture (a prefectural office: the prefecture)."""
+    own_organisation_id(user)
+    assert user.organisation is not None
+    local_government = user.organisation.local_government
+    governments = [local_government]
+    if local_government.prefecture_id is not None:
+        governments.append(local_government.prefecture)  # type: ignore[arg-type]
+    return governments
+
+
+def directory_for(user: User) -> QuerySet[Agency]:
+    """The agencies of the directory a user works with."""
+    organisation = user.organisation
+    if organisation is None:
+        return Agency.objects.none()
+    local_government = organisation.local_government
+    ids = [local_government.pk]
+    if local_government.prefecture_id is not None:
+        ids.append(local_government.prefecture_id)
+    return Agency.objects.filter(local_government_id__in=ids)
+
+
+def agency_choices(agencies: list[Agency]) -> Choices:
+    return [(agency.pk, f"{agency.name}（{agency.get_category_display()}）") for agency in agencies]
+
+
+def follow_up_default() -> date:
+    return timezone.localdate() + timedelta(days=FOLLOW_UP_AFTER_DAYS)
+
+
+class ReferralForm(forms.Form):
+    person = forms.TypedChoiceField(label="つなぐ人", coerce=int)
+    agency = forms.TypedChoiceField(label="つなぎ先", coerce=int)
+    purpose = short_text("つなぐ目的", 300, required=True)
+    accompanied = forms.BooleanField(label="同行する", required=False)
+    follow_up_on = date_field(
+        "確認する日",
+        required=True,
+        help_text="つながったかを確認する日。過ぎると見守りリストに出ます。" + DATE_HELP,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        agency_choices: Choices = (),
+        person_choices: Choices | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [BLANK, *agency_choices]  # type: ignore[attr-defined]
+        self.fields["agency"].error_messages["required"] = "つなぎ先の機関を選んでください。"
+        if person_choices is None:
+            del self.fields["person"]
+        else:
+            self.fields["person"].choices = [BLANK, *person_choices]  # type: ignore[attr-defined]
+            self.fields["person"].error_messages["required"] = "つなぐ人を選んでください。"
+
+    def clean_follow_up_on(self) -> date:
+        value: date = self.cleaned_data["follow_up_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("確認する日は今日以降の日付にしてください。")
+        return value
+
+
+class ReferralStateForm(forms.Form):
+    state = forms.ChoiceField(label="新しい状態")
+    note = short_text("メモ（不成立のときは理由）", 300)
+    follow_up_on = date_field("次に確認する日")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        next_states = Referral.NEXT_STATES[referral.state]
+        self.fields["state"].choices = [  # type: ignore[attr-defined]
+            BLANK,
+            *((state, Referral.State(state).label) for state in next_states),
+        ]
+        self.fields["state"].error_messages["required"] = "新しい状態を選んでください。"
+        self.fields["state"].error_messages["invalid_choice"] = (
+            f"「{referral.get_state_display()}」からは選べない状態です。"
+        )
+        self.fields["version"].initial = referral.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("state") == Referral.State.FAILED and not cleaned.get("note", "").strip():
+            self.add_error("note", "不成立の理由を入力してください。")
+        return cleaned
+
+
+class AgencySearchForm(forms.Form):
+    q = forms.CharField(label="機関名", max_length=100, required=False)
+    category = forms.ChoiceField(
+        label="種別", choices=[("", "すべて"), *AgencyCategory.choices], required=False
+    )
+
+
+class AgencyForm(forms.ModelForm[Agency]):
+    class Meta:
+        model = Agency
+        fields = [
+            "local_government",
+            "name",
+            "category",
+            "address",
+            "phone",
+            "hours",
+            "area",
+            "note",
+        ]
+
+    def __init__(self, *args: Any, governments: list[LocalGovernment], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["local_government"]
+        field.queryset = LocalGovernment.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[government.pk for government in governments]
+        )
+        field.empty_label = None  # type: ignore[attr-defined]
+        field.initial = governments[0].pk
+        self.fields["note"] = text_area("メモ")
+        for name in ("name", "address", "phone", "hours", "area"):
+            self.fields[name].validators.append(reject_control_characters)
+        self.fields["name"].error_messages["required"] = "機関名を入力してください。"
+        self.fields["category"].error_messages["required"] = "種別を選んでください。"

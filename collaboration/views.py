@@ -1,0 +1,188 @@
+"""Referrals (つなぎ) followed until the person is connected; the agency directory (地域資源)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.access import can_see_identity, get_for_user, require_right
+from accounts.models import User
+from accounts.roles import Right
+from accounts.services import StaleVersionError
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cases.models import Case
+from cases.services import referral_create, referral_set_state
+from cases.views import SUMMARY_FIELDS, case_context, current_user, hidden_person_ids, load_case
+from collaboration.forms import (
+    AgencyForm,
+    AgencySearchForm,
+    ReferralForm,
+    ReferralStateForm,
+    agency_choices,
+    directory_for,
+    directory_local_governments,
+    follow_up_default,
+)
+from collaboration.models import Agency, Referral, ReferralEvent
+from people.models import HouseholdMembership
+
+REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
+AGENCY_LIST_LIMIT = 200
+
+
+def household_person_choices(user: User, case: Case) -> list[tuple[int, str]]:
+    """For a case of a household only: its current members, to choose whom to refer."""
+    assert case.household_id is not None
+    today = timezone.localdate()
+    memberships = (
+        HouseholdMembership.objects.filter(household_id=case.household_id)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
+        .select_related("person")
+        .prefetch_related("person__team")
+    )
+    choices = []
+    for membership in memberships:
+        person = membership.person
+        name = str(person) if can_see_identity(user, person) else person.restricted_label
+        choices.append((person.pk, f"{name}（{membership.get_relationship_display()}）"))
+    return choices
+
+
+def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=SUMMARY_FIELDS)
+    if not case.is_open:
+        messages.error(request, "終結したケースです。再開してからつないでください。")
+        return redirect("case_detail", pk=case.pk)
+    person_choices = None if case.person_id else household_person_choices(user, case)
+    kwargs = {
+        "agency_choices": agency_choices(list(directory_for(user))),
+        "person_choices": person_choices,
+    }
+    if request.method == "POST":
+        form = ReferralForm(request.POST, **kwargs)  # type: ignore[arg-type]
+        if form.is_valid():
+            referral = referral_create(
+                organisation_id=case.organisation_id,
+                person_id=case.person_id or form.cleaned_data["person"],
+                agency_id=form.cleaned_data["agency"],
+                purpose=form.cleaned_data["purpose"],
+                follow_up_on=form.cleaned_data["follow_up_on"],
+                accompanied=form.cleaned_data["accompanied"],
+                case=case,
+                by=user,
+                request=request,
+            )
+            messages.success(request, f"{referral.agency}へのつなぎを記録しました。")
+            return redirect("referral_detail", pk=referral.pk)
+    else:
+        form = ReferralForm(initial={"follow_up_on": follow_up_default()}, **kwargs)  # type: ignore[arg-type]
+    return render(
+        request,
+        "collaboration/referral_form.html",
+        case_context(user, case) | {"form": form, "has_agencies": bool(kwargs["agency_choices"])},
+    )
+
+
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    right = Right.EDIT_PERSONAL_DATA if request.method == "POST" else Right.VIEW_PERSONAL_DATA
+    referral = get_for_user(
+        user,
+        Referral.objects.select_related(
+            "agency", "person", "case__person", "referred_by"
+        ).prefetch_related(
+            "person__team",
+            "case__person__team",
+            Prefetch("events", queryset=ReferralEvent.objects.select_related("by")),
+        ),
+        pk,
+        right=right,
+        request=request,
+        fields=REFERRAL_FIELDS,
+    )
+    form = ReferralStateForm(request.POST or None, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = referral_set_state(
+                referral=referral,
+                state=form.cleaned_data["state"],
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+                follow_up_on=form.cleaned_data["follow_up_on"],
+                by=user,
+                request=request,
+            )
+        except (ValidationError, StaleVersionError) as error:
+            message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            form.add_error(None, message)
+        else:
+            messages.success(request, f"状態を「{updated.get_state_display()}」にしました。")
+            return redirect("referral_detail", pk=referral.pk)
+    return render(
+        request,
+        "collaboration/referral_detail.html",
+        {
+            "referral": referral,
+            "form": form,
+            "hidden_ids": hidden_person_ids(
+                user, [referral.person, referral.case.person if referral.case else None]
+            ),
+            "is_overdue": referral.is_overdue(),
+            "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
+        },
+    )
+
+
+def agency_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    form = AgencySearchForm(request.GET or None)
+    agencies = directory_for(user).select_related("local_government")
+    if form.is_valid():
+        if query := form.cleaned_data["q"].strip():
+            agencies = agencies.filter(name__icontains=query)
+        if category := form.cleaned_data["category"]:
+            agencies = agencies.filter(category=category)
+    shown = list(agencies[: AGENCY_LIST_LIMIT + 1])
+    return render(
+        request,
+        "collaboration/agency_list.html",
+        {
+            "form": form,
+            "agencies": shown[:AGENCY_LIST_LIMIT],
+            "truncated": len(shown) > AGENCY_LIST_LIMIT,
+            "limit": AGENCY_LIST_LIMIT,
+            "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
+        },
+    )
+
+
+def agency_new(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    governments = directory_local_governments(user)
+    form = AgencyForm(request.POST or None, governments=governments)
+    if request.method == "POST" and form.is_valid():
+        agency = _agency_create(form, user, request)
+        messages.success(request, f"{agency.name}を地域資源に追加しました。")
+        return redirect("agency_list")
+    return render(request, "collaboration/agency_form.html", {"form": form})
+
+
+def _agency_create(form: AgencyForm, user: User, request: HttpRequest) -> Agency:
+    # The directory is not personal data; the addition is still audited with its fields.
+    with transaction.atomic():
+        agency = form.save()
+        audit_record(
+            action=AuditEvent.Action.CREATE,
+            actor=user,
+            request=request,
+            obj=agency,
+            fields=[name for name in AgencyForm.Meta.fields if form.cleaned_data.get(name)],
+        )
+    return agency
