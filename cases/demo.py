@@ -50,6 +50,7 @@ def build_cases(world: World, persons: dict[str, Person], agencies: dict[str, Ag
     Case.objects.filter(pk=case.pk).update(
         opened_on=first_call.date(), title="高橋さん世帯（父と長男）", contact_every_days=14
     )
+    case.stage_changes.update(at=first_call)
     case.refresh_from_db()
     for weeks, hour in ((16, 18), (12, 11), (8, 19), (4, 10), (2, 14)):
         activity_add(
