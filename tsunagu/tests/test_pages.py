@@ -98,3 +98,11 @@ class SecurityHeaderTests(BaseTestCase):
         self.assertNotContains(response, "<script>")
         self.assertNotContains(response, "http://", html=False)
         self.assertNotContains(response, "https://", html=False)
+
+
+class TranslationTests(BaseTestCase):
+    def test_empty_choices_read_in_japanese(self) -> None:
+        self.login(self.soudan)
+        response = self.client.get("/persons/new/")
+        self.assertContains(response, "選んでください")
+        self.assertNotContains(response, "Select an option")
