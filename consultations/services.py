@@ -57,12 +57,19 @@ def consultation_record(
             organisation_id=organisation_id, person=person, taken_by=by, **data
         )
         if consultation.age_at_contact is None:
-            consultation.age_at_contact = person.age(consultation.received_at.date())
+            consultation.age_at_contact = person.age(timezone.localtime(consultation.received_at).date())
         if consultation.main_concern not in consultation.categories:
             consultation.categories = [consultation.main_concern, *consultation.categories]
         consultation.is_out_of_hours = is_out_of_hours(consultation.received_at)
         if disposition == Disposition.CONTINUE:
-            consultation.case = _continuing_case(organisation_id, person, household_id, by, request)
+            consultation.case = _continuing_case(
+                organisation_id,
+                person,
+                household_id,
+                timezone.localtime(consultation.received_at).date(),
+                by,
+                request,
+            )
         elif disposition == Disposition.REFER:
             consultation.referral = referral_create(
                 organisation_id=organisation_id,
@@ -91,6 +98,7 @@ def _continuing_case(
     organisation_id: int,
     person: Person,
     household_id: int | None,
+    opened_on: date,
     by: User,
     request: HttpRequest | None,
 ) -> Case:
@@ -108,6 +116,8 @@ def _continuing_case(
         lead_worker=by,
         person_id=person.pk,
         household_id=household_id,
+        # A consultation entered after the call opens the case on the day of the call.
+        opened_on=opened_on,
         by=by,
         request=request,
     )
