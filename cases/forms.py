@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.models import (
@@ -21,6 +22,7 @@ from cases.models import (
     SupportPlan,
 )
 from people.forms import JapaneseDateField
+from people.models import Household
 from people.validation import reject_control_characters
 
 DATE_HELP = "例: 令和7年5月1日、R7.5.1、2025-05-01"
@@ -73,6 +75,16 @@ class StageForm(VersionForm):
         choices=[choice for choice in Stage.choices if choice[0] != Stage.CLOSED],
     )
     note = short_text("メモ", 300)
+
+
+class CaseHouseholdForm(VersionForm):
+    household = forms.ModelChoiceField(
+        label="世帯", queryset=Household.objects.none(), required=False, empty_label="世帯なし"
+    )
+
+    def __init__(self, *args: Any, households: QuerySet[Household], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households  # type: ignore[attr-defined]
 
 
 class CloseForm(VersionForm):

@@ -106,6 +106,33 @@ def case_set_stage(
     return current
 
 
+def case_set_household(
+    *,
+    case: Case,
+    household_id: int | None,
+    version: int,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Link the case to the household it supports (an 8050 household: parent and child)."""
+    with transaction.atomic():
+        current = _lock_case(case, version)
+        if household_id is None and current.person_id is None:
+            raise ValidationError("本人のいないケースから世帯は外せません。")
+        current.household_id = household_id
+        current.version = F("version") + 1
+        current.save(update_fields=["household", "version"])
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["household"],
+        )
+    current.refresh_from_db()
+    return current
+
+
 def case_close(
     *,
     case: Case,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/<int:pk>/stage/", views.case_stage, name="case_stage"),
     path("cases/<int:pk>/close/", views.case_close_view, name="case_close"),
     path("cases/<int:pk>/reopen/", views.case_reopen_view, name="case_reopen"),
+    path("cases/<int:pk>/household/", views.case_household, name="case_household"),
     path(
         "cases/<int:pk>/assessments/new/",
         assessment_views.assessment_new,
@@ -22,4 +23,5 @@ urlpatterns = [
     path("cases/<int:pk>/plan/<int:number>/", plan_views.plan_detail, name="plan_detail"),
     path("cases/<int:pk>/activities/new/", activity_views.activity_new, name="activity_new"),
     path("watch/", views.watch_list, name="watch_list"),
+    path("households/<int:pk>/cases/new/", views.household_case_open, name="household_case_open"),
 ]

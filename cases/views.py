@@ -6,19 +6,26 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case as CaseWhen
-from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import can_see_identity, can_see_sensitive, get_for_user, list_for_user
+from accounts.access import (
+    can_see_identity,
+    can_see_sensitive,
+    get_for_user,
+    list_for_user,
+    visible_to,
+)
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.forms import (
+    CaseHouseholdForm,
     CloseForm,
     ReopenForm,
     StageForm,
@@ -27,8 +34,15 @@ from cases.forms import (
     medical_flag_labels,
 )
 from cases.models import Assessment, Case, PlanAction, Stage
-from cases.services import case_close, case_reopen, case_set_stage
+from cases.services import (
+    case_close,
+    case_open,
+    case_reopen,
+    case_set_household,
+    case_set_stage,
+)
 from cases.watch import build_watch_list, mine
+from people.models import Household
 
 ACTIVITIES_PER_PAGE = 50
 SUMMARY_FIELDS = ("title", "person", "household", "stage", "lead_worker", "team", "opened_on")
@@ -137,9 +151,20 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         .order_by("-referred_on", "-id")
     )
     initial: dict[str, Any] = {"version": case.version, "stage": case.stage}
+    members = (
+        list(
+            case.household.memberships.filter(left_on__isnull=True)
+            .select_related("person")
+            .prefetch_related("person__team")
+        )
+        if case.household
+        else []
+    )
+    shown_persons = [case.person, *(r.person for r in referrals), *(m.person for m in members)]
     context = {
         "case": case,
-        "hidden_ids": hidden_person_ids(user, [case.person] + [r.person for r in referrals]),
+        "members": members,
+        "hidden_ids": hidden_person_ids(user, shown_persons),
         "stage_changes": case.stage_changes.select_related("by"),
         "assessment": assessment,
         "assessment_versions": case.assessments.order_by("-number").values_list(
@@ -160,6 +185,11 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "stage_form": forms.get("stage_form") or StageForm(initial=initial),
         "close_form": forms.get("close_form") or CloseForm(initial=initial),
         "reopen_form": forms.get("reopen_form") or ReopenForm(initial=initial),
+        "household_form": forms.get("household_form")
+        or CaseHouseholdForm(
+            initial={**initial, "household": case.household_id},
+            households=households_for_case(user, case),
+        ),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -241,6 +271,56 @@ def case_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("case_detail", pk=case.pk)
     return render_case_detail(request, case, reopen_form=form)
+
+
+def households_for_case(user: User, case: Case) -> QuerySet[Household]:
+    """The households the case may support: those of its person, and the one it has now."""
+    condition = Q(pk=case.household_id) if case.household_id else Q(pk__in=[])
+    if case.person_id:
+        condition |= Q(memberships__person_id=case.person_id)
+    return visible_to(user, Household.objects.filter(condition)).distinct().order_by("label")
+
+
+@require_POST
+def case_household(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
+    form = CaseHouseholdForm(request.POST, households=households_for_case(user, case))
+    if form.is_valid():
+        household = form.cleaned_data["household"]
+        try:
+            case_set_household(
+                case=case,
+                household_id=household.pk if household else None,
+                version=form.cleaned_data["version"],
+                by=user,
+                request=request,
+            )
+        except (ValidationError, StaleVersionError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, "ケースの世帯を設定しました。")
+            return redirect("case_detail", pk=case.pk)
+    return render_case_detail(request, case, household_form=form)
+
+
+@require_POST
+def household_case_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a case for a household as a whole, e.g. before anyone has been met."""
+    user = current_user(request)
+    household = get_for_user(
+        user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
+    )
+    case = case_open(
+        organisation_id=household.organisation_id,
+        title=f"{household}の支援",
+        lead_worker=user,
+        household_id=household.pk,
+        by=user,
+        request=request,
+    )
+    messages.success(request, f"{household}のケースを開きました。")
+    return redirect("case_detail", pk=case.pk)
 
 
 def _refused[F: VersionForm](

@@ -214,8 +214,9 @@ class CaseDetailTests(BaseTestCase):
             # case (savepoint, lock on PostgreSQL, last row, insert, release: 4); latest
             # assessment (1); audit row of its sensitive fields (4); latest plan, its actions (2);
             # activities: count, page, participants (3); referrals, their persons' teams (2);
-            # stage history (1); assessment and plan versions (2); session save (3)
-            expected = 28 + 2 * audit_lock_queries()
+            # stage history (1); assessment and plan versions (2); the households the case may
+            # support (1); session save (3)
+            expected = 29 + 2 * audit_lock_queries()
             with self.assertNumQueries(expected):
                 response = self.client.get(f"/cases/{case.pk}/")
             self.assertEqual(len(response.context["activities"]), activities)
