@@ -6,16 +6,36 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 
 from accounts.access import get_for_user, list_for_user
 from accounts.models import Organisation, User
 from accounts.roles import Right
 from accounts.views import STAFF_FIELDS
+from api.activities import router as activities_router
+from api.assessments_plans import router as assessments_plans_router
 from api.auth import PersonalTokenAuth
+from api.cases import router as cases_router
+from api.common import Refused
+from api.consultations import router as consultations_router
 from api.people import router as people_router
+from api.referrals import router as referrals_router
 from api.schemas import ErrorOut, MeOut, OrganisationOut, StaffOut
 
-api = NinjaAPI(
+# These modules were one (api.cases); their OpenAPI operation ids stay as they were, since a
+# client generated from the document names its methods after them.
+SPLIT_FROM_CASES = {"api.consultations", "api.assessments_plans", "api.activities", "api.referrals"}
+
+
+class TsunaguApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        if module in SPLIT_FROM_CASES:
+            module = "api.cases"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = TsunaguApi(
     title="tsunagu API",
     version="1",
     description="ひきこもり支援・重層的支援のための tsunagu の JSON API。"
@@ -27,7 +47,12 @@ api = NinjaAPI(
 
 
 api.add_router("/", people_router)
-api.add_router("/", "api.cases.router")
+# In the order of the OpenAPI document: intake, cases and what is recorded in them, referrals.
+api.add_router("/", consultations_router)
+api.add_router("/", cases_router)
+api.add_router("/", assessments_plans_router)
+api.add_router("/", activities_router)
+api.add_router("/", referrals_router)
 
 
 @api.exception_handler(Http404)
@@ -54,6 +79,12 @@ def invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
         {"detail": "入力内容を確認してください。保存していません。", "errors": errors},
         status=422,
     )
+
+
+@api.exception_handler(Refused)
+def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    """422 (input or a service's rule) or 409 (stale version), raised by api.common's helpers."""
+    return api.create_response(request, exc.body, status=exc.status)
 
 
 @api.exception_handler(PermissionDenied)

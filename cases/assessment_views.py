@@ -35,9 +35,6 @@ def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
         form = AssessmentForm(request.POST, show_sensitive=show_sensitive)
         if form.is_valid():
             data = form.assessment_data()
-            if not show_sensitive and previous is not None:
-                data["medical_flags"] = previous.medical_flags
-                data["medical_history"] = previous.medical_history
             assessment = assessment_add(case=case, data=data, by=user, request=request)
             messages.success(request, f"アセスメント第{assessment.number}版を保存しました。")
             return redirect("case_detail", pk=case.pk)

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.access import can_see_sensitive
 from accounts.models import User
 from accounts.services import StaleVersionError
 from audit.models import AuditEvent
@@ -200,12 +201,19 @@ def case_reopen(
 def assessment_add(
     *, case: Case, data: dict[str, Any], by: User, request: HttpRequest | None = None
 ) -> Assessment:
-    """Add the next dated version of the assessment; earlier versions stay unchanged."""
+    """Add the next dated version of the assessment; earlier versions stay unchanged.
+
+    A worker off the case team neither sees nor sets the 要配慮個人情報: the new version carries
+    them over from the previous one unchanged, so nothing is lost.
+    """
     with transaction.atomic():
         current = _lock_case(case, None)
-        last = current.assessments.order_by("-number").values_list("number", flat=True).first()
+        previous = current.assessments.order_by("-number").first()
+        if not can_see_sensitive(by, current):
+            for field in Assessment.SENSITIVE_FIELDS:
+                data[field] = getattr(previous, field) if previous else None
         assessment = Assessment.objects.create(
-            case=current, number=(last or 0) + 1, created_by=by, **data
+            case=current, number=(previous.number if previous else 0) + 1, created_by=by, **data
         )
         if current.stage == Stage.INTAKE:
             _change_stage(current, Stage.ASSESSMENT, by)

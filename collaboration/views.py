@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,8 +11,6 @@ from accounts.access import can_see_identity, get_for_user, require_right
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
-from audit.models import AuditEvent
-from audit.services import audit_record
 from cases.models import Case
 from cases.services import referral_create, referral_set_state
 from cases.views import SUMMARY_FIELDS, case_context, current_user, hidden_person_ids, load_case
@@ -27,7 +24,8 @@ from collaboration.forms import (
     directory_local_governments,
     follow_up_default,
 )
-from collaboration.models import Agency, Referral, ReferralEvent
+from collaboration.models import Referral, ReferralEvent
+from collaboration.services import agency_create
 from people.models import HouseholdMembership
 
 REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
@@ -168,21 +166,12 @@ def agency_new(request: HttpRequest) -> HttpResponse:
     governments = directory_local_governments(user)
     form = AgencyForm(request.POST or None, governments=governments)
     if request.method == "POST" and form.is_valid():
-        agency = _agency_create(form, user, request)
+        agency = agency_create(
+            data=form.cleaned_data,
+            local_government=form.cleaned_data["local_government"],
+            by=user,
+            request=request,
+        )
         messages.success(request, f"{agency.name}を地域資源に追加しました。")
         return redirect("agency_list")
     return render(request, "collaboration/agency_form.html", {"form": form})
-
-
-def _agency_create(form: AgencyForm, user: User, request: HttpRequest) -> Agency:
-    # The directory is not personal data; the addition is still audited with its fields.
-    with transaction.atomic():
-        agency = form.save()
-        audit_record(
-            action=AuditEvent.Action.CREATE,
-            actor=user,
-            request=request,
-            obj=agency,
-            fields=[name for name in AgencyForm.Meta.fields if form.cleaned_data.get(name)],
-        )
-    return agency

@@ -57,7 +57,9 @@ def consultation_record(
             organisation_id=organisation_id, person=person, taken_by=by, **data
         )
         if consultation.age_at_contact is None:
-            consultation.age_at_contact = person.age(timezone.localtime(consultation.received_at).date())
+            consultation.age_at_contact = person.age(
+                timezone.localtime(consultation.received_at).date()
+            )
         if consultation.main_concern not in consultation.categories:
             consultation.categories = [consultation.main_concern, *consultation.categories]
         consultation.is_out_of_hours = is_out_of_hours(consultation.received_at)

@@ -1,0 +1,186 @@
+"""A case's activity log (支援経過) in the JSON API: paged reading, and recording one."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+import cases.forms as case_forms
+from accounts.models import User
+from accounts.roles import Right
+from api.common import (
+    TAGS,
+    FormErrors,
+    StaffRef,
+    auth_user,
+    cleaned,
+    japanese,
+    limit_choices,
+    refuse,
+    require_valid,
+    service_refusals,
+    staff_ref,
+    workers,
+)
+from api.schemas import ErrorOut
+from cases.models import Activity, Case
+from cases.services import activity_add, validate_activity_time
+from cases.views import load_case
+from people.forms import JapaneseDateField
+
+router = Router(tags=TAGS)
+
+ACTIVITY_PAGE_MAX = 100
+ACTIVITY_FIELDS = ("activities",)
+
+
+class ActivityIn(Schema):
+    occurred_at: str = ""
+    kind: str = ""
+    visit_outcome: str = ""
+    met_person: bool = False
+    participant_ids: list[int] = []
+    other_participants: str = ""
+    content: str = ""
+    next_action: str = ""
+    next_action_on: str = ""
+
+
+class ActivityOut(Schema):
+    id: int
+    occurred_at: datetime
+    kind: str
+    kind_label: str
+    visit_outcome: str
+    visit_outcome_label: str
+    met_person: bool
+    is_contact: bool
+    participants: list[StaffRef]
+    other_participants: str
+    content: str
+    next_action: str
+    next_action_on: date | None
+    is_out_of_hours: bool
+    recorded_by: StaffRef
+
+
+class ActivityPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[ActivityOut]
+
+
+class ActivityForm(forms.ModelForm[Activity]):
+    """The page's fields as JSON, the participants as a list of staff ids. The page's form also
+    requires a home visit's outcome and a next date not before the activity."""
+
+    occurred_at = forms.DateTimeField(label="日時")
+    next_action_on = JapaneseDateField(label="次の予定日", required=False)
+    participant_ids = forms.ModelMultipleChoiceField(
+        label="参加した職員", queryset=User.objects.none(), required=False
+    )
+
+    class Meta:
+        model = Activity
+        fields = list(case_forms.ActivityForm.DATA_FIELDS)
+
+    def __init__(self, *args: Any, case: Case, workers: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        limit_choices(self, "participant_ids", workers)
+        japanese(self)
+
+    def clean_occurred_at(self) -> datetime:
+        value: datetime = self.cleaned_data["occurred_at"]
+        try:
+            validate_activity_time(self.case, value)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["occurred_at"]) from None
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("visit_outcome") and cleaned.get("kind") != Activity.Kind.HOME_VISIT:
+            self.add_error("visit_outcome", "訪問の結果は、種類が「訪問」のときに入力します。")
+        return cleaned
+
+
+def activities(case: Case) -> QuerySet[Activity]:
+    return case.activities.select_related("recorded_by").prefetch_related("participants")
+
+
+def activity_out(activity: Activity) -> ActivityOut:
+    return ActivityOut(
+        id=activity.pk,
+        occurred_at=activity.occurred_at,
+        kind=activity.kind,
+        kind_label=activity.get_kind_display(),
+        visit_outcome=activity.visit_outcome,
+        visit_outcome_label=(
+            activity.get_visit_outcome_display() if activity.visit_outcome else ""
+        ),
+        met_person=activity.met_person,
+        is_contact=activity.is_contact,
+        participants=[staff_ref(member) for member in activity.participants.all()],
+        other_participants=activity.other_participants,
+        content=activity.content,
+        next_action=activity.next_action,
+        next_action_on=activity.next_action_on,
+        is_out_of_hours=activity.is_out_of_hours,
+        recorded_by=staff_ref(activity.recorded_by),
+    )
+
+
+@router.get(
+    "/cases/{case_id}/activities",
+    response={200: ActivityPage, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
+    summary="ケースの支援経過（新しい順、offset・limit でページ送り）",
+)
+def activities_list(
+    request: HttpRequest, case_id: int, offset: int = 0, limit: int = 20
+) -> Status[Any]:
+    """`limit` は1〜100（既定 20）。"""
+    errors: dict[str, list[str]] = {}
+    if offset < 0:
+        errors["offset"] = ["offset は0以上で指定してください。"]
+    if not 1 <= limit <= ACTIVITY_PAGE_MAX:
+        errors["limit"] = [f"limit は1〜{ACTIVITY_PAGE_MAX}で指定してください。"]
+    case = load_case(request, case_id, right=Right.VIEW_PERSONAL_DATA, fields=ACTIVITY_FIELDS)
+    refuse(errors)
+    logged = activities(case)
+    return Status(
+        200,
+        ActivityPage(
+            count=logged.count(),
+            offset=offset,
+            limit=limit,
+            items=[activity_out(a) for a in logged[offset : offset + limit]],
+        ),
+    )
+
+
+@router.post(
+    "/cases/{case_id}/activities",
+    response={201: ActivityOut, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
+    summary="支援経過を記録する",
+)
+def activities_create(request: HttpRequest, case_id: int, payload: ActivityIn) -> Status[Any]:
+    """未来の日時と、ケースの開始日より前の日時は 422 です。参加した職員を省略すると自分。"""
+    user = auth_user(request)
+    case = load_case(request, case_id, right=Right.EDIT_PERSONAL_DATA, fields=ACTIVITY_FIELDS)
+    form = ActivityForm(payload.dict(), case=case, workers=workers(user))
+    require_valid(form)
+    with service_refusals():
+        activity = activity_add(
+            case=case,
+            data=cleaned(form, ActivityForm.Meta.fields),
+            participants=list(form.cleaned_data["participant_ids"]) or None,
+            by=user,
+            request=request,
+        )
+    return Status(201, activity_out(activities(case).get(pk=activity.pk)))

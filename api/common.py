@@ -1,0 +1,264 @@
+"""What the API's feature modules share.
+
+- The token's user, and the references to staff and agencies that many responses embed.
+- Refusals in one shape: `Refused` carries the response (422 `FormErrors` or 409 `ErrorOut`) and
+  `api.views` answers it, so that an endpoint reads: access function, form, service, response.
+- The API's input forms take JSON, not a page's fields; `japanese` gives their messages, which
+  name the field, and refuses control characters in one-line text.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Schema
+
+from accounts.access import get_for_user, own_organisation_id, require_right
+from accounts.models import LocalGovernment, User
+from accounts.roles import ROLE_RIGHTS, Right
+from accounts.services import StaleVersionError
+from api.people import FormErrors
+from collaboration.models import Agency
+from people.models import Household, Person
+from people.validation import reject_control_characters
+from people.views import IDENTITY_FIELDS
+
+__all__ = ["FormErrors"]  # re-exported: the 422 schema of api.people, shared by every module
+
+# The OpenAPI tag of consultations, cases and referrals (one group, as before the split).
+TAGS = ["相談・ケース・つなぎ"]
+INVALID = "入力内容を確認してください。保存していません。"
+MAX_AGE = 130
+MISSING_VERSION = "読み込んだときの version を送ってください。"
+
+# Roles that work with personal records: the staff who can lead a case or take part in it.
+WORKER_ROLES = [
+    role.value for role, rights in ROLE_RIGHTS.items() if Right.VIEW_PERSONAL_DATA in rights
+]
+
+
+def auth_user(request: HttpRequest) -> User:
+    """The owner of the request's API token."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+def editor(request: HttpRequest) -> User:
+    """The token's user, who must hold the right to write personal records (403 otherwise)."""
+    user = auth_user(request)
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    return user
+
+
+def person_to_edit(
+    user: User, persons: QuerySet[Person], person_id: int, request: HttpRequest
+) -> Person:
+    """A person a new record will be about (404 outside the user's scope, 403 without the right)."""
+    return get_for_user(
+        user,
+        persons,
+        person_id,
+        right=Right.EDIT_PERSONAL_DATA,
+        request=request,
+        fields=IDENTITY_FIELDS,
+    )
+
+
+def household_to_edit(user: User, household_id: int, request: HttpRequest) -> Household:
+    return get_for_user(
+        user,
+        Household.objects.all(),
+        household_id,
+        right=Right.EDIT_PERSONAL_DATA,
+        request=request,
+        fields=("label",),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Refusals
+
+
+class Refused(Exception):
+    """A request refused before or by a service; `api.views` sends `body` with `status`."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+
+def unprocessable(errors: dict[str, list[str]]) -> Refused:
+    """422: the non-field message when there is one (it says what to do), else the general one."""
+    detail = " ".join(errors.get("__all__", [])) or INVALID
+    return Refused(422, {"detail": detail, "errors": errors})
+
+
+def refuse(errors: dict[str, list[str]]) -> None:
+    """422 when any input was refused."""
+    if errors:
+        raise unprocessable(errors)
+
+
+def form_errors(form: forms.BaseForm, prefix: str = "") -> dict[str, list[str]]:
+    """The form's refusals per field (none when it is valid), named as in the request body."""
+    errors: dict[str, list[str]] = {}
+    for field, messages in form.errors.items():
+        key = field
+        if prefix:
+            key = prefix if field == "__all__" else f"{prefix}.{field}"
+        errors[key] = [str(message) for message in messages]
+    return errors
+
+
+def require_valid(form: forms.BaseForm) -> None:
+    refuse(form_errors(form))
+
+
+def require_version(version: int | None) -> int:
+    """The version the client read: edits of versioned records must send it."""
+    if version is None:
+        raise unprocessable({"version": [MISSING_VERSION]})
+    return version
+
+
+def service_errors(
+    error: ValidationError, names: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """A service's ValidationError as per-field messages, named as in the request body."""
+    names = names or {}
+    if hasattr(error, "error_dict"):
+        return {names.get(field, field): messages for field, messages in error.message_dict.items()}
+    return {"__all__": list(error.messages)}
+
+
+@contextmanager
+def service_refusals(names: dict[str, str] | None = None) -> Iterator[None]:
+    """A service's refusal as the response: a stale version is 409, a broken rule 422."""
+    try:
+        yield
+    except StaleVersionError as error:
+        raise Refused(409, {"detail": str(error)}) from error
+    except ValidationError as error:
+        raise unprocessable(service_errors(error, names)) from error
+
+
+# ---------------------------------------------------------------------------------------------
+# Input forms
+
+
+def japanese(form: forms.BaseForm, required: dict[str, str] | None = None) -> None:
+    """Japanese messages that name the field, and no control characters in one-line text."""
+    for name, field in form.fields.items():
+        label = str(field.label or name)
+        if isinstance(field, forms.ChoiceField):
+            field.error_messages["required"] = f"{label}を選んでください。"
+            field.error_messages["invalid_choice"] = f"{label}は一覧にあるものから選んでください。"
+            field.error_messages["invalid_pk_value"] = (
+                f"{label}は一覧にあるものから選んでください。"
+            )
+        else:
+            field.error_messages["required"] = f"{label}を入力してください。"
+        if isinstance(field, forms.DateTimeField):
+            field.error_messages["invalid"] = (
+                f"{label}は 2026-04-01T10:30 のように日付と時刻で入力してください。"
+            )
+        if (
+            isinstance(field, forms.CharField)
+            and not isinstance(field.widget, forms.Textarea)
+            and reject_control_characters not in field.validators
+        ):
+            field.validators.append(reject_control_characters)
+    for name, message in (required or {}).items():
+        form.fields[name].error_messages["required"] = message
+        form.fields[name].error_messages["invalid_choice"] = message
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    cast(forms.ModelChoiceField, form.fields[name]).queryset = queryset  # type: ignore[type-arg]
+
+
+def not_future_day(value: date | None) -> date | None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError("未来の日付は入力できません。")
+    return value
+
+
+def age_in_range(value: int | None, name: str) -> int | None:
+    if value is not None and value > MAX_AGE:
+        raise forms.ValidationError(f"{name}は0〜{MAX_AGE}歳の範囲で入力してください。")
+    return value
+
+
+def cleaned(form: forms.BaseForm, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The cleaned values of the model fields; an empty date or time is left to the default."""
+    return {
+        field: form.cleaned_data[field]
+        for field in fields
+        if not (
+            field in ("received_at", "opened_on", "assessed_on")
+            and form.cleaned_data[field] is None
+        )
+    }
+
+
+def workers(user: User) -> QuerySet[User]:
+    """Active staff of the user's organisation who work with personal records."""
+    return (
+        User.objects.filter(
+            organisation_id=own_organisation_id(user),
+            is_active=True,
+            staff_roles__role__in=WORKER_ROLES,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def directory(user: User) -> QuerySet[Agency]:
+    """The agencies of the user's municipality and its prefecture (all of it for a prefecture)."""
+    organisation = user.organisation
+    if organisation is None:
+        return Agency.objects.none()
+    government = organisation.local_government
+    if government.kind == LocalGovernment.Kind.PREFECTURE:
+        scope = Q(local_government=government) | Q(local_government__prefecture=government)
+    else:
+        scope = Q(local_government=government)
+        if government.prefecture_id:
+            scope |= Q(local_government_id=government.prefecture_id)
+    return Agency.objects.filter(scope).select_related("local_government")
+
+
+# ---------------------------------------------------------------------------------------------
+# References embedded in responses
+
+
+class StaffRef(Schema):
+    id: int
+    display_name: str
+
+
+class AgencyRef(Schema):
+    id: int
+    name: str
+    category: str
+    category_label: str
+
+
+def staff_ref(staff: User) -> StaffRef:
+    return StaffRef(id=staff.pk, display_name=staff.display_name)
+
+
+def agency_ref(agency: Agency) -> AgencyRef:
+    return AgencyRef(
+        id=agency.pk,
+        name=agency.name,
+        category=agency.category,
+        category_label=agency.get_category_display(),
+    )

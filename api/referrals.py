@@ -1,0 +1,375 @@
+"""Referrals (つなぎ) and the agency directory (地域資源) in the JSON API."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from accounts.access import get_for_user, list_for_user, own_organisation_id
+from accounts.models import LocalGovernment, User
+from accounts.roles import Right
+from api.common import (
+    TAGS,
+    AgencyRef,
+    FormErrors,
+    StaffRef,
+    agency_ref,
+    auth_user,
+    directory,
+    editor,
+    form_errors,
+    japanese,
+    limit_choices,
+    person_to_edit,
+    refuse,
+    require_valid,
+    require_version,
+    service_refusals,
+    staff_ref,
+    unprocessable,
+)
+from api.people import PersonOut, person_out
+from api.schemas import ErrorOut
+from cases.models import Case
+from cases.services import referral_create, referral_set_state
+from cases.views import load_case
+from collaboration.models import Agency, Referral, ReferralEvent
+from collaboration.services import AGENCY_FIELDS, agency_create, validate_agency_name
+from collaboration.views import REFERRAL_FIELDS
+from people.forms import JapaneseDateField
+from people.models import Person
+
+router = Router(tags=TAGS)
+
+LIST_FIELDS = tuple(field for field in REFERRAL_FIELDS if field != "events")
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals
+
+
+class ReferralIn(Schema):
+    case_id: int | None = None
+    person_id: int | None = None
+    agency_id: int | None = None
+    purpose: str = ""
+    follow_up_on: str = ""
+    accompanied: bool = False
+
+
+class ReferralEventOut(Schema):
+    state: str
+    state_label: str
+    note: str
+    at: datetime
+    by: StaffRef
+
+
+class ReferralOut(Schema):
+    id: int
+    case_id: int | None
+    person: PersonOut
+    agency: AgencyRef
+    purpose: str
+    state: str
+    state_label: str
+    is_open: bool
+    is_overdue: bool
+    failed_reason: str
+    accompanied: bool
+    referred_on: date
+    follow_up_on: date
+    referred_by: StaffRef
+    version: int
+    events: list[ReferralEventOut] = []
+
+
+class ReferralStateIn(Schema):
+    state: str = ""
+    version: int | None = None
+    note: str = ""
+    follow_up_on: str = ""
+
+
+class ReferralForm(forms.ModelForm[Referral]):
+    """The referral as JSON: the agency by id from the directory, the person apart. The page's
+    form also refuses a follow-up date in the past, with other messages."""
+
+    agency_id = forms.ModelChoiceField(label="つなぎ先", queryset=Agency.objects.none())
+    follow_up_on = JapaneseDateField(label="つながったかを確認する日")
+
+    class Meta:
+        model = Referral
+        fields = ["purpose", "follow_up_on", "accompanied"]
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "agency_id", agencies)
+        japanese(self)
+
+
+class ReferralStateForm(forms.Form):
+    """Any state: the service says which follow the current one, and that failing needs a note
+    (the page's form offers only the next states)."""
+
+    state = forms.ChoiceField(label="状態", choices=Referral.State.choices)
+    note = forms.CharField(label="メモ", max_length=300, required=False)
+    follow_up_on = JapaneseDateField(label="確認する日", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        japanese(self)
+
+
+def referrals() -> QuerySet[Referral]:
+    return Referral.objects.select_related("agency", "person", "referred_by").prefetch_related(
+        "person__team"
+    )
+
+
+def _load_referral(
+    request: HttpRequest, referral_id: int, right: Right, fields: tuple[str, ...]
+) -> Referral:
+    return get_for_user(
+        auth_user(request), referrals(), referral_id, right=right, request=request, fields=fields
+    )
+
+
+def _event_out(event: ReferralEvent) -> ReferralEventOut:
+    return ReferralEventOut(
+        state=event.state,
+        state_label=event.get_state_display(),
+        note=event.note,
+        at=event.at,
+        by=staff_ref(event.by),
+    )
+
+
+def referral_out(referral: Referral, user: User, *, events: bool = False) -> ReferralOut:
+    return ReferralOut(
+        id=referral.pk,
+        case_id=referral.case_id,
+        person=person_out(referral.person, user),
+        agency=agency_ref(referral.agency),
+        purpose=referral.purpose,
+        state=referral.state,
+        state_label=referral.get_state_display(),
+        is_open=referral.is_open,
+        is_overdue=referral.is_overdue(),
+        failed_reason=referral.failed_reason,
+        accompanied=referral.accompanied,
+        referred_on=referral.referred_on,
+        follow_up_on=referral.follow_up_on,
+        referred_by=staff_ref(referral.referred_by),
+        version=referral.version,
+        events=[_event_out(event) for event in referral.events.select_related("by")]
+        if events
+        else [],
+    )
+
+
+@router.get(
+    "/referrals",
+    response={200: list[ReferralOut], 403: ErrorOut},
+    summary="つなぎの一覧（所属機関、確認日の順）",
+)
+def referrals_list(request: HttpRequest, open: bool = False) -> list[ReferralOut]:
+    """`?open=true` で結果の決まっていないもの（打診中・受入）だけ。"""
+    user = auth_user(request)
+    queryset = referrals()
+    if open:
+        queryset = queryset.filter(state__in=Referral.OPEN_STATES)
+    listed = list_for_user(
+        user, queryset, right=Right.VIEW_PERSONAL_DATA, request=request, fields=LIST_FIELDS
+    )
+    return [referral_out(referral, user) for referral in listed]
+
+
+@router.post(
+    "/referrals",
+    response={201: ReferralOut, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
+    summary="関係機関へつなぐ",
+)
+def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
+    """`case_id` を付けるとケースのつなぎになります（`person_id` を省略するとケースの本人）。"""
+    user = editor(request)
+    organisation_id = own_organisation_id(user)
+    form = ReferralForm(payload.dict(exclude={"case_id", "person_id"}), agencies=directory(user))
+    errors = form_errors(form)
+    if payload.person_id is None and payload.case_id is None:
+        errors["person_id"] = ["つなぐ人を選んでください。"]
+    refuse(errors)
+    case = None
+    if payload.case_id is not None:
+        case = load_case(
+            request, payload.case_id, right=Right.EDIT_PERSONAL_DATA, fields=("referrals",)
+        )
+    person = _person_to_refer(user, payload.person_id, case, request)
+    referral = referral_create(
+        organisation_id=organisation_id,
+        person_id=person.pk,
+        agency_id=form.cleaned_data["agency_id"].pk,
+        purpose=form.cleaned_data["purpose"],
+        follow_up_on=form.cleaned_data["follow_up_on"],
+        accompanied=form.cleaned_data["accompanied"],
+        case=case,
+        by=user,
+        request=request,
+    )
+    return Status(201, referral_out(referrals().get(pk=referral.pk), user, events=True))
+
+
+def _person_to_refer(
+    user: User, person_id: int | None, case: Case | None, request: HttpRequest
+) -> Person:
+    """The person named, who must belong to the case if there is one; else the case's person."""
+    if person_id is None:
+        if case is None or case.person is None:
+            raise unprocessable(
+                {"person_id": ["つなぐ人を選んでください（ケースに本人がいません）。"]}
+            )
+        return case.person
+    person = person_to_edit(user, Person.objects.current(), person_id, request)
+    if case is not None and not _belongs_to_case(person, case):
+        raise unprocessable({"person_id": ["このケースの本人・世帯員ではありません。"]})
+    return person
+
+
+def _belongs_to_case(person: Person, case: Case) -> bool:
+    if case.person_id == person.pk:
+        return True
+    return case.household is not None and case.household.members.filter(pk=person.pk).exists()
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response={200: ReferralOut, 403: ErrorOut, 404: ErrorOut},
+    summary="つなぎ1件と経過",
+)
+def referrals_read(request: HttpRequest, referral_id: int) -> ReferralOut:
+    referral = _load_referral(request, referral_id, Right.VIEW_PERSONAL_DATA, REFERRAL_FIELDS)
+    return referral_out(referral, auth_user(request), events=True)
+
+
+@router.post(
+    "/referrals/{referral_id}/state",
+    response={200: ReferralOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: FormErrors},
+    summary="つなぎの状態を変える（version 必須）",
+)
+def referrals_set_state(
+    request: HttpRequest, referral_id: int, payload: ReferralStateIn
+) -> Status[Any]:
+    """打診中 → 受入 → 初回面談済（つながった） → 終了。不成立には理由（`note`）が必要です。"""
+    user = auth_user(request)
+    referral = _load_referral(request, referral_id, Right.EDIT_PERSONAL_DATA, ("state",))
+    form = ReferralStateForm(payload.dict(exclude={"version"}))
+    require_valid(form)
+    version = require_version(payload.version)
+    with service_refusals():
+        updated = referral_set_state(
+            referral=referral,
+            state=form.cleaned_data["state"],
+            version=version,
+            note=form.cleaned_data["note"],
+            follow_up_on=form.cleaned_data["follow_up_on"],
+            by=user,
+            request=request,
+        )
+    return Status(200, referral_out(referrals().get(pk=updated.pk), user, events=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Agencies (地域資源): not personal data
+
+
+class AgencyOut(AgencyRef):
+    address: str
+    phone: str
+    hours: str
+    area: str
+    note: str
+    local_government_name: str
+    uses_tsunagu: bool
+
+
+class AgencyIn(Schema):
+    name: str = ""
+    category: str = ""
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    area: str = ""
+    note: str = ""
+    prefecture_wide: bool = False
+
+
+class AgencyForm(forms.ModelForm[Agency]):
+    """An agency for the local government the API chose (the page offers a choice of two).
+    Unlike the page, a name already in that directory is refused; the note is not checked for
+    control characters."""
+
+    class Meta:
+        model = Agency
+        fields = list(AGENCY_FIELDS)
+
+    def __init__(self, *args: Any, local_government: LocalGovernment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.local_government = local_government
+        japanese(self)
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        validate_agency_name(name, self.local_government)
+        return name
+
+
+def agency_out(agency: Agency) -> AgencyOut:
+    return AgencyOut(
+        **agency_ref(agency).dict(),
+        address=agency.address,
+        phone=agency.phone,
+        hours=agency.hours,
+        area=agency.area,
+        note=agency.note,
+        local_government_name=agency.local_government.name,
+        uses_tsunagu=agency.organisation_id is not None,
+    )
+
+
+@router.get(
+    "/agencies",
+    response=list[AgencyOut],
+    summary="地域資源（関係機関）の一覧：自分の市区町村と都道府県",
+)
+def agencies_list(request: HttpRequest, q: str = "") -> list[AgencyOut]:
+    """`?q=` で機関名・対象地域・所在地を探します。"""
+    agencies = directory(auth_user(request))
+    query = q.strip()[:100]
+    if query:
+        agencies = agencies.filter(
+            Q(name__icontains=query) | Q(area__icontains=query) | Q(address__icontains=query)
+        )
+    return [agency_out(agency) for agency in agencies]
+
+
+@router.post(
+    "/agencies",
+    response={201: AgencyOut, 403: ErrorOut, 422: FormErrors},
+    summary="地域資源（関係機関）の登録",
+)
+def agencies_create(request: HttpRequest, payload: AgencyIn) -> Status[Any]:
+    """自分の市区町村に登録します。`prefecture_wide: true` で都道府県の地域資源に。"""
+    user = editor(request)
+    own_organisation_id(user)
+    government = user.organisation.local_government  # type: ignore[union-attr]
+    if payload.prefecture_wide and government.prefecture is not None:
+        government = government.prefecture
+    form = AgencyForm(payload.dict(exclude={"prefecture_wide"}), local_government=government)
+    require_valid(form)
+    agency = agency_create(
+        data=form.cleaned_data, local_government=government, by=user, request=request
+    )
+    return Status(201, agency_out(agency))
