@@ -32,9 +32,23 @@ REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "even
 AGENCY_LIST_LIMIT = 200
 
 
+def referral_person_choices(user: User, case: Case) -> list[tuple[int, str]] | None:
+    """Whom the case may refer: its person and the current members of its household.
+
+    None when the case has a person and no household: the person is the only choice.
+    """
+    if case.household_id is None:
+        return None
+    choices = household_person_choices(user, case)
+    if case.person is not None and all(pk != case.person_id for pk, _ in choices):
+        person = case.person
+        name = str(person) if can_see_identity(user, person) else person.restricted_label
+        choices.insert(0, (person.pk, f"{name}（本人）"))
+    return choices
+
+
 def household_person_choices(user: User, case: Case) -> list[tuple[int, str]]:
-    """For a case of a household only: its current members, to choose whom to refer."""
-    assert case.household_id is not None
+    """The current members of the case's household, to choose whom to refer."""
     today = timezone.localdate()
     memberships = (
         HouseholdMembership.objects.filter(household_id=case.household_id)
@@ -56,7 +70,7 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
     if not case.is_open:
         messages.error(request, "終結したケースです。再開してからつないでください。")
         return redirect("case_detail", pk=case.pk)
-    person_choices = None if case.person_id else household_person_choices(user, case)
+    person_choices = referral_person_choices(user, case)
     kwargs = {
         "agency_choices": agency_choices(list(directory_for(user))),
         "person_choices": person_choices,
@@ -66,7 +80,7 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             referral = referral_create(
                 organisation_id=case.organisation_id,
-                person_id=case.person_id or form.cleaned_data["person"],
+                person_id=form.cleaned_data.get("person") or case.person_id or 0,
                 agency_id=form.cleaned_data["agency"],
                 purpose=form.cleaned_data["purpose"],
                 follow_up_on=form.cleaned_data["follow_up_on"],

@@ -66,3 +66,21 @@ class HouseholdCaseTests(BaseTestCase):
         self.assertContains(response, f"ケース #{self.case.pk}（受付）")
         self.assertContains(response, "つなぐ総合病院 医療相談室（打診中）")
         self.assertEqual(Referral.objects.count(), 1)
+
+    def test_the_father_is_referred_from_his_sons_household_case(self) -> None:
+        Case.objects.filter(pk=self.case.pk).update(household=self.household)
+        hospital = make_agency(self.soudan, "つなぐ総合病院 医療相談室", "medical")
+        self.login(self.soudan)
+        form_page = self.client.get(f"/cases/{self.case.pk}/referrals/new/")
+        self.assertContains(form_page, "高橋 茂（世帯主）")
+        self.client.post(
+            f"/cases/{self.case.pk}/referrals/new/",
+            {
+                "person": self.father.pk,
+                "agency": hospital.pk,
+                "purpose": "退院後の生活の相談",
+                "follow_up_on": days_ago(-14).isoformat(),
+            },
+        )
+        referral = Referral.objects.get()
+        self.assertEqual((referral.person_id, referral.case_id), (self.father.pk, self.case.pk))
