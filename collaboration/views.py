@@ -39,7 +39,7 @@ def referral_person_choices(user: User, case: Case) -> list[tuple[int, str]] | N
     """
     if case.household_id is None:
         return None
-    choices = household_person_choices(user, case)
+    choices = household_person_choices(user, case.household_id)
     if case.person is not None and all(pk != case.person_id for pk, _ in choices):
         person = case.person
         name = str(person) if can_see_identity(user, person) else person.restricted_label
@@ -47,11 +47,11 @@ def referral_person_choices(user: User, case: Case) -> list[tuple[int, str]] | N
     return choices
 
 
-def household_person_choices(user: User, case: Case) -> list[tuple[int, str]]:
-    """The current members of the case's household, to choose whom to refer."""
+def household_person_choices(user: User, household_id: int) -> list[tuple[int, str]]:
+    """The current members of a household, to choose whom to refer."""
     today = timezone.localdate()
     memberships = (
-        HouseholdMembership.objects.filter(household_id=case.household_id)
+        HouseholdMembership.objects.filter(household_id=household_id)
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=today))
         .select_related("person")
         .prefetch_related("person__team")
