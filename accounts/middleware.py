@@ -5,11 +5,14 @@ the user is sent to log in; after logging in as the same user, the form is shown
 input (see `kept_form_data`). Nothing typed is lost to the idle timeout.
 """
 
+import json
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
+
+from tsunagu.fields import decrypt, encrypt
 
 KEPT_FORM_SESSION_KEY = "tsunagu_kept_form"
 LAST_USER_COOKIE = "tsunagu_last_user"
@@ -35,7 +38,8 @@ def _keep_form(request: HttpRequest) -> None:
     data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
     request.session[KEPT_FORM_SESSION_KEY] = {
         "path": request.path,
-        "data": data,
+        # The input may hold 要配慮個人情報 (an assessment's medical history): encrypted at rest.
+        "data": encrypt(json.dumps(data, ensure_ascii=False)),
         "user": request.get_signed_cookie(LAST_USER_COOKIE, default=None),
     }
 
@@ -49,6 +53,6 @@ def kept_form_data(request: HttpRequest) -> QueryDict | None:
     if kept["user"] != str(request.user.pk):
         return None
     data = QueryDict(mutable=True)
-    for key, values in kept["data"].items():
+    for key, values in json.loads(decrypt(kept["data"])).items():
         data.setlist(key, values)
     return data

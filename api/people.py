@@ -15,7 +15,6 @@ from accounts.access import (
     persons_for_search,
     require_identity,
     require_right,
-    visible_to,
 )
 from accounts.models import User
 from accounts.roles import Right
@@ -71,7 +70,7 @@ class PersonOut(Schema):
     birth_date: date | None
     age: int | None
     age_label: str
-    sex: str
+    sex: str | None
     postal_code: str | None
     address: str | None
     merged_into: int | None
@@ -143,9 +142,9 @@ def person_out(person: Person, user: User) -> PersonOut:
         alias=person.alias if identity else hidden,
         label=str(person) if identity else person.restricted_label,
         birth_date=person.birth_date if identity else hidden,
-        age=person.age(),
-        age_label=person.age_label(),
-        sex=person.sex,
+        age=person.age() if identity else hidden,
+        age_label=person.age_label() if identity else "—",
+        sex=person.sex if identity else hidden,
         postal_code=person.postal_code if identity else hidden,
         address=person.address if identity else hidden,
         merged_into=person.merged_into_id,
@@ -177,7 +176,11 @@ def persons_search(request: HttpRequest, q: str = "") -> list[SearchHitOut]:
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     query = q.strip()[:100]
     hits = (
-        search_persons(persons_for_search(user, Person.objects.current()), query) if query else []
+        search_persons(
+            persons_for_search(user, Person.objects.current().prefetch_related("team")), query
+        )
+        if query
+        else []
     )
     audit_list_read(
         user, [hit.person for hit in hits], model=Person, request=request, fields=IDENTITY_FIELDS
@@ -206,8 +209,17 @@ def persons_create(request: HttpRequest, payload: PersonIn) -> Status[Any]:
     candidate.refresh_keys()
     phone = form.cleaned_data.get("phone", "")
     phones = {"".join(ch for ch in phone if ch.isdigit())} if phone else set()
-    duplicates = find_duplicates(candidate, phones, visible_to(user, Person.objects.current()))
+    # Restricted persons off the caller's team are never proposed: a 409 would confirm them.
+    scope = persons_for_search(user, Person.objects.current())
+    duplicates = find_duplicates(candidate, phones, scope)
     if duplicates and not payload.confirmed_new:
+        audit_list_read(
+            user,
+            [d.person for d in duplicates],
+            model=Person,
+            request=request,
+            fields=IDENTITY_FIELDS,
+        )
         return Status(
             409,
             DuplicatesFound(

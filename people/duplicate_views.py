@@ -51,8 +51,12 @@ def duplicate_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "people/duplicate_queue.html", {"candidates": candidates})
 
 
-def _candidate(pk: int) -> DuplicateCandidate:
-    candidate = DuplicateCandidate.objects.filter(pk=pk).first()
+def _candidate(user: User, pk: int) -> DuplicateCandidate:
+    """A pair of the user's own organisation; any other is 404, like a missing one."""
+    visible = visible_to(user, Person.objects.all()).values("pk")
+    candidate = DuplicateCandidate.objects.filter(
+        pk=pk, first__in=visible, second__in=visible
+    ).first()
     if candidate is None:
         raise Http404("該当する記録がありません。")
     return candidate
@@ -61,7 +65,7 @@ def _candidate(pk: int) -> DuplicateCandidate:
 def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)
-    candidate = _candidate(pk)
+    candidate = _candidate(user, pk)
     persons = [
         get_for_user(
             user,
@@ -83,7 +87,8 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    candidate = _candidate(pk)
+    require_right(user, Right.MERGE_RECORDS, request=request)
+    candidate = _candidate(user, pk)
     try:
         kept_id = int(request.POST.get("kept", 0))
     except ValueError:
@@ -126,7 +131,8 @@ def _version(request: HttpRequest, person: Person) -> int:
 @require_POST
 def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    candidate = _candidate(pk)
+    require_right(user, Right.MERGE_RECORDS, request=request)
+    candidate = _candidate(user, pk)
     for person_id in (candidate.first_id, candidate.second_id):
         person = get_for_user(
             user,
@@ -147,7 +153,10 @@ def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    merge = PersonMerge.objects.filter(pk=pk).first()
+    require_right(user, Right.MERGE_RECORDS, request=request)
+    merge = PersonMerge.objects.filter(
+        pk=pk, kept__in=visible_to(user, Person.objects.all()).values("pk")
+    ).first()
     if merge is None:
         raise Http404("該当する記録がありません。")
     kept = get_for_user(
@@ -158,6 +167,8 @@ def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     require_identity(user, kept, request=request)
+    merged = Person.objects.prefetch_related("team").get(pk=merge.merged_id)
+    require_identity(user, merged, request=request)
     try:
         person_merge_undo(merge=merge, by=user, request=request)
     except MergeError as error:

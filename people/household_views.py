@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
+    audit_list_read,
     can_see_identity,
     get_for_user,
     list_for_user,
@@ -81,6 +82,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         fields=MEMBER_FIELDS,
     )
     memberships = list(household.memberships.all())
+    audit_list_read(
+        user,
+        [membership.person for membership in memberships],
+        model=Person,
+        request=request,
+        fields=("family_name", "given_name", "alias", "birth_date"),
+    )
     household_cases, involvement = household_involvement(
         user, household.pk, [membership.person_id for membership in memberships]
     )
@@ -161,8 +169,14 @@ def household_end_membership_view(
     elif membership.joined_on and left_on < membership.joined_on:
         messages.error(request, "離脱日は加入日より後の日付にしてください。")
     else:
-        household_end_membership(membership=membership, left_on=left_on, by=user, request=request)
-        messages.success(request, "離脱日を記録しました。")
+        try:
+            household_end_membership(
+                membership=membership, left_on=left_on, by=user, request=request
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, "離脱日を記録しました。")
     return redirect("household_detail", pk=pk)
 
 

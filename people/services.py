@@ -7,6 +7,7 @@ refused with StaleVersionError and nothing is written.
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Field
 from django.http import HttpRequest
@@ -97,6 +98,9 @@ def person_update(
             also_saved.append("estimated_on")
         current.version = F("version") + 1
         current.save(update_fields=[*changed, *also_saved, "version", "updated_at"])
+        if "is_restricted" in changed and current.is_restricted:
+            # Whoever restricts a person stays able to see them (the team would be empty else).
+            current.team.add(by)
         audit_record(
             action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current, fields=changed
         )
@@ -155,7 +159,11 @@ def household_end_membership(
     request: HttpRequest | None = None,
 ) -> None:
     with transaction.atomic():
-        HouseholdMembership.objects.filter(pk=membership.pk).update(left_on=left_on)
+        ended = HouseholdMembership.objects.filter(pk=membership.pk, left_on__isnull=True).update(
+            left_on=left_on
+        )
+        if not ended:
+            raise ValidationError("この世帯員はすでに離脱しています。")
         Household.objects.filter(pk=membership.household_id).update(version=F("version") + 1)
         audit_record(
             action=AuditEvent.Action.UPDATE,

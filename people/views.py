@@ -80,6 +80,14 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
         # name either); person_create still queues such a pair for the coordinators' review.
         scope = persons_for_search(user, Person.objects.current())
         duplicates = find_duplicates(candidate, phones, scope)
+        if duplicates:
+            audit_list_read(
+                user,
+                [d.person for d in duplicates],
+                model=Person,
+                request=request,
+                fields=IDENTITY_FIELDS,
+            )
         if not duplicates or request.POST.get("confirmed_new") == "1":
             person, _ = person_create(
                 organisation_id=organisation_id,
