@@ -3,13 +3,10 @@
 from datetime import date, datetime
 from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-import cases.forms as case_forms
 from accounts.models import User
 from accounts.roles import Right
 from api.common import (
@@ -17,20 +14,17 @@ from api.common import (
     FormErrors,
     StaffRef,
     auth_user,
-    cleaned,
-    japanese,
-    limit_choices,
     refuse,
     require_valid,
     service_refusals,
     staff_ref,
-    workers,
 )
 from api.schemas import ErrorOut
+from cases.activity_views import participant_choices
+from cases.forms import ActivityForm
 from cases.models import Activity, Case
-from cases.services import activity_add, validate_activity_time
+from cases.services import activity_add
 from cases.views import load_case
-from people.forms import JapaneseDateField
 
 router = Router(tags=TAGS)
 
@@ -73,41 +67,6 @@ class ActivityPage(Schema):
     offset: int
     limit: int
     items: list[ActivityOut]
-
-
-class ActivityForm(forms.ModelForm[Activity]):
-    """The page's fields as JSON, the participants as a list of staff ids. The page's form also
-    requires a home visit's outcome and a next date not before the activity."""
-
-    occurred_at = forms.DateTimeField(label="日時")
-    next_action_on = JapaneseDateField(label="次の予定日", required=False)
-    participant_ids = forms.ModelMultipleChoiceField(
-        label="参加した職員", queryset=User.objects.none(), required=False
-    )
-
-    class Meta:
-        model = Activity
-        fields = list(case_forms.ActivityForm.DATA_FIELDS)
-
-    def __init__(self, *args: Any, case: Case, workers: QuerySet[User], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.case = case
-        limit_choices(self, "participant_ids", workers)
-        japanese(self)
-
-    def clean_occurred_at(self) -> datetime:
-        value: datetime = self.cleaned_data["occurred_at"]
-        try:
-            validate_activity_time(self.case, value)
-        except ValidationError as error:
-            raise forms.ValidationError(error.message_dict["occurred_at"]) from None
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("visit_outcome") and cleaned.get("kind") != Activity.Kind.HOME_VISIT:
-            self.add_error("visit_outcome", "訪問の結果は、種類が「訪問」のときに入力します。")
-        return cleaned
 
 
 def activities(case: Case) -> QuerySet[Activity]:
@@ -170,16 +129,20 @@ def activities_list(
     summary="支援経過を記録する",
 )
 def activities_create(request: HttpRequest, case_id: int, payload: ActivityIn) -> Status[Any]:
-    """未来の日時と、ケースの開始日より前の日時は 422 です。参加した職員を省略すると自分。"""
+    """未来の日時と、ケースの開始日より前の日時は 422 です。訪問（`home_visit`）には結果
+    （`visit_outcome`）が必要です。参加した職員を省略すると自分。"""
     user = auth_user(request)
     case = load_case(request, case_id, right=Right.EDIT_PERSONAL_DATA, fields=ACTIVITY_FIELDS)
-    form = ActivityForm(payload.dict(), case=case, workers=workers(user))
-    require_valid(form)
+    # The page's form: its participants are the body's `participant_ids`.
+    data = payload.dict(exclude={"participant_ids"}) | {"participants": payload.participant_ids}
+    form = ActivityForm(data, participant_choices=participant_choices(case))
+    require_valid(form, names={"participants": "participant_ids"})
+    participants = list(User.objects.filter(pk__in=form.cleaned_data["participants"]))
     with service_refusals():
         activity = activity_add(
             case=case,
-            data=cleaned(form, ActivityForm.Meta.fields),
-            participants=list(form.cleaned_data["participant_ids"]) or None,
+            data=form.activity_data(),
+            participants=participants or None,
             by=user,
             request=request,
         )

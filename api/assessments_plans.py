@@ -7,14 +7,12 @@ case's team, and every view of them is audited, as on the pages.
 from datetime import date, datetime
 from typing import Any
 
-from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-import cases.forms as case_forms
 from accounts.access import audit_list_read, can_see_sensitive
 from accounts.models import User
 from accounts.roles import Right
@@ -23,35 +21,35 @@ from api.common import (
     AgencyRef,
     FormErrors,
     StaffRef,
-    age_in_range,
     agency_ref,
     auth_user,
-    cleaned,
     directory,
     form_errors,
-    japanese,
-    limit_choices,
-    not_future_day,
     refuse,
-    require_valid,
     service_refusals,
     staff_ref,
+    without,
     workers,
 )
 from api.schemas import ErrorOut
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.assessment_views import ASSESSMENT_FIELDS
+from cases.forms import DOMAIN_PREFIX, AssessmentForm, PlanActionForm, PlanForm
 from cases.models import Assessment, Case, DomainStatus, LifeDomain, MedicalFlag, SupportPlan
 from cases.plan_views import plans_with_actions
-from cases.services import assessment_add, plan_save, validate_plan
+from cases.services import assessment_add, plan_save
 from cases.views import load_case
-from collaboration.models import Agency
-from people.forms import JapaneseDateField
+from collaboration.forms import agency_choices
 
 router = Router(tags=TAGS)
 
 PLAN_FIELDS = ("plans",)
+# The body's names of the page's plan action fields.
+ACTION_NAMES = {
+    "responsible_worker": "responsible_worker_id",
+    "responsible_agency": "responsible_agency_id",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,64 +101,32 @@ class AssessmentOut(Schema):
     created_at: datetime
 
 
-class AssessmentForm(forms.ModelForm[Assessment]):
-    """The page's fields as JSON: the life domains as one object (`{"isolation": "issue"}`).
-    Unlike the page, the date may be left out (today) and the messages differ."""
+UNKNOWN_DOMAIN = (
+    "生活の領域は一覧にあるものから選んでください"
+    f"（領域: {'・'.join(LifeDomain.values)}、状況: {'・'.join(DomainStatus.values)}）。"
+)
 
-    assessed_on = JapaneseDateField(label="実施日", required=False)
-    medical_flags = forms.MultipleChoiceField(
-        label="医療連携の検討", choices=MedicalFlag.choices, required=False
-    )
-    medical_history = forms.CharField(
-        label="医療・服薬の経過", required=False, widget=forms.Textarea
-    )
-    life_domains = forms.JSONField(label="生活の領域ごとの状況", required=False)
 
-    class Meta:
-        model = Assessment
-        fields = list(case_forms.AssessmentForm.PLAIN_FIELDS)
+def assessment_form(payload: AssessmentIn, *, sensitive: bool) -> AssessmentForm:
+    """The page's form: the life domains as its `domain_<code>` fields; the date defaults to
+    today. Without the right to see them the sensitive fields are not read (the service carries
+    them over)."""
+    data: dict[str, Any] = payload.dict(exclude={"life_domains"})
+    data["assessed_on"] = payload.assessed_on or timezone.localdate().isoformat()
+    for code, status in payload.life_domains.items():
+        data[DOMAIN_PREFIX + code] = status
+    return AssessmentForm(data, show_sensitive=sensitive)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        japanese(self)
 
-    def clean_assessed_on(self) -> date | None:
-        return not_future_day(self.cleaned_data.get("assessed_on"))
-
-    def clean_state_since_month(self) -> int | None:
-        value: int | None = self.cleaned_data.get("state_since_month")
-        if value is not None and not 1 <= value <= 12:
-            raise forms.ValidationError("月は1〜12で入力してください。")
-        return value
-
-    def clean_state_since_year(self) -> int | None:
-        value: int | None = self.cleaned_data.get("state_since_year")
-        if value is not None and not 1900 <= value <= timezone.localdate().year:
-            raise forms.ValidationError("年は西暦4桁で、今年までの年を入力してください。")
-        return value
-
-    def clean_age_at_onset(self) -> int | None:
-        return age_in_range(self.cleaned_data.get("age_at_onset"), "始まった年齢")
-
-    def clean_life_domains(self) -> dict[str, str]:
-        value = self.cleaned_data.get("life_domains") or {}
-        if not isinstance(value, dict) or any(
-            domain not in LifeDomain.values or status not in DomainStatus.values
-            for domain, status in value.items()
-        ):
-            raise forms.ValidationError(
-                "生活の領域と状況は一覧にあるものから選んでください"
-                f"（領域: {'・'.join(LifeDomain.values)}、"
-                f"状況: {'・'.join(DomainStatus.values)}）。"
-            )
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        year, month = cleaned.get("state_since_year"), cleaned.get("state_since_month")
-        if year and month and date(year, month, 1) > timezone.localdate():
-            self.add_error("state_since_month", "未来の年月は入力できません。")
-        return cleaned
+def assessment_form_errors(form: AssessmentForm, payload: AssessmentIn) -> dict[str, list[str]]:
+    """The form's refusals; a life domain's are the body's `life_domains`."""
+    errors: dict[str, list[str]] = {}
+    for field, messages in form_errors(form).items():
+        key = "life_domains" if field.startswith(DOMAIN_PREFIX) else field
+        errors.setdefault(key, []).extend(messages)
+    if any(code not in LifeDomain.values for code in payload.life_domains):
+        errors.setdefault("life_domains", []).append(UNKNOWN_DOMAIN)
+    return errors
 
 
 def assessments(case: Case, *, sensitive: bool) -> QuerySet[Assessment]:
@@ -255,13 +221,12 @@ def assessments_create(request: HttpRequest, case_id: int, payload: AssessmentIn
         raise PermissionDenied(
             "要配慮個人情報（医療・服薬）は、ケースの担当チームの職員だけが記録できます。"
         )
-    form = AssessmentForm(payload.dict())
-    require_valid(form)
-    data = cleaned(form, [*AssessmentForm.Meta.fields, "life_domains"])
-    data["medical_flags"] = form.cleaned_data["medical_flags"]
-    data["medical_history"] = form.cleaned_data["medical_history"]
+    form = assessment_form(payload, sensitive=sensitive)
+    refuse(assessment_form_errors(form, payload))
     with service_refusals():
-        assessment = assessment_add(case=case, data=data, by=user, request=request)
+        assessment = assessment_add(
+            case=case, data=form.assessment_data(), by=user, request=request
+        )
     saved = Assessment.objects.select_related("created_by").get(pk=assessment.pk)
     return Status(201, assessment_out(saved, sensitive=sensitive))
 
@@ -312,65 +277,6 @@ class PlanOut(Schema):
     actions: list[PlanActionOut]
     created_by: StaffRef
     created_at: datetime
-
-
-class PlanForm(forms.ModelForm[SupportPlan]):
-    """The page's plan fields; the goals are checked by `validate_plan`, with its messages, so
-    that they are refused together with the actions. Unlike the page, an approval date in the
-    future is refused and the long texts are not checked for control characters."""
-
-    work_readiness_started_on = JapaneseDateField(label="就労準備支援の開始日", required=False)
-    review_on = JapaneseDateField(label="見直し日")
-    approved_on = JapaneseDateField(label="承認日", required=False)
-
-    class Meta:
-        model = SupportPlan
-        fields = list(case_forms.PlanForm.DATA_FIELDS)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["long_term_goal"].required = False
-        self.fields["short_term_goals"].required = False
-        japanese(self)
-
-    def clean_approved_on(self) -> date | None:
-        return not_future_day(self.cleaned_data.get("approved_on"))
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            validate_plan(cleaned)
-        except ValidationError as error:
-            self.add_error(None, error)
-        return cleaned
-
-
-class PlanActionForm(forms.Form):
-    """One action of the JSON list `actions`. The page's formset skips a row without a
-    description and refuses a worker and an agency together."""
-
-    description = forms.CharField(label="取り組み", max_length=300)
-    responsible_worker_id = forms.ModelChoiceField(
-        label="担当職員", queryset=User.objects.none(), required=False
-    )
-    responsible_agency_id = forms.ModelChoiceField(
-        label="担当機関", queryset=Agency.objects.none(), required=False
-    )
-
-    def __init__(
-        self, *args: Any, workers: QuerySet[User], agencies: QuerySet[Agency], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        limit_choices(self, "responsible_worker_id", workers)
-        limit_choices(self, "responsible_agency_id", agencies)
-        japanese(self)
-
-    def action_data(self) -> dict[str, Any]:
-        return {
-            "description": self.cleaned_data["description"],
-            "responsible_worker": self.cleaned_data["responsible_worker_id"],
-            "responsible_agency": self.cleaned_data["responsible_agency_id"],
-        }
 
 
 def plans(case: Case) -> QuerySet[SupportPlan]:
@@ -428,23 +334,35 @@ def plans_create(request: HttpRequest, case_id: int, payload: PlanIn) -> Status[
     いれば 409 で、保存しません。"""
     user = auth_user(request)
     case = load_case(request, case_id, right=Right.EDIT_PERSONAL_DATA, fields=PLAN_FIELDS)
-    form = PlanForm(payload.dict(exclude={"based_on", "actions"}))
+    # The page's forms; the API reads `based_on` from the body itself.
+    form = without(PlanForm(payload.dict(exclude={"based_on", "actions"})), "based_on")
     errors = form_errors(form)
-    staff, agencies = workers(user), directory(user)
+    choices = {
+        "worker_choices": [(worker.pk, str(worker)) for worker in workers(user)],
+        "agency_choices": agency_choices(list(directory(user))),
+    }
     actions: list[dict[str, Any]] = []
     for index, action in enumerate(payload.actions):
-        action_form = PlanActionForm(action.dict(), workers=staff, agencies=agencies)
+        action_form = PlanActionForm(
+            {
+                "description": action.description,
+                "responsible_worker": action.responsible_worker_id,
+                "responsible_agency": action.responsible_agency_id,
+            },
+            **choices,
+        )
         if action_form.is_valid():
+            # Every action sent is one: an empty description is refused by the service.
             actions.append(action_form.action_data())
         else:
-            errors.update(form_errors(action_form, prefix=f"actions.{index}"))
+            errors.update(form_errors(action_form, f"actions.{index}", ACTION_NAMES))
     if payload.based_on is None:
         errors["based_on"] = ["編集のもとにしたプランの版（最初のプランは 0）を送ってください。"]
     refuse(errors)
     with service_refusals():
         plan = plan_save(
             case=case,
-            data=cleaned(form, PlanForm.Meta.fields),
+            data=form.plan_data(),
             actions=actions,
             based_on=payload.based_on or 0,
             by=user,

@@ -52,12 +52,13 @@ from api.common import (
     require_version,
     service_refusals,
     staff_ref,
+    without,
     workers,
 )
 from api.people import PersonOut, person_out
 from api.referrals import ReferralOut, referral_out, referrals
 from api.schemas import ErrorOut
-from cases.models import Case, ClosureReason, Stage, StageChange
+from cases.models import Case, Stage, StageChange
 from cases.services import case_close, case_open, case_reopen, case_set_stage
 from cases.views import DETAIL_FIELDS, SUMMARY_FIELDS, case_queryset, load_case
 from people.forms import JapaneseDateField
@@ -160,36 +161,6 @@ class CaseForm(forms.ModelForm[Case]):
         if not 1 <= value <= 365:
             raise forms.ValidationError("連絡の間隔は1〜365日で入力してください。")
         return value
-
-
-class StageForm(forms.Form):
-    """Any stage: closing is refused by the service, which says to use `/close`. (The page's
-    form leaves "closed" out of its choices, so the API would answer differently.)"""
-
-    stage = forms.ChoiceField(label="段階", choices=Stage.choices)
-    note = forms.CharField(label="メモ", max_length=300, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        japanese(self)
-
-
-class CloseForm(forms.Form):
-    """Not the page's form: that one also refuses a follow-up date in the past."""
-
-    reason = forms.ChoiceField(label="終結の理由", choices=ClosureReason.choices)
-    follow_up_on = JapaneseDateField(label="終結後の確認日", required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        japanese(self)
-
-
-def reopen_form(note: str) -> case_forms.ReopenForm:
-    """The page's form; the API reads `version` from the body itself (422 if missing)."""
-    form = case_forms.ReopenForm({"note": note})
-    del form.fields["version"]
-    return form
 
 
 def _case_title(case: Case, user: User) -> str:
@@ -339,7 +310,8 @@ def cases_set_stage(request: HttpRequest, case_id: int, payload: StageIn) -> Sta
     """終結は `/close`、再開は `/reopen` で行います。"""
     user = auth_user(request)
     case = load_case(request, case_id, right=Right.EDIT_PERSONAL_DATA, fields=("stage",))
-    form = StageForm(payload.dict(exclude={"version"}))
+    # The pages' forms; the API reads `version` from the body itself (422 if missing).
+    form = without(case_forms.StageForm(payload.dict(exclude={"version"})), "version")
     require_valid(form)
     version = require_version(payload.version)
     with service_refusals():
@@ -364,7 +336,7 @@ def cases_close(request: HttpRequest, case_id: int, payload: CloseIn) -> Status[
     user = auth_user(request)
     fields = ("stage", "referrals")
     case = load_case(request, case_id, right=Right.EDIT_PERSONAL_DATA, fields=fields)
-    form = CloseForm(payload.dict(exclude={"version"}))
+    form = without(case_forms.CloseForm(payload.dict(exclude={"version"})), "version")
     require_valid(form)
     version = require_version(payload.version)
     with service_refusals():
@@ -387,7 +359,7 @@ def cases_close(request: HttpRequest, case_id: int, payload: CloseIn) -> Status[
 def cases_reopen(request: HttpRequest, case_id: int, payload: ReopenIn) -> Status[Any]:
     user = auth_user(request)
     case = load_case(request, case_id, right=Right.EDIT_PERSONAL_DATA, fields=("stage",))
-    form = reopen_form(payload.note)
+    form = without(case_forms.ReopenForm(payload.dict(exclude={"version"})), "version")
     require_valid(form)
     version = require_version(payload.version)
     with service_refusals():

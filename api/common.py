@@ -3,11 +3,12 @@
 - The token's user, and the references to staff and agencies that many responses embed.
 - Refusals in one shape: `Refused` carries the response (422 `FormErrors` or 409 `ErrorOut`) and
   `api.views` answers it, so that an endpoint reads: access function, form, service, response.
-- The API's input forms take JSON, not a page's fields; `japanese` gives their messages, which
-  name the field, and refuses control characters in one-line text.
+- Input is read with the pages' forms wherever the API takes the same fields, so that it is
+  parsed and refused alike; the rules are the services', with their messages. A form of the API's
+  own (`japanese`) has the pages' kind of messages and refuses control characters alike.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, cast
@@ -24,6 +25,7 @@ from accounts.models import LocalGovernment, User
 from accounts.roles import ROLE_RIGHTS, Right
 from accounts.services import StaleVersionError
 from api.people import FormErrors
+from cases.forms import japanese_messages, reject_control_characters_keep_lines
 from collaboration.models import Agency
 from people.models import Household, Person
 from people.validation import reject_control_characters
@@ -34,7 +36,6 @@ __all__ = ["FormErrors"]  # re-exported: the 422 schema of api.people, shared by
 # The OpenAPI tag of consultations, cases and referrals (one group, as before the split).
 TAGS = ["相談・ケース・つなぎ"]
 INVALID = "入力内容を確認してください。保存していません。"
-MAX_AGE = 130
 MISSING_VERSION = "読み込んだときの version を送ってください。"
 
 # Roles that work with personal records: the staff who can lead a case or take part in it.
@@ -105,19 +106,29 @@ def refuse(errors: dict[str, list[str]]) -> None:
         raise unprocessable(errors)
 
 
-def form_errors(form: forms.BaseForm, prefix: str = "") -> dict[str, list[str]]:
-    """The form's refusals per field (none when it is valid), named as in the request body."""
+def form_errors(
+    form: forms.BaseForm, prefix: str = "", names: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """The form's refusals per field (none when it is valid), named as in the request body
+    (`names`: the body's name of a page form's field)."""
     errors: dict[str, list[str]] = {}
     for field, messages in form.errors.items():
-        key = field
+        key = (names or {}).get(field, field)
         if prefix:
-            key = prefix if field == "__all__" else f"{prefix}.{field}"
+            key = prefix if field == "__all__" else f"{prefix}.{key}"
         errors[key] = [str(message) for message in messages]
     return errors
 
 
-def require_valid(form: forms.BaseForm) -> None:
-    refuse(form_errors(form))
+def require_valid(form: forms.BaseForm, names: Mapping[str, str] | None = None) -> None:
+    refuse(form_errors(form, names=names))
+
+
+def without[F: forms.BaseForm](form: F, *names: str) -> F:
+    """A page's form without the fields the API reads apart (such as `version`)."""
+    for name in names:
+        del form.fields[name]
+    return form
 
 
 def require_version(version: int | None) -> int:
@@ -128,7 +139,7 @@ def require_version(version: int | None) -> int:
 
 
 def service_errors(
-    error: ValidationError, names: dict[str, str] | None = None
+    error: ValidationError, names: Mapping[str, str] | None = None
 ) -> dict[str, list[str]]:
     """A service's ValidationError as per-field messages, named as in the request body."""
     names = names or {}
@@ -138,7 +149,7 @@ def service_errors(
 
 
 @contextmanager
-def service_refusals(names: dict[str, str] | None = None) -> Iterator[None]:
+def service_refusals(names: Mapping[str, str] | None = None) -> Iterator[None]:
     """A service's refusal as the response: a stale version is 409, a broken rule 422."""
     try:
         yield
@@ -152,31 +163,17 @@ def service_refusals(names: dict[str, str] | None = None) -> Iterator[None]:
 # Input forms
 
 
-def japanese(form: forms.BaseForm, required: dict[str, str] | None = None) -> None:
-    """Japanese messages that name the field, and no control characters in one-line text."""
-    for name, field in form.fields.items():
-        label = str(field.label or name)
-        if isinstance(field, forms.ChoiceField):
-            field.error_messages["required"] = f"{label}を選んでください。"
-            field.error_messages["invalid_choice"] = f"{label}は一覧にあるものから選んでください。"
-            field.error_messages["invalid_pk_value"] = (
-                f"{label}は一覧にあるものから選んでください。"
-            )
-        else:
-            field.error_messages["required"] = f"{label}を入力してください。"
-        if isinstance(field, forms.DateTimeField):
-            field.error_messages["invalid"] = (
-                f"{label}は 2026-04-01T10:30 のように日付と時刻で入力してください。"
-            )
-        if (
-            isinstance(field, forms.CharField)
-            and not isinstance(field.widget, forms.Textarea)
-            and reject_control_characters not in field.validators
-        ):
-            field.validators.append(reject_control_characters)
-    for name, message in (required or {}).items():
-        form.fields[name].error_messages["required"] = message
-        form.fields[name].error_messages["invalid_choice"] = message
+def japanese(form: forms.BaseForm) -> None:
+    """For a form of the API's own: the pages' messages that name the field, and their refusal
+    of control characters (free text may have line breaks and tabs)."""
+    japanese_messages(form)
+    for field in form.fields.values():
+        if not isinstance(field, forms.CharField):
+            continue
+        free_text = isinstance(field.widget, forms.Textarea)
+        validator = reject_control_characters_keep_lines if free_text else reject_control_characters
+        if validator not in field.validators:
+            field.validators.append(validator)
 
 
 def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
@@ -187,24 +184,6 @@ def not_future_day(value: date | None) -> date | None:
     if value and value > timezone.localdate():
         raise forms.ValidationError("未来の日付は入力できません。")
     return value
-
-
-def age_in_range(value: int | None, name: str) -> int | None:
-    if value is not None and value > MAX_AGE:
-        raise forms.ValidationError(f"{name}は0〜{MAX_AGE}歳の範囲で入力してください。")
-    return value
-
-
-def cleaned(form: forms.BaseForm, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """The cleaned values of the model fields; an empty date or time is left to the default."""
-    return {
-        field: form.cleaned_data[field]
-        for field in fields
-        if not (
-            field in ("received_at", "opened_on", "assessed_on")
-            and form.cleaned_data[field] is None
-        )
-    }
 
 
 def workers(user: User) -> QuerySet[User]:

@@ -7,7 +7,6 @@ the consultation and what its disposition opens, or nothing at all.
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -29,30 +28,28 @@ from api.common import (
     AgencyRef,
     FormErrors,
     StaffRef,
-    age_in_range,
     agency_ref,
     auth_user,
-    cleaned,
     directory,
     editor,
     form_errors,
     household_to_edit,
-    japanese,
     limit_choices,
     person_to_edit,
     refuse,
     service_refusals,
     staff_ref,
     unprocessable,
+    without,
 )
 from api.people import PersonIn, PersonOut, person_out
 from api.schemas import ErrorOut
 from collaboration.models import Agency
 from consultations.forms import ConsultationForm as IntakeForm
-from consultations.models import Category, Consultation, Disposition
+from consultations.models import Consultation
 from consultations.services import consultation_record
 from consultations.views import DETAIL_FIELDS
-from people.forms import JapaneseDateField, PersonForm
+from people.forms import PersonForm
 from people.models import Person
 from people.validation import parse_date_input
 
@@ -118,56 +115,24 @@ class ConsultationOut(Schema):
     taken_by: StaffRef
 
 
-class ConsultationForm(forms.ModelForm[Consultation]):
-    """The consultation's own fields as JSON: agencies by id, the person apart (`person_id` or
-    `new_person`). The intake page's form takes them as one page's fields instead, and also
-    requires a family member's relationship and a referral's purpose."""
+# The body's names of the intake page's fields; `consultation_record` names the referral's
+# agency `agency`.
+BODY_NAMES = {"consulter_agency": "consulter_agency_id", "referral_agency": "agency_id"}
+SERVICE_NAMES = {**BODY_NAMES, "agency": "agency_id"}
 
-    received_at = forms.DateTimeField(label="受付日時", required=False)
-    categories = forms.MultipleChoiceField(
-        label="相談内容", choices=Category.choices, required=False
-    )
-    consulter_agency_id = forms.ModelChoiceField(
-        label="相談してきた機関", queryset=Agency.objects.none(), required=False
-    )
-    agency_id = forms.ModelChoiceField(
-        label="つなぎ先の機関", queryset=Agency.objects.none(), required=False
-    )
-    referral_purpose = forms.CharField(label="つなぐ目的", max_length=300, required=False)
-    referral_follow_up_on = JapaneseDateField(label="つながったかを確認する日", required=False)
 
-    class Meta:
-        model = Consultation
-        # The intake page's fields; the consulting agency comes as `consulter_agency_id`.
-        fields = [name for name in IntakeForm.CONSULTATION_FIELDS if name != "consulter_agency"]
-
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limit_choices(self, "consulter_agency_id", agencies)
-        limit_choices(self, "agency_id", agencies)
-        japanese(self, {"disposition": "対応（継続支援・つなぐ・情報提供）を選んでください。"})
-
-    def clean_received_at(self) -> datetime | None:
-        value: datetime | None = self.cleaned_data.get("received_at")
-        if value and value > timezone.now():
-            raise forms.ValidationError("未来の日時は記録できません。")
-        return value
-
-    def clean_age_at_contact(self) -> int | None:
-        return age_in_range(self.cleaned_data.get("age_at_contact"), "相談時の年齢")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("disposition") == Disposition.REFER:
-            if not cleaned.get("agency_id") and "agency_id" not in self.errors:
-                self.add_error("agency_id", "つなぎ先の機関を選んでください。")
-            if not cleaned.get("referral_follow_up_on") and "referral_follow_up_on" not in (
-                self.errors
-            ):
-                self.add_error(
-                    "referral_follow_up_on", "つながったかを確認する日を入力してください。"
-                )
-        return cleaned
+def intake_form(payload: ConsultationIn, user: User) -> IntakeForm:
+    """The intake page's form without its ways of choosing the person (the body has
+    `person_id` or `new_person`); the agencies by id from the directory. The time received
+    defaults to now."""
+    data: dict[str, Any] = payload.dict(exclude={"person_id", "new_person", "household_id"})
+    for field, body_name in BODY_NAMES.items():
+        data[field] = data.pop(body_name)
+    form = without(IntakeForm(data, user=user), *IntakeForm.PERSON_FIELDS)
+    form.fields["received_at"].required = False
+    limit_choices(form, "consulter_agency", directory(user))
+    limit_choices(form, "referral_agency", directory(user))
+    return form
 
 
 def consultation_out(consultation: Consultation, user: User) -> ConsultationOut:
@@ -243,18 +208,16 @@ def consultations_create(request: HttpRequest, payload: ConsultationIn) -> Statu
     """対象の人は `person_id` か `new_person`（新しく登録）で示します。`disposition` は必須です。
 
     - `continue`（自機関で継続支援）: その人の進行中のケースに記録し、なければケースを開きます。
-    - `refer`（関係機関へつなぐ）: `agency_id` と `referral_follow_up_on` が必須です。
+    - `refer`（関係機関へつなぐ）: `agency_id`・`referral_purpose`・`referral_follow_up_on`
+      （今日以降）が必須です。
     - `information`（情報提供・助言のみ）: 相談だけを記録します。
 
     どこかで失敗すると何も保存しません。
     """
     user = editor(request)
     organisation_id = own_organisation_id(user)
-    form = ConsultationForm(
-        payload.dict(exclude={"person_id", "new_person", "household_id"}),
-        agencies=directory(user),
-    )
-    errors = form_errors(form)
+    form = intake_form(payload, user)
+    errors = form_errors(form, names=BODY_NAMES)
     new_person: dict[str, Any] | None = None
     if payload.person_id is not None and payload.new_person is not None:
         errors["person_id"] = [
@@ -275,10 +238,11 @@ def consultations_create(request: HttpRequest, payload: ConsultationIn) -> Statu
     household_id = None
     if payload.household_id is not None:
         household_id = household_to_edit(user, payload.household_id, request).pk
-    data = cleaned(form, ConsultationForm.Meta.fields)
-    data["consulter_agency"] = form.cleaned_data["consulter_agency_id"]
-    agency: Agency | None = form.cleaned_data["agency_id"]
-    with service_refusals({"agency": "agency_id"}):
+    data = {name: form.cleaned_data[name] for name in IntakeForm.CONSULTATION_FIELDS}
+    if data["received_at"] is None:
+        data["received_at"] = timezone.now()
+    agency: Agency | None = form.cleaned_data["referral_agency"]
+    with service_refusals(SERVICE_NAMES):
         consultation = consultation_record(
             organisation_id=organisation_id,
             data=data,

@@ -3,13 +3,12 @@
 from datetime import date, datetime
 from typing import Any
 
-from django import forms
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from accounts.access import get_for_user, list_for_user, own_organisation_id
-from accounts.models import LocalGovernment, User
+from accounts.models import User
 from accounts.roles import Right
 from api.common import (
     TAGS,
@@ -21,8 +20,6 @@ from api.common import (
     directory,
     editor,
     form_errors,
-    japanese,
-    limit_choices,
     person_to_edit,
     refuse,
     require_valid,
@@ -30,21 +27,24 @@ from api.common import (
     service_refusals,
     staff_ref,
     unprocessable,
+    without,
 )
 from api.people import PersonOut, person_out
 from api.schemas import ErrorOut
 from cases.models import Case
 from cases.services import referral_create, referral_set_state
 from cases.views import load_case
+from collaboration.forms import AgencyForm, ReferralForm, ReferralStateForm, agency_choices
 from collaboration.models import Agency, Referral, ReferralEvent
-from collaboration.services import AGENCY_FIELDS, agency_create, validate_agency_name
+from collaboration.services import agency_create
 from collaboration.views import REFERRAL_FIELDS
-from people.forms import JapaneseDateField
 from people.models import Person
 
 router = Router(tags=TAGS)
 
 LIST_FIELDS = tuple(field for field in REFERRAL_FIELDS if field != "events")
+# The body's names of the page's referral fields.
+REFERRAL_NAMES = {"agency": "agency_id"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,36 +92,6 @@ class ReferralStateIn(Schema):
     version: int | None = None
     note: str = ""
     follow_up_on: str = ""
-
-
-class ReferralForm(forms.ModelForm[Referral]):
-    """The referral as JSON: the agency by id from the directory, the person apart. The page's
-    form also refuses a follow-up date in the past, with other messages."""
-
-    agency_id = forms.ModelChoiceField(label="つなぎ先", queryset=Agency.objects.none())
-    follow_up_on = JapaneseDateField(label="つながったかを確認する日")
-
-    class Meta:
-        model = Referral
-        fields = ["purpose", "follow_up_on", "accompanied"]
-
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limit_choices(self, "agency_id", agencies)
-        japanese(self)
-
-
-class ReferralStateForm(forms.Form):
-    """Any state: the service says which follow the current one, and that failing needs a note
-    (the page's form offers only the next states)."""
-
-    state = forms.ChoiceField(label="状態", choices=Referral.State.choices)
-    note = forms.CharField(label="メモ", max_length=300, required=False)
-    follow_up_on = JapaneseDateField(label="確認する日", required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        japanese(self)
 
 
 def referrals() -> QuerySet[Referral]:
@@ -197,8 +167,11 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
     """`case_id` を付けるとケースのつなぎになります（`person_id` を省略するとケースの本人）。"""
     user = editor(request)
     organisation_id = own_organisation_id(user)
-    form = ReferralForm(payload.dict(exclude={"case_id", "person_id"}), agencies=directory(user))
-    errors = form_errors(form)
+    # The page's form (the person is read apart): the agency is the body's `agency_id`.
+    data = payload.dict(exclude={"case_id", "person_id", "agency_id"})
+    data["agency"] = payload.agency_id
+    form = ReferralForm(data, agency_choices=agency_choices(list(directory(user))))
+    errors = form_errors(form, names=REFERRAL_NAMES)
     if payload.person_id is None and payload.case_id is None:
         errors["person_id"] = ["つなぐ人を選んでください。"]
     refuse(errors)
@@ -208,17 +181,18 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
             request, payload.case_id, right=Right.EDIT_PERSONAL_DATA, fields=("referrals",)
         )
     person = _person_to_refer(user, payload.person_id, case, request)
-    referral = referral_create(
-        organisation_id=organisation_id,
-        person_id=person.pk,
-        agency_id=form.cleaned_data["agency_id"].pk,
-        purpose=form.cleaned_data["purpose"],
-        follow_up_on=form.cleaned_data["follow_up_on"],
-        accompanied=form.cleaned_data["accompanied"],
-        case=case,
-        by=user,
-        request=request,
-    )
+    with service_refusals(REFERRAL_NAMES):
+        referral = referral_create(
+            organisation_id=organisation_id,
+            person_id=person.pk,
+            agency_id=form.cleaned_data["agency"],
+            purpose=form.cleaned_data["purpose"],
+            follow_up_on=form.cleaned_data["follow_up_on"],
+            accompanied=form.cleaned_data["accompanied"],
+            case=case,
+            by=user,
+            request=request,
+        )
     return Status(201, referral_out(referrals().get(pk=referral.pk), user, events=True))
 
 
@@ -265,7 +239,10 @@ def referrals_set_state(
     """打診中 → 受入 → 初回面談済（つながった） → 終了。不成立には理由（`note`）が必要です。"""
     user = auth_user(request)
     referral = _load_referral(request, referral_id, Right.EDIT_PERSONAL_DATA, ("state",))
-    form = ReferralStateForm(payload.dict(exclude={"version"}))
+    # The page's form; the API reads `version` from the body itself.
+    form = without(
+        ReferralStateForm(payload.dict(exclude={"version"}), referral=referral), "version"
+    )
     require_valid(form)
     version = require_version(payload.version)
     with service_refusals():
@@ -304,26 +281,6 @@ class AgencyIn(Schema):
     area: str = ""
     note: str = ""
     prefecture_wide: bool = False
-
-
-class AgencyForm(forms.ModelForm[Agency]):
-    """An agency for the local government the API chose (the page offers a choice of two).
-    Unlike the page, a name already in that directory is refused; the note is not checked for
-    control characters."""
-
-    class Meta:
-        model = Agency
-        fields = list(AGENCY_FIELDS)
-
-    def __init__(self, *args: Any, local_government: LocalGovernment, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.local_government = local_government
-        japanese(self)
-
-    def clean_name(self) -> str:
-        name = str(self.cleaned_data["name"]).strip()
-        validate_agency_name(name, self.local_government)
-        return name
 
 
 def agency_out(agency: Agency) -> AgencyOut:
@@ -367,9 +324,12 @@ def agencies_create(request: HttpRequest, payload: AgencyIn) -> Status[Any]:
     government = user.organisation.local_government  # type: ignore[union-attr]
     if payload.prefecture_wide and government.prefecture is not None:
         government = government.prefecture
-    form = AgencyForm(payload.dict(exclude={"prefecture_wide"}), local_government=government)
+    # The page's form, with the local government the API chose as its only choice.
+    data = payload.dict(exclude={"prefecture_wide"}) | {"local_government": government.pk}
+    form = AgencyForm(data, governments=[government])
     require_valid(form)
-    agency = agency_create(
-        data=form.cleaned_data, local_government=government, by=user, request=request
-    )
+    with service_refusals():
+        agency = agency_create(
+            data=form.cleaned_data, local_government=government, by=user, request=request
+        )
     return Status(201, agency_out(agency))

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
-from cases.forms import ActivityForm, Choices, now_to_the_minute
+from cases.forms import ActivityForm, Choices, now_to_the_minute, show_refusal
 from cases.models import Case
 from cases.services import activity_add
 from cases.views import SUMMARY_FIELDS, case_context, current_user, load_case
@@ -47,7 +47,7 @@ def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                show_refusal(form, error)
             else:
                 messages.success(request, "支援経過を記録しました。")
                 return redirect("case_detail", pk=case.pk)

@@ -6,13 +6,14 @@ fields are then carried over unchanged from the previous version.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.access import can_see_sensitive
 from accounts.middleware import kept_form_data
 from accounts.roles import Right
-from cases.forms import AssessmentForm, domain_rows, medical_flag_labels
+from cases.forms import AssessmentForm, domain_rows, medical_flag_labels, show_refusal
 from cases.services import assessment_add
 from cases.views import (
     SENSITIVE_NOTE,
@@ -34,10 +35,15 @@ def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AssessmentForm(request.POST, show_sensitive=show_sensitive)
         if form.is_valid():
-            data = form.assessment_data()
-            assessment = assessment_add(case=case, data=data, by=user, request=request)
-            messages.success(request, f"アセスメント第{assessment.number}版を保存しました。")
-            return redirect("case_detail", pk=case.pk)
+            try:
+                assessment = assessment_add(
+                    case=case, data=form.assessment_data(), by=user, request=request
+                )
+            except ValidationError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, f"アセスメント第{assessment.number}版を保存しました。")
+                return redirect("case_detail", pk=case.pk)
     elif (kept := kept_form_data(request)) is not None:
         form = AssessmentForm(kept, show_sensitive=show_sensitive)
         messages.info(

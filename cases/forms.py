@@ -1,10 +1,15 @@
-"""Forms of the case pages. They check input only; the services enforce the rules and save."""
+"""Forms of the case pages. They check input only; the services enforce the rules and save.
 
-from collections.abc import Sequence
-from datetime import date, datetime
+The JSON API reads its input with these same forms, so a field is parsed alike and refused with
+the same message on both paths. A service's refusal is shown at its field with `show_refusal`.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -28,7 +33,64 @@ from people.validation import reject_control_characters
 DATE_HELP = "例: 令和7年5月1日、R7.5.1、2025-05-01"
 BLANK = ("", "—")
 DOMAIN_PREFIX = "domain_"
+FREE_TEXT_CONTROL_CHARACTERS = (
+    "使えない制御文字（見えない書式文字など）が含まれています。削除してください。"
+)
 Choices = Sequence[tuple[Any, str]]
+
+
+def japanese_messages(form: forms.BaseForm) -> None:
+    """Messages that name the field in place of Django's generic ones: 「{label}を入力して
+    ください。」「{label}を選んでください。」「{label}は一覧にあるものから選んでください。」.
+    A field's own messages stay."""
+    for name, field in form.fields.items():
+        label = str(field.label or name)
+        if isinstance(field, forms.ChoiceField):
+            messages = {
+                "required": f"{label}を選んでください。",
+                "invalid_choice": f"{label}は一覧にあるものから選んでください。",
+                "invalid_pk_value": f"{label}は一覧にあるものから選んでください。",
+            }
+        else:
+            messages = {"required": f"{label}を入力してください。"}
+        generic = _generic_messages(type(field))
+        for key, message in messages.items():
+            if key in field.error_messages and field.error_messages[key] is generic.get(key):
+                field.error_messages[key] = message
+
+
+def _generic_messages(field_class: type[forms.Field]) -> dict[str, Any]:
+    messages: dict[str, Any] = {}
+    for cls in reversed(field_class.__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+def show_refusal(
+    form: forms.BaseForm, error: ValidationError, names: Mapping[str, str] | None = None
+) -> None:
+    """A service's refusal on the page: each message at the field it names (`names` maps the
+    service's names to the form's), any other above the form."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for key, messages in error.message_dict.items():
+        field = (names or {}).get(key, key)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class OfferedChoiceField(forms.ChoiceField):
+    """Offers `choices` (what may follow now) yet accepts any of `accepted`: the service decides
+    what may follow, and its message says why."""
+
+    def __init__(self, *, accepted: Choices, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.accepted = {str(value) for value, _ in accepted}
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self.accepted
 
 
 def date_field(label: str, *, required: bool = False, **kwargs: Any) -> JapaneseDateField:
@@ -51,7 +113,10 @@ def text_area(label: str, *, required: bool = False, rows: int = 3) -> forms.Cha
 
 def reject_control_characters_keep_lines(value: str) -> None:
     """Free text may have line breaks and tabs; other control characters are refused."""
-    reject_control_characters(value.replace("\r", "").replace("\n", "").replace("\t", ""))
+    try:
+        reject_control_characters(value.replace("\r", "").replace("\n", "").replace("\t", ""))
+    except ValidationError:
+        raise ValidationError(FREE_TEXT_CONTROL_CHARACTERS, code="control_char") from None
 
 
 def short_text(label: str, max_length: int, *, required: bool = False) -> forms.CharField:
@@ -68,11 +133,17 @@ def short_text(label: str, max_length: int, *, required: bool = False) -> forms.
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        japanese_messages(self)
+
 
 class StageForm(VersionForm):
-    stage = forms.ChoiceField(
+    # Closing is offered apart (理由と確認日); `case_set_stage` refuses it here, with its message.
+    stage = OfferedChoiceField(
         label="次の段階",
         choices=[choice for choice in Stage.choices if choice[0] != Stage.CLOSED],
+        accepted=Stage.choices,
     )
     note = short_text("メモ", 300)
 
@@ -96,12 +167,6 @@ class CloseForm(VersionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "終結の理由を選んでください。"
-
-    def clean_follow_up_on(self) -> date | None:
-        value: date | None = self.cleaned_data.get("follow_up_on")
-        if value is not None and value < timezone.localdate():
-            raise forms.ValidationError("確認日は今日以降の日付にしてください。")
-        return value
 
 
 class ReopenForm(VersionForm):
@@ -169,6 +234,7 @@ class AssessmentForm(forms.Form):
         if not show_sensitive:
             for name in Assessment.SENSITIVE_FIELDS:
                 del self.fields[name]
+        japanese_messages(self)
 
     @classmethod
     def initial_from(cls, assessment: Assessment | None, *, sensitive: bool) -> dict[str, Any]:
@@ -188,22 +254,6 @@ class AssessmentForm(forms.Form):
 
     def domain_fields(self) -> list[forms.BoundField]:
         return [self[DOMAIN_PREFIX + domain.value] for domain in LifeDomain]
-
-    def clean_assessed_on(self) -> date:
-        value: date = self.cleaned_data["assessed_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("実施日が未来の日付です。")
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        year, month = cleaned.get("state_since_year"), cleaned.get("state_since_month")
-        today = timezone.localdate()
-        if month is not None and year is None:
-            self.add_error("state_since_year", "月を入れるときは年も入力してください。")
-        elif year is not None and (year, month or 1) > (today.year, today.month):
-            self.add_error("state_since_year", "いつからが未来の時期になっています。")
-        return cleaned
 
     def assessment_data(self) -> dict[str, Any]:
         """The values for `assessment_add` (sensitive ones only when the form shows them)."""
@@ -265,6 +315,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["approval_meeting"].help_text = "例: 支援調整会議（令和7年5月）"
+        japanese_messages(self)
 
     @classmethod
     def initial_from(cls, plan: SupportPlan | None) -> dict[str, Any]:
@@ -291,21 +342,18 @@ class PlanActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible_worker"].choices = [BLANK, *worker_choices]  # type: ignore[attr-defined]
         self.fields["responsible_agency"].choices = [BLANK, *agency_choices]  # type: ignore[attr-defined]
+        japanese_messages(self)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        worker, agency = cleaned.get("responsible_worker"), cleaned.get("responsible_agency")
-        if (worker or agency) and not cleaned.get("description"):
-            self.add_error("description", "取り組みの内容を入力してください。")
-        if worker and agency:
-            self.add_error("responsible_agency", "担当は職員か機関のどちらか一方を選んでください。")
-        return cleaned
+    def is_blank(self) -> bool:
+        """A row left empty: not an action (the page always shows a few spare rows)."""
+        cleaned = getattr(self, "cleaned_data", {})
+        names = ("description", "responsible_worker", "responsible_agency")
+        return not any(cleaned.get(name) for name in names)
 
-    def action_data(self) -> dict[str, Any] | None:
-        if not self.cleaned_data.get("description"):
-            return None
+    def action_data(self) -> dict[str, Any]:
+        """An action for `plan_save`, which checks it (a description; a worker or an agency)."""
         return {
-            "description": self.cleaned_data["description"],
+            "description": self.cleaned_data.get("description", ""),
             "responsible_worker_id": self.cleaned_data.get("responsible_worker"),
             "responsible_agency_id": self.cleaned_data.get("responsible_agency"),
         }
@@ -360,25 +408,10 @@ class ActivityForm(forms.Form):
     def __init__(self, *args: Any, participant_choices: Choices = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["participants"].choices = participant_choices  # type: ignore[attr-defined]
-        self.fields["occurred_at"].error_messages.update(
-            required="日時を入力してください。",
-            invalid="日時は 2025-05-01 14:30 の形で入力してください。",
+        self.fields["occurred_at"].error_messages["invalid"] = (
+            "日時は 2025-05-01 14:30 の形で入力してください。"
         )
-        self.fields["kind"].error_messages["required"] = "種類を選んでください。"
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        kind, outcome = cleaned.get("kind"), cleaned.get("visit_outcome")
-        if kind == Activity.Kind.HOME_VISIT and not outcome:
-            self.add_error(
-                "visit_outcome", "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
-            )
-        elif kind and kind != Activity.Kind.HOME_VISIT and outcome:
-            self.add_error("visit_outcome", "訪問の結果は種類が「訪問」のときだけ選べます。")
-        occurred_at, next_on = cleaned.get("occurred_at"), cleaned.get("next_action_on")
-        if occurred_at and next_on and next_on < timezone.localtime(occurred_at).date():
-            self.add_error("next_action_on", "次の予定日が、この記録の日より前になっています。")
-        return cleaned
+        japanese_messages(self)
 
     def activity_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.DATA_FIELDS}

@@ -17,7 +17,7 @@ from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
-from cases.forms import Choices, PlanActionFormSet, PlanForm
+from cases.forms import Choices, PlanActionForm, PlanActionFormSet, PlanForm, show_refusal
 from cases.models import Case, PlanAction, SupportPlan
 from cases.services import plan_save
 from cases.views import SUMMARY_FIELDS, case_context, current_user, load_case
@@ -85,6 +85,20 @@ def _with_based_on(data: QueryDict, number: int) -> QueryDict:
     return data
 
 
+def show_plan_refusal(form: PlanForm, rows: list[PlanActionForm], error: ValidationError) -> None:
+    """`plan_save`'s refusal at its field: an action's (`actions.<index>.<key>`) in its row."""
+    plan_errors: dict[str, list[str]] = {}
+    for key, refusals in error.message_dict.items():
+        if key.startswith(f"{ACTION_PREFIX}."):
+            _, index, name = key.split(".", 2)
+            for refusal in refusals:
+                rows[int(index)].add_error(name.removesuffix("_id"), refusal)
+        else:
+            plan_errors[key] = refusals
+    if plan_errors:
+        show_refusal(form, ValidationError(plan_errors))
+
+
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=PLAN_FIELDS)
@@ -94,7 +108,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = PlanForm(request.POST)
         formset = _formset(case, user, request.POST)
         if form.is_valid() and formset.is_valid():
-            actions = [data for row in formset if (data := row.action_data())]
+            rows = [row for row in formset if not row.is_blank()]
+            actions = [row.action_data() for row in rows]
             try:
                 plan = plan_save(
                     case=case,
@@ -105,7 +120,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                show_plan_refusal(form, rows, error)
             except StaleVersionError as error:
                 stale_plan = latest_plan(case)
                 number = stale_plan.number if stale_plan else 0

@@ -1,6 +1,11 @@
-"""Writes to cases, each atomic with its audit rows. Views stay thin and call these."""
+"""Writes to cases, each atomic with its audit rows. Views stay thin and call these.
 
-from datetime import date, datetime
+The rules of what may be written are here, for the pages and the JSON API alike: a refusal is a
+ValidationError naming the field (as the service's argument or `data` key) with its message.
+"""
+
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +28,23 @@ STALE_PLAN = (
     "ほかの人が先にプランを保存しました（第{number}版）。両方の内容を確認してから保存してください。"
 )
 WORK_READINESS_DAYS = 365
+CLOSURE_FOLLOW_UP_PAST = "確認日は今日以降の日付にしてください。"
+REFERRAL_FOLLOW_UP_PAST = "確認する日は今日以降の日付にしてください。"
+ASSESSED_IN_FUTURE = "実施日が未来の日付です。"
+SINCE_MONTH_WITHOUT_YEAR = "月を入れるときは年も入力してください。"
+SINCE_IN_FUTURE = "いつからが未来の時期になっています。"
+APPROVED_IN_FUTURE = "承認日が未来の日付です。"
+ACTION_WITHOUT_DESCRIPTION = "取り組みの内容を入力してください。"
+ACTION_WORKER_AND_AGENCY = "担当は職員か機関のどちらか一方を選んでください。"
+VISIT_WITHOUT_OUTCOME = "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
+OUTCOME_WITHOUT_VISIT = "訪問の結果は種類が「訪問」のときだけ選べます。"
+NEXT_ACTION_BEFORE = "次の予定日が、この記録の日より前になっています。"
+FAILED_WITHOUT_REASON = "不成立の理由を入力してください。"
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
 
 
 def case_open(
@@ -144,6 +166,8 @@ def case_close(
     request: HttpRequest | None = None,
 ) -> Case:
     """Close a case; refused while a referral has not reached a decision (つながった・不成立)."""
+    if follow_up_on is not None and follow_up_on < timezone.localdate():
+        raise ValidationError({"follow_up_on": CLOSURE_FOLLOW_UP_PAST})
     with transaction.atomic():
         current = _lock_case(case, version)
         open_referrals = list(current.referrals.filter(state__in=Referral.OPEN_STATES))
@@ -206,6 +230,7 @@ def assessment_add(
     A worker off the case team neither sees nor sets the 要配慮個人情報: the new version carries
     them over from the previous one unchanged, so nothing is lost.
     """
+    validate_assessment(data)
     with transaction.atomic():
         current = _lock_case(case, None)
         previous = current.assessments.order_by("-number").first()
@@ -232,6 +257,21 @@ def assessment_add(
     return assessment
 
 
+def validate_assessment(data: dict[str, Any]) -> None:
+    """No date in the future; the month the state began only with its year."""
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    assessed_on = data.get("assessed_on")
+    if assessed_on is not None and assessed_on > today:
+        errors["assessed_on"] = ASSESSED_IN_FUTURE
+    year, month = data.get("state_since_year"), data.get("state_since_month")
+    if month is not None and year is None:
+        errors["state_since_year"] = SINCE_MONTH_WITHOUT_YEAR
+    elif year is not None and (year, month or 1) > (today.year, today.month):
+        errors["state_since_year"] = SINCE_IN_FUTURE
+    _refuse(errors)
+
+
 def plan_save(
     *,
     case: Case,
@@ -241,8 +281,11 @@ def plan_save(
     by: User,
     request: HttpRequest | None = None,
 ) -> SupportPlan:
-    """Save the next version of the plan. `based_on` is the version the worker edited (0: none)."""
-    validate_plan(data)
+    """Save the next version of the plan. `based_on` is the version the worker edited (0: none).
+
+    Each action is `description` with `responsible_worker_id` or `responsible_agency_id`.
+    """
+    validate_plan(data, actions)
     with transaction.atomic():
         current = _lock_case(case, None)
         latest = current.plans.order_by("-number").values_list("number", flat=True).first() or 0
@@ -264,7 +307,9 @@ def plan_save(
     return plan
 
 
-def validate_plan(data: dict[str, Any]) -> None:
+def validate_plan(data: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) -> None:
+    """The goals, the work readiness programme's year, the approval date and each action; the
+    refusal of an action names it as `actions.<index>.<key>`."""
     errors: dict[str, str] = {}
     if not str(data.get("long_term_goal", "")).strip():
         errors["long_term_goal"] = "長期目標を入力してください。"
@@ -283,17 +328,36 @@ def validate_plan(data: dict[str, Any]) -> None:
         errors["work_readiness_extension_reason"] = (
             "就労準備支援事業は原則1年までです。1年を超える場合は理由を記録してください。"
         )
-    if errors:
-        raise ValidationError(errors)
+    approved_on = data.get("approved_on")
+    if approved_on is not None and approved_on > timezone.localdate():
+        errors["approved_on"] = APPROVED_IN_FUTURE
+    for index, action in enumerate(actions):
+        if not str(action.get("description") or "").strip():
+            errors[f"actions.{index}.description"] = ACTION_WITHOUT_DESCRIPTION
+        if action.get("responsible_worker_id") and action.get("responsible_agency_id"):
+            errors[f"actions.{index}.responsible_agency_id"] = ACTION_WORKER_AND_AGENCY
+    _refuse(errors)
 
 
-def validate_activity_time(case: Case, occurred_at: datetime) -> None:
+def validate_activity(case: Case, data: dict[str, Any]) -> None:
+    """A time neither in the future nor before the case opened; a home visit's outcome, and no
+    outcome for anything else; a next date not before the activity."""
+    errors: dict[str, str] = {}
+    occurred_at = data["occurred_at"]
+    day = timezone.localtime(occurred_at).date()
     if occurred_at > timezone.now():
-        raise ValidationError({"occurred_at": "未来の日時は記録できません。"})
-    if timezone.localtime(occurred_at).date() < case.opened_on:
-        raise ValidationError(
-            {"occurred_at": "ケースの開始日より前の日時です。開始日を確認してください。"}
-        )
+        errors["occurred_at"] = "未来の日時は記録できません。"
+    elif day < case.opened_on:
+        errors["occurred_at"] = "ケースの開始日より前の日時です。開始日を確認してください。"
+    kind, outcome = data.get("kind"), data.get("visit_outcome")
+    if kind == Activity.Kind.HOME_VISIT and not outcome:
+        errors["visit_outcome"] = VISIT_WITHOUT_OUTCOME
+    elif kind != Activity.Kind.HOME_VISIT and outcome:
+        errors["visit_outcome"] = OUTCOME_WITHOUT_VISIT
+    next_action_on = data.get("next_action_on")
+    if next_action_on is not None and next_action_on < day:
+        errors["next_action_on"] = NEXT_ACTION_BEFORE
+    _refuse(errors)
 
 
 def activity_add(
@@ -304,7 +368,7 @@ def activity_add(
     by: User,
     request: HttpRequest | None = None,
 ) -> Activity:
-    validate_activity_time(case, data["occurred_at"])
+    validate_activity(case, data)
     with transaction.atomic():
         current = _lock_case(case, None)
         activity = Activity(case=current, recorded_by=by, **data)
@@ -340,6 +404,13 @@ def _update_contact_dates(case: Case, activity: Activity) -> None:
         case.save(update_fields=fields)
 
 
+def follow_up_refusal(follow_up_on: date | None) -> str | None:
+    """Why a referral's follow-up date is refused, if it is: it is followed up from today on."""
+    if follow_up_on is not None and follow_up_on < timezone.localdate():
+        return REFERRAL_FOLLOW_UP_PAST
+    return None
+
+
 def referral_create(
     *,
     organisation_id: int,
@@ -352,6 +423,8 @@ def referral_create(
     by: User,
     request: HttpRequest | None = None,
 ) -> Referral:
+    if refusal := follow_up_refusal(follow_up_on):
+        raise ValidationError({"follow_up_on": refusal})
     with transaction.atomic():
         referral = Referral.objects.create(
             organisation_id=organisation_id,
@@ -385,16 +458,20 @@ def referral_set_state(
     by: User,
     request: HttpRequest | None = None,
 ) -> Referral:
+    """Only a state that follows the current one (`Referral.NEXT_STATES`); failing needs a
+    reason."""
     with transaction.atomic():
         current = Referral.objects.select_for_update().get(pk=referral.pk)
         if current.version != version:
             raise StaleVersionError("ほかの人が先にこのつなぎを更新しました。")
+        errors: dict[str, str] = {}
         if state not in Referral.NEXT_STATES[current.state]:
-            raise ValidationError(
+            errors["state"] = (
                 f"「{current.get_state_display()}」から「{Referral.State(state).label}」には変えられません。"
             )
         if state == Referral.State.FAILED and not note.strip():
-            raise ValidationError("不成立の理由を入力してください。")
+            errors["note"] = FAILED_WITHOUT_REASON
+        _refuse(errors)
         current.state = state
         current.failed_reason = note if state == Referral.State.FAILED else current.failed_reason
         if follow_up_on:

@@ -32,6 +32,7 @@ from cases.forms import (
     VersionForm,
     domain_rows,
     medical_flag_labels,
+    show_refusal,
 )
 from cases.models import Assessment, Case, PlanAction, Stage
 from cases.services import (
@@ -326,13 +327,16 @@ def household_case_open(request: HttpRequest, pk: int) -> HttpResponse:
 def _refused[F: VersionForm](
     form: F, request: HttpRequest, case: Case, error: ValidationError | StaleVersionError
 ) -> F:
-    """The worker's input again with the refusal; it now carries the case's current version."""
+    """The worker's input again with the refusal (at its field when it names one); the form now
+    carries the case's current version."""
     data = request.POST.copy()
     data["version"] = str(Case.objects.values_list("version", flat=True).get(pk=case.pk))
     rebound = type(form)(data)
     rebound.is_valid()
-    message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    rebound.add_error(None, message)
+    if isinstance(error, ValidationError):
+        show_refusal(rebound, error)
+    else:
+        rebound.add_error(None, str(error))
     return rebound
 
 

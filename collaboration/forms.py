@@ -1,4 +1,5 @@
-"""Forms for referrals (つなぎ) and the agency directory (地域資源)."""
+"""Forms for referrals (つなぎ) and the agency directory (地域資源). They check input only; the
+services (`cases.services`, `collaboration.services`) enforce the rules, for the JSON API too."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -9,7 +10,16 @@ from django.utils import timezone
 
 from accounts.access import own_organisation_id
 from accounts.models import LocalGovernment, User
-from cases.forms import BLANK, DATE_HELP, Choices, date_field, short_text, text_area
+from cases.forms import (
+    BLANK,
+    DATE_HELP,
+    Choices,
+    OfferedChoiceField,
+    date_field,
+    japanese_messages,
+    short_text,
+    text_area,
+)
 from collaboration.models import Agency, AgencyCategory, Referral
 from people.validation import reject_control_characters
 
@@ -67,22 +77,17 @@ class ReferralForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].choices = [BLANK, *agency_choices]  # type: ignore[attr-defined]
-        self.fields["agency"].error_messages["required"] = "つなぎ先の機関を選んでください。"
         if person_choices is None:
             del self.fields["person"]
         else:
             self.fields["person"].choices = [BLANK, *person_choices]  # type: ignore[attr-defined]
-            self.fields["person"].error_messages["required"] = "つなぐ人を選んでください。"
-
-    def clean_follow_up_on(self) -> date:
-        value: date = self.cleaned_data["follow_up_on"]
-        if value < timezone.localdate():
-            raise forms.ValidationError("確認する日は今日以降の日付にしてください。")
-        return value
+        japanese_messages(self)
+        self.fields["agency"].error_messages["required"] = "つなぎ先の機関を選んでください。"
 
 
 class ReferralStateForm(forms.Form):
-    state = forms.ChoiceField(label="新しい状態")
+    # Offers the states that may follow; any other is refused by `referral_set_state`.
+    state = OfferedChoiceField(label="新しい状態", accepted=Referral.State.choices)
     note = short_text("メモ（不成立のときは理由）", 300)
     follow_up_on = date_field("次に確認する日")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -94,17 +99,8 @@ class ReferralStateForm(forms.Form):
             BLANK,
             *((state, Referral.State(state).label) for state in next_states),
         ]
-        self.fields["state"].error_messages["required"] = "新しい状態を選んでください。"
-        self.fields["state"].error_messages["invalid_choice"] = (
-            f"「{referral.get_state_display()}」からは選べない状態です。"
-        )
         self.fields["version"].initial = referral.version
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("state") == Referral.State.FAILED and not cleaned.get("note", "").strip():
-            self.add_error("note", "不成立の理由を入力してください。")
-        return cleaned
+        japanese_messages(self)
 
 
 class AgencySearchForm(forms.Form):
@@ -139,5 +135,5 @@ class AgencyForm(forms.ModelForm[Agency]):
         self.fields["note"] = text_area("メモ")
         for name in ("name", "address", "phone", "hours", "area"):
             self.fields[name].validators.append(reject_control_characters)
-        self.fields["name"].error_messages["required"] = "機関名を入力してください。"
+        japanese_messages(self)
         self.fields["category"].error_messages["required"] = "種別を選んでください。"

@@ -21,13 +21,18 @@ def agency_create(
     by: User,
     request: HttpRequest | None = None,
 ) -> Agency:
-    """Add an agency to a local government's directory.
+    """Add an agency to a local government's directory, where its name is not yet.
 
     `data` holds checked values (a form's `cleaned_data`); only the directory's fields are used.
     The directory is not personal data; the addition is still audited, with field names only.
     """
     values = {name: data[name] for name in AGENCY_FIELDS if name in data}
+    name = values.get("name", "")
     with transaction.atomic():
+        if Agency.objects.filter(local_government=local_government, name=name).exists():
+            raise ValidationError(
+                {"name": f"「{name}」はすでに{local_government.name}の地域資源に登録されています。"}
+            )
         agency = Agency.objects.create(local_government=local_government, **values)
         audit_record(
             action=AuditEvent.Action.CREATE,
@@ -37,11 +42,3 @@ def agency_create(
             fields=["local_government", *(name for name, value in values.items() if value)],
         )
     return agency
-
-
-def validate_agency_name(name: str, local_government: LocalGovernment) -> None:
-    """One entry per name in a local government's directory (checked by the API's form)."""
-    if Agency.objects.filter(local_government=local_government, name=name).exists():
-        raise ValidationError(
-            f"「{name}」はすでに{local_government.name}の地域資源に登録されています。"
-        )

@@ -11,6 +11,7 @@ from accounts.access import can_see_identity, get_for_user, require_right
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
+from cases.forms import show_refusal
 from cases.models import Case
 from cases.services import referral_create, referral_set_state
 from cases.views import SUMMARY_FIELDS, case_context, current_user, hidden_person_ids, load_case
@@ -78,19 +79,23 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReferralForm(request.POST, **kwargs)  # type: ignore[arg-type]
         if form.is_valid():
-            referral = referral_create(
-                organisation_id=case.organisation_id,
-                person_id=form.cleaned_data.get("person") or case.person_id or 0,
-                agency_id=form.cleaned_data["agency"],
-                purpose=form.cleaned_data["purpose"],
-                follow_up_on=form.cleaned_data["follow_up_on"],
-                accompanied=form.cleaned_data["accompanied"],
-                case=case,
-                by=user,
-                request=request,
-            )
-            messages.success(request, f"{referral.agency}へのつなぎを記録しました。")
-            return redirect("referral_detail", pk=referral.pk)
+            try:
+                referral = referral_create(
+                    organisation_id=case.organisation_id,
+                    person_id=form.cleaned_data.get("person") or case.person_id or 0,
+                    agency_id=form.cleaned_data["agency"],
+                    purpose=form.cleaned_data["purpose"],
+                    follow_up_on=form.cleaned_data["follow_up_on"],
+                    accompanied=form.cleaned_data["accompanied"],
+                    case=case,
+                    by=user,
+                    request=request,
+                )
+            except ValidationError as error:
+                show_refusal(form, error)
+            else:
+                messages.success(request, f"{referral.agency}へのつなぎを記録しました。")
+                return redirect("referral_detail", pk=referral.pk)
     else:
         form = ReferralForm(initial={"follow_up_on": follow_up_default()}, **kwargs)  # type: ignore[arg-type]
     return render(
@@ -129,9 +134,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 by=user,
                 request=request,
             )
-        except (ValidationError, StaleVersionError) as error:
-            message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            form.add_error(None, message)
+        except ValidationError as error:
+            show_refusal(form, error)
+        except StaleVersionError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"状態を「{updated.get_state_display()}」にしました。")
             return redirect("referral_detail", pk=referral.pk)
@@ -180,12 +186,16 @@ def agency_new(request: HttpRequest) -> HttpResponse:
     governments = directory_local_governments(user)
     form = AgencyForm(request.POST or None, governments=governments)
     if request.method == "POST" and form.is_valid():
-        agency = agency_create(
-            data=form.cleaned_data,
-            local_government=form.cleaned_data["local_government"],
-            by=user,
-            request=request,
-        )
-        messages.success(request, f"{agency.name}を地域資源に追加しました。")
-        return redirect("agency_list")
+        try:
+            agency = agency_create(
+                data=form.cleaned_data,
+                local_government=form.cleaned_data["local_government"],
+                by=user,
+                request=request,
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"{agency.name}を地域資源に追加しました。")
+            return redirect("agency_list")
     return render(request, "collaboration/agency_form.html", {"form": form})

@@ -1,11 +1,10 @@
 """The intake form (相談受付), built for a worker taking a call: one page, keyboard first.
 
-Everything is checked here before `consultation_record` runs, so that bad input is answered with
-Japanese messages and nothing at all is written (no person, case or referral half-created).
+The form reads the input; `consultation_record` enforces the rules (the JSON API's intake too)
+before it writes anything, and its refusals are shown at their fields: nothing at all is written
+(no person, case or referral half-created) until everything is accepted.
 """
 
-import unicodedata
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -16,24 +15,19 @@ from django.utils import timezone
 
 from accounts.access import persons_for_search
 from accounts.models import LocalGovernment, User
+from cases.forms import japanese_messages, reject_control_characters_keep_lines, show_refusal
 from collaboration.models import Agency
 from consultations.channels import Channel
 from consultations.models import Category, ConsulterType, Disposition, Urgency
+from consultations.services import DISPOSITION_REQUIRED
 from people.forms import JapaneseDateField
 from people.models import AgeBand, Person, Relationship
 from people.validation import reject_control_characters
 
-# A clock a few minutes fast on the worker's PC is not a consultation from the future.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_AGE = 130
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-DISPOSITION_REQUIRED = (
-    "対応を選んでください（自機関で継続支援・関係機関へつなぐ・情報提供・助言のみ）。"
-    "どの相談も、いずれかの対応で受け付けます。"
-)
-# Line breaks and tabs belong in free text; other control and invisible format characters do not.
-_FREE_TEXT_WHITESPACE = {"\n", "\r", "\t"}
+# The names `consultation_record` gives to fields the form names otherwise.
+SERVICE_NAMES = {"agency": "referral_agency"}
 
 
 class PersonMode:
@@ -45,18 +39,6 @@ class PersonMode:
         (NEW, "新しく登録する（氏名がわかる）"),
         (ALIAS, "氏名はわからない（仮名で登録する）"),
     ]
-
-
-def reject_control_characters_in_free_text(value: str) -> None:
-    for char in value:
-        category = unicodedata.category(char)
-        if char in _FREE_TEXT_WHITESPACE:
-            continue
-        if category == "Cc" or (category == "Cf" and char not in {"\u200c", "\u200d"}):
-            raise ValidationError(
-                "使えない制御文字（見えない書式文字など）が含まれています。削除してください。",
-                code="control_char",
-            )
 
 
 def agencies_for(user: User) -> QuerySet[Agency]:
@@ -91,6 +73,8 @@ class ConsultationForm(forms.Form):
         "referral_purpose",
     )
     NEW_PERSON_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana")
+    # The ways of choosing the person: found, new (named) or unnamed.
+    PERSON_FIELDS = ("person_mode", "person", *NEW_PERSON_FIELDS, "alias")
     CONSULTATION_FIELDS = (
         "received_at",
         "channel",
@@ -240,64 +224,21 @@ class ConsultationForm(forms.Form):
         self.fields["age_at_contact"].widget.attrs.update(inputmode="numeric")
         for name in self.TEXT_FIELDS:
             self.fields[name].validators.append(reject_control_characters)
-        self.fields["content"].validators.append(reject_control_characters_in_free_text)
+        self.fields["content"].validators.append(reject_control_characters_keep_lines)
+        japanese_messages(self)
 
     # --- checks -----------------------------------------------------------------------------
 
-    def clean_received_at(self) -> datetime:
-        value: datetime = self.cleaned_data["received_at"]
-        if value > timezone.now() + FUTURE_TOLERANCE:
-            raise ValidationError(
-                "受付日時が未来になっています。日付と時刻を確認してください。",
-                code="future_received_at",
-            )
-        return value
-
-    def clean_referral_follow_up_on(self) -> date | None:
-        value: date | None = self.cleaned_data.get("referral_follow_up_on")
-        if value is not None and value < timezone.localdate():
-            raise ValidationError(
-                "確認する日は今日以降の日付にしてください。", code="past_follow_up"
-            )
-        return value
-
     def clean(self) -> dict[str, Any]:
+        """Which person: the page's three ways (found, new, unnamed) each need their fields."""
         cleaned = super().clean() or {}
-        self._clean_consulter(cleaned)
-        self._clean_person(cleaned)
-        self._clean_disposition(cleaned)
-        return cleaned
-
-    def _clean_consulter(self, cleaned: dict[str, Any]) -> None:
-        consulter_type = cleaned.get("consulter_type")
-        if consulter_type == ConsulterType.FAMILY:
-            if not cleaned.get("consulter_relationship"):
-                self.add_error("consulter_relationship", "家族からの相談では続柄を選んでください。")
-        else:
-            cleaned["consulter_relationship"] = ""
-        if consulter_type == ConsulterType.AGENCY:
-            if cleaned.get("consulter_agency") is None and "consulter_agency" not in self.errors:
-                self.add_error(
-                    "consulter_agency", "関係機関からの相談では、相談してきた機関を選んでください。"
-                )
-        else:
-            cleaned["consulter_agency"] = None
-
-    def _clean_person(self, cleaned: dict[str, Any]) -> None:
         mode = cleaned.get("person_mode")
-        person: Person | None = cleaned.get("person")
-        age = cleaned.get("age_at_contact")
         if mode == PersonMode.EXISTING:
-            if person is None and "person" not in self.errors:
+            if cleaned.get("person") is None and "person" not in self.errors:
                 self.add_error(
                     "person",
                     "相談の対象となる人を検索して選んでください。"
                     "見つからないときは「新しく登録する」か「仮名で登録する」を選んでください。",
-                )
-            if person is not None and person.birth_date and age is not None:
-                self.add_error(
-                    "age_at_contact",
-                    "生年月日が登録されているので、年齢は自動で計算します。年齢の欄は空にしてください。",
                 )
         elif mode == PersonMode.NEW:
             named = cleaned.get("family_name") or cleaned.get("given_name")
@@ -309,22 +250,7 @@ class ConsultationForm(forms.Form):
                 )
         elif mode == PersonMode.ALIAS and not cleaned.get("alias") and "alias" not in self.errors:
             self.add_error("alias", "仮名・呼び名を入力してください（例: ○○さんの長男）。")
-
-    def _clean_disposition(self, cleaned: dict[str, Any]) -> None:
-        if cleaned.get("disposition") != Disposition.REFER:
-            return
-        if cleaned.get("referral_agency") is None and "referral_agency" not in self.errors:
-            self.add_error("referral_agency", "つなぎ先の機関を選んでください。")
-        if not cleaned.get("referral_purpose") and "referral_purpose" not in self.errors:
-            self.add_error("referral_purpose", "つなぐ目的を入力してください。")
-        if (
-            cleaned.get("referral_follow_up_on") is None
-            and "referral_follow_up_on" not in self.errors
-        ):
-            self.add_error(
-                "referral_follow_up_on",
-                "つながったかを確認する日を入力してください（つないだままにしないために必要です）。",
-            )
+        return cleaned
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -338,14 +264,7 @@ class ConsultationForm(forms.Form):
 
     def add_service_error(self, error: ValidationError) -> None:
         """A refusal of `consultation_record`, shown at the field it concerns."""
-        fields = {"disposition": "disposition", "agency": "referral_agency"}
-        if hasattr(error, "error_dict"):
-            for key, errors in error.message_dict.items():
-                for message in errors:
-                    self.add_error(fields.get(key), message)
-        else:
-            for message in error.messages:
-                self.add_error(None, message)
+        show_refusal(self, error, SERVICE_NAMES)
         self.mark_invalid_fields()
 
     # --- what the service receives ------------------------------------------------------------
@@ -361,7 +280,8 @@ class ConsultationForm(forms.Form):
         else:
             arguments["new_person"] = self.new_person_data()
         if cleaned["disposition"] == Disposition.REFER:
-            arguments["agency_id"] = cleaned["referral_agency"].pk
+            agency: Agency | None = cleaned["referral_agency"]
+            arguments["agency_id"] = agency.pk if agency else None
             arguments["referral_purpose"] = cleaned["referral_purpose"]
             arguments["referral_follow_up_on"] = cleaned["referral_follow_up_on"]
         return arguments

@@ -1,6 +1,10 @@
-"""Recording a consultation: the person, the consultation and what follows it, atomically."""
+"""Recording a consultation: the person, the consultation and what follows it, atomically.
 
-from datetime import date
+The rules of a consultation are here, for the intake page and the JSON API alike: a refusal is a
+ValidationError naming the field (a `data` key or an argument; `agency` for `agency_id`).
+"""
+
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,11 +16,18 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, Stage
-from cases.services import case_open, referral_create
-from consultations.models import Consultation, ConsultationDraft, Disposition
+from cases.services import case_open, follow_up_refusal, referral_create
+from consultations.models import Consultation, ConsultationDraft, ConsulterType, Disposition
 from people.models import Person
 from people.services import person_create
 from tsunagu.office_hours import is_out_of_hours
+
+# A clock a few minutes fast on the worker's PC is not a consultation from the future.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+DISPOSITION_REQUIRED = (
+    "対応を選んでください（自機関で継続支援・関係機関へつなぐ・情報提供・助言のみ）。"
+    "どの相談も、いずれかの対応で受け付けます。"
+)
 
 
 def consultation_record(
@@ -39,15 +50,20 @@ def consultation_record(
     - 関係機関へつなぐ: a referral to the agency is created, to be followed up on its date.
     - 情報提供・助言のみ: the consultation is recorded; nothing else is opened.
     """
-    disposition = data.get("disposition")
-    if disposition not in Disposition.values:
-        raise ValidationError(
-            {"disposition": "対応（継続支援・つなぐ・情報提供）を選んでください。"}
-        )
-    if disposition == Disposition.REFER and not (agency_id and referral_follow_up_on):
-        raise ValidationError(
-            {"agency": "つなぎ先の機関と、つながったかを確認する日を入力してください。"}
-        )
+    validate_consultation(
+        data,
+        person=person,
+        agency_id=agency_id,
+        referral_purpose=referral_purpose,
+        referral_follow_up_on=referral_follow_up_on,
+    )
+    disposition = data["disposition"]
+    data = dict(data)
+    # Who consulted: a family member's relationship, an agency's name, never the other's.
+    if data.get("consulter_type") != ConsulterType.FAMILY:
+        data["consulter_relationship"] = ""
+    if data.get("consulter_type") != ConsulterType.AGENCY:
+        data["consulter_agency"] = None
     with transaction.atomic():
         if person is None:
             person, _ = person_create(
@@ -77,7 +93,7 @@ def consultation_record(
                 organisation_id=organisation_id,
                 person_id=person.pk,
                 agency_id=agency_id or 0,
-                purpose=referral_purpose or "相談からのつなぎ",
+                purpose=referral_purpose,
                 follow_up_on=referral_follow_up_on or timezone.localdate(),
                 by=by,
                 request=request,
@@ -94,6 +110,48 @@ def consultation_record(
         if draft is not None:
             draft.delete()
     return consultation
+
+
+def validate_consultation(
+    data: dict[str, Any],
+    *,
+    person: Person | None,
+    agency_id: int | None,
+    referral_purpose: str,
+    referral_follow_up_on: date | None,
+) -> None:
+    """Every refusal at once: a disposition; not received in the future; the family member's
+    relationship or the consulting agency; no age beside a known birth date; for a referral, the
+    agency, its purpose and a follow-up date from today on."""
+    errors: dict[str, str] = {}
+    disposition = data.get("disposition")
+    if disposition not in Disposition.values:
+        errors["disposition"] = DISPOSITION_REQUIRED
+    received_at = data.get("received_at")
+    if received_at is not None and received_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["received_at"] = "受付日時が未来になっています。日付と時刻を確認してください。"
+    consulter_type = data.get("consulter_type")
+    if consulter_type == ConsulterType.FAMILY and not data.get("consulter_relationship"):
+        errors["consulter_relationship"] = "家族からの相談では続柄を選んでください。"
+    if consulter_type == ConsulterType.AGENCY and data.get("consulter_agency") is None:
+        errors["consulter_agency"] = "関係機関からの相談では、相談してきた機関を選んでください。"
+    if person is not None and person.birth_date and data.get("age_at_contact") is not None:
+        errors["age_at_contact"] = (
+            "生年月日が登録されているので、年齢は自動で計算します。年齢の欄は空にしてください。"
+        )
+    if disposition == Disposition.REFER:
+        if not agency_id:
+            errors["agency"] = "つなぎ先の機関を選んでください。"
+        if not referral_purpose.strip():
+            errors["referral_purpose"] = "つなぐ目的を入力してください。"
+        if referral_follow_up_on is None:
+            errors["referral_follow_up_on"] = (
+                "つながったかを確認する日を入力してください（つないだままにしないために必要です）。"
+            )
+        elif refusal := follow_up_refusal(referral_follow_up_on):
+            errors["referral_follow_up_on"] = refusal
+    if errors:
+        raise ValidationError(errors)
 
 
 def _continuing_case(

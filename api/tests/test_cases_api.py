@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from cases.models import Activity, Assessment, Case, Stage, SupportPlan
 from collaboration.models import Agency, AgencyCategory, Referral
 from consultations.models import Consultation
+from consultations.services import DISPOSITION_REQUIRED
 from people.models import Person
 
 
@@ -179,10 +180,8 @@ class CaseFlowTests(CasesApiTestCase):
     def test_a_consultation_without_disposition_is_422_and_saves_nothing(self) -> None:
         response = self.intake(disposition="")
         self.assertEqual(response.status_code, 422)
-        self.assertEqual(
-            response.json()["errors"]["disposition"],
-            ["対応（継続支援・つなぐ・情報提供）を選んでください。"],
-        )
+        # The intake page's message.
+        self.assertEqual(response.json()["errors"]["disposition"], [DISPOSITION_REQUIRED])
         self.assertFalse(Consultation.objects.exists())
         self.assertFalse(Person.objects.exists())
         self.assertFalse(Case.objects.exists())
@@ -194,17 +193,23 @@ class CaseFlowTests(CasesApiTestCase):
         self.assertEqual(response.status_code, 422)
         errors = response.json()["errors"]
         self.assertEqual(errors["channel"], ["相談方法は一覧にあるものから選んでください。"])
-        self.assertEqual(errors["main_concern"], ["主な相談内容を選んでください。"])
+        self.assertEqual(errors["main_concern"], ["主な相談内容を1つ選んでください。"])
         self.assertIn("仮名", errors["new_person"][0])
         self.assertFalse(Consultation.objects.exists())
 
     def test_a_referral_at_intake_needs_an_agency_and_is_followed(self) -> None:
         response = self.intake(disposition="refer")
         self.assertEqual(response.status_code, 422)
-        self.assertEqual(set(response.json()["errors"]), {"agency_id", "referral_follow_up_on"})
+        self.assertEqual(
+            set(response.json()["errors"]),
+            {"agency_id", "referral_purpose", "referral_follow_up_on"},
+        )
         follow_up = (self.today + timedelta(days=7)).isoformat()
         response = self.intake(
-            disposition="refer", agency_id=self.agency.pk, referral_follow_up_on=follow_up
+            disposition="refer",
+            agency_id=self.agency.pk,
+            referral_purpose="就労に向けた相談",
+            referral_follow_up_on=follow_up,
         )
         self.assertEqual(response.status_code, 201, response.content)
         self.assertIsNone(response.json()["case_id"])
@@ -303,7 +308,10 @@ class CaseAccessTests(CasesApiTestCase):
         self.assertFalse(Consultation.objects.exists())
         follow_up = self.today.isoformat()
         response = self.intake(
-            disposition="refer", agency_id=self.agency.pk, referral_follow_up_on=follow_up
+            disposition="refer",
+            agency_id=self.agency.pk,
+            referral_purpose="保健師の訪問",
+            referral_follow_up_on=follow_up,
         )
         referral_id = response.json()["referral_id"]
         self.assertEqual(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from cases.models import Case
 from cases.services import case_open
-from collaboration.models import Agency, AgencyCategory
+from collaboration.models import Agency, AgencyCategory, Referral
 from people.models import Person
 
 
@@ -45,6 +45,14 @@ def open_case(
         **fields,
     )
     return Case.objects.get(pk=case.pk)
+
+
+def follow_up_passed(referral: Referral, follow_up_on: date) -> Referral:
+    """The referral as it is once its follow-up date has passed: the services take no date in the
+    past, so the date is set afterwards, as time would have moved on."""
+    Referral.objects.filter(pk=referral.pk).update(follow_up_on=follow_up_on)
+    referral.refresh_from_db()
+    return referral
 
 
 def make_agency(

@@ -3,7 +3,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from cases.forms import FREE_TEXT_CONTROL_CHARACTERS
 from cases.models import Activity, Case
+from cases.services import NEXT_ACTION_BEFORE, OUTCOME_WITHOUT_VISIT, VISIT_WITHOUT_OUTCOME
 from cases.tests.helpers import days_ago, open_case
 from tsunagu.test import BaseTestCase
 
@@ -84,7 +86,40 @@ class ActivityPageTests(BaseTestCase):
         self.assertContains(
             response, "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
         )
+        self.assertEqual(response.context["form"].errors["visit_outcome"], [VISIT_WITHOUT_OUTCOME])
         self.assertFalse(Activity.objects.exists())
+
+    def test_an_outcome_is_only_for_a_home_visit(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, activity_form_data(kind="phone"))
+        self.assertEqual(response.context["form"].errors["visit_outcome"], [OUTCOME_WITHOUT_VISIT])
+        self.assertContains(response, OUTCOME_WITHOUT_VISIT)
+        self.assertFalse(Activity.objects.exists())
+
+    def test_the_next_date_is_not_before_the_activity(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(
+            self.url, activity_form_data(next_action_on=days_ago(1).isoformat())
+        )
+        self.assertEqual(response.context["form"].errors["next_action_on"], [NEXT_ACTION_BEFORE])
+        self.assertFalse(Activity.objects.exists())
+
+    def test_control_characters_in_the_content_are_refused_but_line_breaks_are_kept(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, activity_form_data(content="訪問\x1bした"))
+        self.assertEqual(response.context["form"].errors["content"], [FREE_TEXT_CONTROL_CHARACTERS])
+        self.assertFalse(Activity.objects.exists())
+        self.client.post(self.url, activity_form_data(content="玄関先で話せた。\n次回は\t来週。"))
+        self.assertEqual(Activity.objects.get().content, "玄関先で話せた。\n次回は\t来週。")
+
+    def test_required_fields_and_choices_have_the_apis_messages(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, activity_form_data(kind="", visit_outcome="x"))
+        errors = response.context["form"].errors
+        self.assertEqual(errors["kind"], ["種類を選んでください。"])
+        self.assertEqual(
+            errors["visit_outcome"], ["訪問の結果は一覧にあるものから選んでください。"]
+        )
 
     def test_a_phone_call_needs_no_outcome_and_a_letter_left_counts_as_contact(self) -> None:
         self.login(self.soudan)

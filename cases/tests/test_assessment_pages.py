@@ -1,10 +1,11 @@
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import Assessment
-from cases.services import assessment_add
+from cases.services import ASSESSED_IN_FUTURE, SINCE_MONTH_WITHOUT_YEAR, assessment_add
 from cases.tests.helpers import open_case
 from tsunagu.test import BaseTestCase
 
@@ -127,6 +128,24 @@ class AssessmentPageTests(BaseTestCase):
             self.url, assessment_form_data(state_since_year=str(timezone.localdate().year + 1))
         )
         self.assertContains(response, "いつからが未来の時期になっています。")
+        self.assertFalse(Assessment.objects.filter(case=self.case).exists())
+
+    def test_an_assessment_dated_in_the_future_is_refused(self) -> None:
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        self.login(self.soudan)
+        response = self.client.post(
+            self.url, assessment_form_data(assessed_on=tomorrow.isoformat())
+        )
+        self.assertEqual(response.context["form"].errors["assessed_on"], [ASSESSED_IN_FUTURE])
+        self.assertContains(response, ASSESSED_IN_FUTURE)
+        self.assertFalse(Assessment.objects.filter(case=self.case).exists())
+
+    def test_a_month_without_its_year_is_refused(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, assessment_form_data(state_since_year=""))
+        self.assertEqual(
+            response.context["form"].errors["state_since_year"], [SINCE_MONTH_WITHOUT_YEAR]
+        )
         self.assertFalse(Assessment.objects.filter(case=self.case).exists())
 
     def test_a_colleague_off_the_team_adds_a_version_without_seeing_the_sensitive_fields(

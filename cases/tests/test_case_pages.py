@@ -5,7 +5,13 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from cases.models import Activity, Assessment, Case, Stage, StageChange
-from cases.services import activity_add, assessment_add, plan_save, referral_create
+from cases.services import (
+    CLOSURE_FOLLOW_UP_PAST,
+    activity_add,
+    assessment_add,
+    plan_save,
+    referral_create,
+)
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import Referral
 from people.models import Household
@@ -319,6 +325,19 @@ class StageTests(BaseTestCase):
         self.assertEqual(form.data["stage"], Stage.KEEP_CONNECTED)
         self.assertEqual(form.data["version"], str(current.version))
 
+    def test_closing_through_a_stage_change_is_refused_with_the_services_message(self) -> None:
+        # The form offers no "closed"; one posted anyway is refused by the service, as in the API.
+        case = open_case(self.soudan)
+        self.login(self.soudan)
+        response = self.client.post(
+            f"/cases/{case.pk}/stage/", {"stage": Stage.CLOSED, "version": case.version}
+        )
+        self.assertEqual(
+            response.context["stage_form"].non_field_errors(),
+            ["終結は「終結する」から、理由と確認日を入れて行ってください。"],
+        )
+        self.assertEqual(Case.objects.get(pk=case.pk).stage, Stage.INTAKE)
+
     def test_a_colleague_without_the_edit_right_gets_403(self) -> None:
         case = open_case(self.soudan)
         self.login(self.toukei)
@@ -395,6 +414,23 @@ class CloseAndReopenTests(BaseTestCase):
         self.assertContains(response, "受付 → 終結")
         self.assertContains(response, "終結 → 支援中")
         self.assertContains(response, "母親から再び相談があった")
+
+    def test_a_follow_up_date_in_the_past_is_refused_at_its_field(self) -> None:
+        Referral.objects.filter(pk=self.referral.pk).update(state=Referral.State.CONNECTED)
+        self.login(self.soudan)
+        response = self.client.post(
+            f"/cases/{self.case.pk}/close/",
+            {
+                "reason": "goal_reached",
+                "follow_up_on": days_ago(1).isoformat(),
+                "version": self.case.version,
+            },
+        )
+        self.assertEqual(
+            response.context["close_form"].errors["follow_up_on"], [CLOSURE_FOLLOW_UP_PAST]
+        )
+        self.assertContains(response, CLOSURE_FOLLOW_UP_PAST)
+        self.assertEqual(Case.objects.get(pk=self.case.pk).stage, Stage.INTAKE)
 
     def test_a_closure_without_a_reason_is_refused(self) -> None:
         self.login(self.soudan)

@@ -2,7 +2,12 @@ from typing import Any
 
 from audit.models import AuditEvent
 from cases.models import Case, PlanAction, Stage, SupportPlan
-from cases.services import plan_save
+from cases.services import (
+    ACTION_WITHOUT_DESCRIPTION,
+    ACTION_WORKER_AND_AGENCY,
+    APPROVED_IN_FUTURE,
+    plan_save,
+)
 from cases.tests.helpers import days_ago, make_agency, open_case
 from tsunagu.test import BaseTestCase
 
@@ -140,6 +145,27 @@ class PlanPageTests(BaseTestCase):
             ),
         )
         self.assertContains(response, "担当は職員か機関のどちらか一方を選んでください。")
+        row = response.context["formset"][0]
+        self.assertEqual(row.errors["responsible_agency"], [ACTION_WORKER_AND_AGENCY])
+        self.assertFalse(SupportPlan.objects.exists())
+
+    def test_an_action_with_a_worker_but_no_description_is_refused_in_its_row(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(
+            self.url,
+            plan_form_data(**{"actions-2-responsible_worker": str(self.soudan.pk)}),
+        )
+        self.assertContains(response, ACTION_WITHOUT_DESCRIPTION)
+        formset = response.context["formset"]
+        self.assertEqual(formset[2].errors["description"], [ACTION_WITHOUT_DESCRIPTION])
+        self.assertEqual((formset[0].errors, formset[1].errors), ({}, {}))
+        self.assertFalse(SupportPlan.objects.exists())
+
+    def test_an_approval_date_in_the_future_is_refused(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, plan_form_data(approved_on=days_ago(-1).isoformat()))
+        self.assertEqual(response.context["form"].errors["approved_on"], [APPROVED_IN_FUTURE])
+        self.assertContains(response, APPROVED_IN_FUTURE)
         self.assertFalse(SupportPlan.objects.exists())
 
     def test_a_worker_off_the_team_cannot_be_made_responsible(self) -> None:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Activity, Case, Stage
 from cases.services import activity_add, plan_save, referral_create
-from cases.tests.helpers import days_ago, make_agency, make_person, open_case
+from cases.tests.helpers import days_ago, follow_up_passed, make_agency, make_person, open_case
 from cases.watch import build_watch_list
 from collaboration.models import Referral
 from consultations.models import Consultation
@@ -48,15 +48,16 @@ class WatchListTests(BaseTestCase):
         self.agency = make_agency(self.soudan)
 
     def refer(self, case: Case, by: object, follow_up_days_ago: int) -> Referral:
-        return referral_create(
+        referral = referral_create(
             organisation_id=self.window.pk,
             person_id=case.person_id or 0,
             agency_id=self.agency.pk,
             purpose="介護保険の申請",
-            follow_up_on=days_ago(follow_up_days_ago),
+            follow_up_on=days_ago(min(follow_up_days_ago, 0)),
             case=case,
             by=by,  # type: ignore[arg-type]
         )
+        return follow_up_passed(referral, days_ago(follow_up_days_ago))
 
     def test_it_shows_a_case_overdue_for_contact(self) -> None:
         overdue = open_case(self.soudan, title="連絡が途絶えているケース", opened_days_ago=60)

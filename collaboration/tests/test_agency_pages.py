@@ -89,6 +89,33 @@ class AgencyDirectoryTests(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertFalse(Agency.objects.filter(name="みなと町の新しい機関").exists())
 
+    def test_a_name_already_in_the_directory_is_refused_at_the_name(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(
+            "/agencies/new/",
+            {
+                "local_government": str(self.city.pk),
+                "name": "つなぐ市社会福祉協議会",
+                "category": AgencyCategory.OTHER,
+            },
+        )
+        self.assertEqual(
+            response.context["form"].errors["name"],
+            ["「つなぐ市社会福祉協議会」はすでにつなぐ市の地域資源に登録されています。"],
+        )
+        self.assertEqual(Agency.objects.filter(name="つなぐ市社会福祉協議会").count(), 1)
+        self.assertEqual(self.audit_rows(object_type="collaboration.agency"), [])
+        # Another directory may have an agency of the same name.
+        response = self.client.post(
+            "/agencies/new/",
+            {
+                "local_government": str(self.prefecture.pk),
+                "name": "つなぐ市社会福祉協議会",
+                "category": AgencyCategory.OTHER,
+            },
+        )
+        self.assertRedirects(response, "/agencies/")
+
     def test_a_name_is_required(self) -> None:
         self.login(self.soudan)
         response = self.client.post(

@@ -4,7 +4,7 @@ from accounts.models import LocalGovernment
 from audit.models import AuditEvent
 from cases.models import Case, Stage
 from cases.services import case_open, referral_create
-from cases.tests.helpers import days_ago, make_agency, make_person, open_case
+from cases.tests.helpers import days_ago, follow_up_passed, make_agency, make_person, open_case
 from collaboration.models import Agency, AgencyCategory, Referral, ReferralEvent
 from people.models import Household, HouseholdMembership
 from tsunagu.dates import wareki
@@ -74,6 +74,10 @@ class ReferralCreateTests(BaseTestCase):
         self.login(self.soudan)
         response = self.client.post(self.url, self.form_data(follow_up_on=days_ago(1).isoformat()))
         self.assertContains(response, "確認する日は今日以降の日付にしてください。")
+        self.assertEqual(
+            response.context["form"].errors["follow_up_on"],
+            ["確認する日は今日以降の日付にしてください。"],
+        )
         self.assertFalse(Referral.objects.exists())
 
     def test_for_a_household_case_the_worker_chooses_the_member_to_refer(self) -> None:
@@ -113,15 +117,16 @@ class ReferralCreateTests(BaseTestCase):
 class ReferralStateTests(BaseTestCase):
     def setUp(self) -> None:
         self.case = open_case(self.soudan)
-        self.referral = referral_create(
+        referral = referral_create(
             organisation_id=self.window.pk,
             person_id=self.case.person_id or 0,
             agency_id=make_agency(self.soudan).pk,
             purpose="介護保険の申請",
-            follow_up_on=days_ago(2),
+            follow_up_on=days_ago(0),
             case=self.case,
             by=self.soudan,
         )
+        self.referral = follow_up_passed(referral, days_ago(2))
         self.url = f"/referrals/{self.referral.pk}/"
 
     def post(self, **data: Any) -> Any:
@@ -156,6 +161,9 @@ class ReferralStateTests(BaseTestCase):
         self.login(self.soudan)
         response = self.post(state="failed", note=" ")
         self.assertContains(response, "不成立の理由を入力してください。")
+        self.assertEqual(
+            response.context["form"].errors["note"], ["不成立の理由を入力してください。"]
+        )
         self.assertEqual(Referral.objects.get(pk=self.referral.pk).state, "proposed")
         self.post(state="failed", note="本人が外出を望まなかった")
         referral = Referral.objects.get(pk=self.referral.pk)
@@ -165,8 +173,11 @@ class ReferralStateTests(BaseTestCase):
 
     def test_a_state_that_does_not_follow_is_refused(self) -> None:
         self.login(self.soudan)
+        # Only the next states are offered; the service refuses another, at the field.
         response = self.post(state="ended")
-        self.assertContains(response, "「打診中」からは選べない状態です。")
+        self.assertEqual(
+            response.context["form"].errors["state"], ["「打診中」から「終了」には変えられません。"]
+        )
         self.assertEqual(Referral.objects.get(pk=self.referral.pk).state, "proposed")
 
     def test_a_stale_change_is_refused(self) -> None:

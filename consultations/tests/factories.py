@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
+from collaboration.models import Referral
 from consultations.models import Consultation
 from consultations.services import consultation_record
 from people.models import Person
@@ -32,12 +33,18 @@ def record(
     }
     values.update(data)
     assert by.organisation_id is not None
-    return consultation_record(
+    today = timezone.localdate()
+    consultation = consultation_record(
         organisation_id=by.organisation_id,
         data=values,
         person=person,
         agency_id=agency_id,
         referral_purpose="就労に向けた相談" if agency_id else "",
-        referral_follow_up_on=follow_up_on,
+        # The service takes no follow-up date in the past: one already past is set afterwards,
+        # as time would have moved on since the consultation.
+        referral_follow_up_on=max(follow_up_on, today) if follow_up_on else None,
         by=by,
     )
+    if follow_up_on is not None and follow_up_on < today:
+        Referral.objects.filter(pk=consultation.referral_id).update(follow_up_on=follow_up_on)
+    return consultation
