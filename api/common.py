@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Schema
 
-from accounts.access import get_for_user, own_organisation_id, require_right
+from accounts.access import get_for_user, own_organisation_id, require_identity, require_right
 from accounts.models import LocalGovernment, User
 from accounts.roles import ROLE_RIGHTS, Right
 from accounts.services import StaleVersionError
@@ -59,15 +59,18 @@ def editor(request: HttpRequest) -> User:
 def person_to_edit(
     user: User, persons: QuerySet[Person], person_id: int, request: HttpRequest
 ) -> Person:
-    """A person a new record will be about (404 outside the user's scope, 403 without the right)."""
-    return get_for_user(
+    """A person a new record will be about (404 outside the user's scope, 403 without the right,
+    403 for a restricted person off the user's team)."""
+    person = get_for_user(
         user,
-        persons,
+        persons.prefetch_related("team"),
         person_id,
         right=Right.EDIT_PERSONAL_DATA,
         request=request,
         fields=IDENTITY_FIELDS,
     )
+    require_identity(user, person, request=request)
+    return person
 
 
 def household_to_edit(user: User, household_id: int, request: HttpRequest) -> Household:
