@@ -118,15 +118,20 @@ def audit_list_read(
     model: type[Model],
     request: HttpRequest | None = None,
     fields: tuple[str, ...] = (),
+    also: dict[str, list[int]] | None = None,
 ) -> None:
-    """One audit row for a list or search result shown to `user`, naming the ids shown."""
+    """One audit row for a list or search result shown to `user`, naming the ids shown.
+
+    `also` names the ids of other kinds of record shown on the same page, e.g.
+    {"consultations.consultation": [...]}, so that one page view stays one row.
+    """
     audit_record(
         action=AuditEvent.Action.READ,
         actor=user,
         request=request,
         object_type=object_type_of(model),
         fields=fields,
-        detail={"ids": [record.pk for record in records]},
+        detail={"ids": [record.pk for record in records], **(also or {})},
     )
 
 

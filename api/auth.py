@@ -4,8 +4,9 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from accounts.models import ApiToken, User, token_digest
+from accounts.throttle import login_is_throttled
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, client_ip
 
 
 class PersonalTokenAuth(HttpBearer):
@@ -18,11 +19,13 @@ class PersonalTokenAuth(HttpBearer):
             .first()
         )
         if api_token is None or (api_token.user.is_demo and not settings.DEMO_MODE):
-            audit_record(
-                action=AuditEvent.Action.LOGIN_FAILED,
-                request=request,
-                detail={"reason": "invalid_api_token"},
-            )
+            # Once an address is throttled its further failures add nothing to the log but noise.
+            if not login_is_throttled("", client_ip(request)):
+                audit_record(
+                    action=AuditEvent.Action.LOGIN_FAILED,
+                    request=request,
+                    detail={"reason": "invalid_api_token"},
+                )
             return None
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user

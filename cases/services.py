@@ -14,7 +14,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.access import can_see_sensitive
+from accounts.access import can_see_identity, can_see_sensitive
 from accounts.models import User
 from accounts.services import StaleVersionError
 from audit.models import AuditEvent
@@ -72,9 +72,11 @@ def case_open(
             opened_on=opened_on or timezone.localdate(),
         )
         case.team.add(lead_worker, by)
-        if case.person is not None:
-            # The case team may see a restricted person's identity (accounts.access).
-            case.person.team.add(lead_worker, by)
+        person = case.person
+        if person is not None and can_see_identity(by, person):
+            # The case team may see a restricted person's identity (accounts.access); only someone
+            # who already may see it can open the door for the lead worker.
+            person.team.add(lead_worker, by)
         StageChange.objects.create(case=case, to_stage=Stage.INTAKE, by=by, note="ケース開始")
         audit_record(
             action=AuditEvent.Action.CREATE,

@@ -126,7 +126,11 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
     """The case page; a refused form (closure, stage) is shown again with its message."""
     user = current_user(request)
     show_sensitive = can_see_sensitive(user, case)
-    assessment = case.assessments.select_related("created_by").order_by("-number").first()
+    assessments = case.assessments.select_related("created_by").order_by("-number")
+    if not show_sensitive:
+        # Not shown to this user: not even decrypted.
+        assessments = assessments.defer(*Assessment.SENSITIVE_FIELDS)
+    assessment = assessments.first()
     if assessment is not None and show_sensitive:
         audit_sensitive_read(request, assessment)
     plan = (
@@ -312,6 +316,11 @@ def household_case_open(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_for_user(
         user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
     )
+    existing = household.cases.exclude(stage=Stage.CLOSED).filter(person__isnull=True).first()
+    if existing is not None:
+        # A double click, or a colleague was first: one open case per household is enough.
+        messages.info(request, "この世帯のケースはすでに開かれています。")
+        return redirect("case_detail", pk=existing.pk)
     case = case_open(
         organisation_id=household.organisation_id,
         title=f"{household}の支援",

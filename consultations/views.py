@@ -202,7 +202,17 @@ def consultation_day(request: HttpRequest) -> HttpResponse:
     persons = list(shown.values())
     prefetch_related_objects(persons, "team")
     drafts = list(ConsultationDraft.objects.filter(user=user))
-    audit_list_read(user, persons, model=Person, request=request, fields=PERSON_LABEL_FIELDS)
+    audit_list_read(
+        user,
+        persons,
+        model=Person,
+        request=request,
+        fields=PERSON_LABEL_FIELDS,
+        also={
+            "consultations.consultation": [consultation.pk for consultation in consultations],
+            "collaboration.referral": [referral.pk for referral in open_referrals],
+        },
+    )
     identity = {person.pk: can_see_identity(user, person) for person in persons}
     return render(
         request,

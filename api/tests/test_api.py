@@ -135,3 +135,11 @@ class OpenApiTests(ApiTestCase):
 
     def test_there_is_no_docs_page_loading_a_cdn(self) -> None:
         self.assertEqual(self.client.get("/api/v1/docs").status_code, 404)
+
+
+class TokenFloodTests(ApiTestCase):
+    @override_settings(LOGIN_FAILURE_LIMIT=2)
+    def test_a_flood_of_bad_tokens_stops_adding_audit_rows(self) -> None:
+        for _ in range(20):
+            self.assertEqual(self.get("/me", token="tsg_wrong").status_code, 401)
+        self.assertEqual(len(self.audit_rows(action=AuditEvent.Action.LOGIN_FAILED)), 8)

@@ -84,3 +84,10 @@ class HouseholdCaseTests(BaseTestCase):
         )
         referral = Referral.objects.get()
         self.assertEqual((referral.person_id, referral.case_id), (self.father.pk, self.case.pk))
+
+    def test_a_second_click_does_not_open_a_second_household_case(self) -> None:
+        self.login(self.soudan)
+        self.client.post(f"/households/{self.household.pk}/cases/new/")
+        response = self.client.post(f"/households/{self.household.pk}/cases/new/", follow=True)
+        self.assertContains(response, "この世帯のケースはすでに開かれています。")
+        self.assertEqual(Case.objects.filter(household=self.household).count(), 1)

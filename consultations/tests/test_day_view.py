@@ -127,6 +127,8 @@ class DayViewTests(BaseTestCase):
         self.client.get("/consultations/")
         (row,) = self.audit_rows(action=AuditEvent.Action.READ, object_type="people.person")
         self.assertEqual(sorted(row.detail["ids"]), sorted([self.person.pk, referred.pk]))
+        self.assertEqual(len(row.detail["consultations.consultation"]), 1)  # today's only
+        self.assertEqual(len(row.detail["collaboration.referral"]), 1)
         self.assertNotIn("山田", row.canonical())
 
     def test_the_day_takes_a_fixed_number_of_queries_however_many_consultations(self) -> None:
