@@ -29,6 +29,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py refresh_person_keys
 	TSUNAGU_DEMO=1 $(PY) manage.py load_demo
 	TSUNAGU_DEMO=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -64,6 +64,14 @@ class Person(models.Model):
     """A person of concern (本人) or a family member. May have no name, only an alias."""
 
     ACCESS_ORGANISATION_FIELD: ClassVar[str] = "organisation"
+    # The columns refresh_keys() derives from the names.
+    KEY_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "name_key",
+        "search_text",
+        "reading_key",
+        "given_key",
+        "given_reading_key",
+    )
 
     organisation = models.ForeignKey(
         "accounts.Organisation",
@@ -103,6 +111,11 @@ class Person(models.Model):
     # Matching keys (people/names.py), derived on save; the search indexes are built on them.
     name_key = models.CharField(max_length=240, blank=True, editable=False, db_index=True)
     search_text = models.TextField(blank=True, editable=False)
+    # Prefix keys for queries too short for the substring indexes (people/search.py): the loose
+    # key of the reading, and the strict and loose keys of the given name and its reading.
+    reading_key = models.CharField(max_length=240, blank=True, editable=False)
+    given_key = models.CharField(max_length=120, blank=True, editable=False)
+    given_reading_key = models.CharField(max_length=120, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         verbose_name="統合先",
@@ -123,7 +136,24 @@ class Person(models.Model):
     class Meta:
         verbose_name = "本人・家族"
         ordering = ["name_key", "id"]
-        indexes = [models.Index(fields=["organisation", "merged_into"], name="person_scope")]
+        indexes = [
+            models.Index(fields=["organisation", "merged_into"], name="person_scope"),
+            # Prefix searches (people/search.py): a key range within one organisation.
+            models.Index(fields=["organisation", "name_key"], name="person_name_prefix"),
+            models.Index(fields=["organisation", "reading_key"], name="person_reading_prefix"),
+            models.Index(fields=["organisation", "given_key"], name="person_given_prefix"),
+            models.Index(
+                fields=["organisation", "given_reading_key"], name="person_given_reading_prefix"
+            ),
+            # Aliases (Bさんの長男) are searched by any part; few persons have one. On PostgreSQL
+            # migration 0003 rebuilds it with INCLUDE (id, name_key), for index-only scans
+            # (Index.include here would make Django warn on SQLite, which has no INCLUDE).
+            models.Index(
+                fields=["organisation", "merged_into", "search_text"],
+                name="person_alias_text",
+                condition=~models.Q(alias=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.alias or f"氏名不明 #{self.pk}"
@@ -132,7 +162,7 @@ class Person(models.Model):
         self.refresh_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "name_key", "search_text"}  # type: ignore[misc]
+            kwargs["update_fields"] = {*update_fields, *self.KEY_COLUMNS}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
@@ -150,6 +180,9 @@ class Person(models.Model):
     def refresh_keys(self) -> None:
         self.name_key = names.name_key(self.full_name)
         self.search_text = " ".join(dict.fromkeys(k for k in self.search_keys() if k))
+        self.reading_key = names.loose_key(self.full_name_kana or self.koseki_kana)
+        self.given_key = names.name_key(self.given_name)
+        self.given_reading_key = names.loose_key(self.given_name_kana)
 
     def search_keys(self) -> list[str]:
         """Every spelling a worker might type: name, reading, alias, and mixed surname/reading."""

@@ -39,9 +39,34 @@ _SMALL_TO_LARGE = str.maketrans(
     "アイウエオツヤユヨワカケクシストヌハヒフヘホムラリルレロ",
 )
 
-# Long-vowel marks and the look-alikes people type for them (after NFKC: ｰ→ー, ～→~, ‑→‐),
-# plus the separators used in foreign names (ジョン・スミス).
-_LOOSE_DROPPED = str.maketrans("", "", "ー〜〰~‐‒–—―−-─━・=")
+# Long-vowel marks and the look-alikes people type for them (after NFKC: ｰ→ー, ～→~, ‑→‐).
+# After a kana they become ー (see _fold_long_vowels); anywhere else they are dropped.
+_LONG_VOWEL_MARKS = frozenset("ー〜〰~‐‒–—―−-─━")
+# The separators used in foreign names (ジョン・スミス): always dropped.
+_LOOSE_DROPPED = str.maketrans("", "", "・=")
+_LONG = "ー"
+
+# The vowel row of each (large, NFC) katakana that carries one.
+_KANA_ROWS: dict[str, str] = {
+    kana: row
+    for row, kanas in (
+        ("a", "アカガサザタダナハバパマヤラワ"),
+        ("i", "イキギシジチヂニヒビピミリヰ"),
+        ("u", "ウクグスズツヅヌフブプムユル"),
+        ("e", "エケゲセゼテデネヘベペメレヱ"),
+        ("o", "オコゴソゾトドノホボポモヨロヲ"),
+    )
+    for kana in kanas
+}
+# A vowel kana that only lengthens the syllable before it, by that syllable's row:
+# ユウ/ユー, オオ/オウ/オー, ケイ/ケー, アア/アー …
+_LENGTHENING: dict[str, frozenset[str]] = {
+    "a": frozenset("ア"),
+    "i": frozenset("イ"),
+    "u": frozenset("ウ"),
+    "e": frozenset("イエ"),
+    "o": frozenset("ウオ"),
+}
 
 _VU_FOLDS: tuple[tuple[str, str], ...] = tuple(
     (unicodedata.normalize("NFD", vu), unicodedata.normalize("NFD", bu))
@@ -77,13 +102,35 @@ def name_key(text: str) -> str:
 
 
 def loose_key(text: str) -> str:
-    """Looser key: also small kana → large, long-vowel marks removed, ヴ row → バ row."""
+    """Looser key: also small kana → large, ヴ row → バ row, long vowels folded to one ー.
+
+    A long vowel is written ー, or with the vowel kana that lengthens it (ユウ, オオ/オウ, ケイ):
+    both become ー after the kana they lengthen, so ユーコ meets ユウコ and オーノ meets オオノ and
+    オウノ, while サイトウ (サイトー) stays apart from サイト and オオノ from オノ.
+    """
     # Work decomposed so that ヴ (ウ + U+3099) is found however it was entered or exposed.
     key = unicodedata.normalize("NFD", name_key(text).translate(_LOOSE_DROPPED))
     key = key.translate(_SMALL_TO_LARGE)
     for vu, bu in _VU_FOLDS:
         key = key.replace(vu, bu)
-    return unicodedata.normalize("NFC", key)
+    # NFC again: a dropped mark can leave a voicing mark next to ヽ (ヽ〜゛ → ヾ).
+    return unicodedata.normalize("NFC", _fold_long_vowels(unicodedata.normalize("NFC", key)))
+
+
+def _fold_long_vowels(key: str) -> str:
+    out: list[str] = []
+    row: str | None = None  # the vowel row of the last kana; "long" right after a ー
+    for ch in key:
+        if ch in _LONG_VOWEL_MARKS or (row in _LENGTHENING and ch in _LENGTHENING[row]):
+            if row is not None and row != "long":
+                out.append(_LONG)
+                row = "long"
+            # Otherwise a mark after a ー or after no kana at all: dropped. (A vowel kana only
+            # gets here after a kana of its row, so it is never dropped.)
+            continue
+        out.append(ch)
+        row = _KANA_ROWS.get(ch)
+    return "".join(out)
 
 
 def similarity(a: str, b: str) -> float:

@@ -1,48 +1,61 @@
 """Find persons by name, reading, koseki reading, alias or a mixed spelling (高橋ゆうき).
 
-The query becomes the same matching keys a person carries in ``Person.search_text``
-(people/names.py: the strict ``name_key`` and the ``loose_key``). A person is a hit when a query
-key is a substring of one of their keys. The search runs inside the queryset the caller passes,
-which is already scoped by the access rules (``visible_to``): it is never widened.
+The query becomes the same matching keys a person carries (people/names.py: the strict
+``name_key`` and the ``loose_key``). The search runs inside the queryset the caller passes, which
+is already scoped by the access rules (``visible_to``): it is never widened.
 
-Backends (indexes from migration people 0002_search_indexes):
+Candidates come from one statement, a UNION ALL of small legs, each bounded by a LIMIT:
 
-- SQLite: the FTS5 table ``people_person_fts`` (trigram tokenizer, external content on
-  ``people_person.search_text``, kept in sync by triggers) answers ``MATCH '"key"'``, which is a
-  substring match, for keys of three or more characters.
-- PostgreSQL: ``search_text LIKE '%key%'``, served by the pg_trgm GIN index
-  ``people_person_search_trgm``, plus the word-similarity operator ``key <% search_text`` for
-  near misses (タカハン for タカハシ). Near misses rank below every substring hit; SQLite has none.
+- prefix legs, for every query: the key is a prefix of the person's ``name_key`` (strict key),
+  ``reading_key`` (loose key of the reading), ``given_key`` or ``given_reading_key``. Each is a
+  range ``key <= column < key + U+10FFFF`` on a B-tree index (organisation, column), read in
+  index order (ORDER BY column LIMIT PREFIX_CAP): no scan, however common the prefix. The range
+  assumes a code-point (C / binary) collation, as SQLite and the databases made with
+  ``LC_COLLATE 'C.UTF-8'`` have.
+- an alias leg: any part of ``search_text`` of the persons with an alias (Bさんの長男 is found by
+  長男), on a partial index of those rows, which are few.
+- for keys of three or more characters, substring legs, unordered (LIMIT SUBSTRING_CAP):
+  SQLite: the FTS5 table ``people_person_fts`` (trigram tokenizer) ``MATCH '"key"'``;
+  PostgreSQL: ``search_text LIKE '%key%'`` on the pg_trgm GIN index ``people_person_search_trgm``,
+  one leg per key.
+- PostgreSQL, loose keys of three or more characters: a near-miss leg, ``loose <% search_text``
+  (word similarity, タカハン for タカハシ), LIMIT NEAR_MISS_CAP. It only runs when the other legs
+  found fewer than ``limit`` rows (a one-time condition on their common table expression, in
+  the same statement), so a common surname does not pull in everyone who shares it.
 
-A trigram index cannot hold keys of one or two characters (高, たか), so those fall back to a
-plain substring filter on ``search_text``. It scans the scoped queryset only (one organisation's
-current records), which the ``person_scope`` index narrows.
+Queries of one or two characters therefore match the start of a name, reading or given name
+(高 finds 高木, not 中高) and any part of an alias.
 
-Ranking: a query key equal to one of the person's keys, then a prefix of one, then a substring,
-then a near miss; within each, ``names.similarity`` to the matching key, then name_key, then id.
-At most CANDIDATE_CAP candidates are read, best first by the same tiers, so a common short query
-cannot crowd out the exact hit. A search costs two queries: the candidates' keys, then the
-persons shown.
+Ranking (Python, on at most a few hundred candidates): a query key equal to one of the person's
+keys, then a prefix of one, then a substring, then a near miss; within each, ``names.similarity``
+to the matching key, then name_key, then id. A search costs two queries: the candidates' keys,
+then the persons shown.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, Case, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
-from django.db.models.lookups import Contains
 
 from people.models import Person
-from people.names import loose_key, name_key, similarity
+from people.names import LOOSE_SIMILARITY_CEILING, _bigrams, _dice, loose_key, name_key
 
-CANDIDATE_CAP = 2000
+# Rows each leg may contribute (see the module docstring).
+PREFIX_CAP = 100
+ALIAS_CAP = 100
+SUBSTRING_CAP = 200
+NEAR_MISS_CAP = 50
+# The largest code point: key + PREFIX_END is above every string that starts with key.
+PREFIX_END = "\U0010ffff"
 # Names and aliases are far shorter; this only bounds the work an oversized query can cause.
 MAX_QUERY_LENGTH = 200
 TRIGRAM = 3
@@ -85,7 +98,8 @@ def search_persons(queryset: QuerySet[Person], q: str, *, limit: int = 50) -> li
     keys = query_keys(q)
     if not keys or limit <= 0:
         return []
-    ranked = _rank(_candidate_rows(queryset, keys), keys, limit)
+    rows = list({row[0]: row for row in _candidate_rows(queryset, keys, limit)}.values())
+    ranked = _rank(rows, keys, limit)
     persons = queryset.in_bulk([hit.pk for hit in ranked])
     # A person merged or deleted between the two queries is simply left out.
     return [SearchHit(persons[hit.pk], hit.score) for hit in ranked if hit.pk in persons]
@@ -105,49 +119,78 @@ def fts_phrase(key: str) -> str:
 
 # --- candidates (SQL) ---------------------------------------------------------------------------
 
+_Row = tuple[int, str, str]
+_ROW_FIELDS = ("pk", "name_key", "search_text")
+# A leg: a queryset and the most rows it may contribute.
+_Leg = tuple[QuerySet[Person], int]
 
-def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str]) -> list[tuple[int, str, str]]:
+
+def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int) -> list[_Row]:
     vendor = connections[queryset.db].vendor
-    rows = (
-        queryset.filter(_match(vendor, keys))
-        .annotate(search_tier=_sql_tier(keys))
-        .order_by("search_tier", "name_key", "pk")
-        .values_list("pk", "name_key", "search_text")
-    )
-    return list(rows[:CANDIDATE_CAP])
-
-
-def _match(vendor: str, keys: Sequence[str]) -> Q:
+    strict, loose = keys[0], keys[-1]
+    base = queryset.order_by()
+    legs: list[_Leg] = [
+        (base.filter(_prefix(column, key)).order_by(column), PREFIX_CAP)
+        for column, key in (
+            ("name_key", strict),
+            ("reading_key", loose),
+            ("given_key", strict),
+            ("given_reading_key", loose),
+        )
+    ]
+    legs.append((base.exclude(alias="").filter(_any(_contains(keys))), ALIAS_CAP))
     indexed = [key for key in keys if len(key) >= TRIGRAM]
-    short = [key for key in keys if len(key) < TRIGRAM]
-    if vendor == "sqlite" and indexed:
-        phrases = " OR ".join(fts_phrase(key) for key in indexed)
-        # A constant statement; the query only ever travels as a bound parameter.
-        fts_ids = RawSQL(_FTS_IDS, [phrases])  # noqa: S611
-        return _any([Q(pk__in=fts_ids), *_contains(short)])
-    conditions = _contains(keys)
-    if vendor == "postgresql":
-        conditions += [Q(_WordSimilar(Value(key), F("search_text"))) for key in indexed]
-    return _any(conditions)
+    if indexed and vendor == "sqlite":
+        legs.append((base.filter(_fts_match(indexed)), SUBSTRING_CAP))
+    elif indexed:
+        # One leg per key: for an OR of two LIKEs the planner expects so many rows that it
+        # chose a sequential scan "until LIMIT", which at 2M took seconds for a rare name.
+        legs += [(base.filter(search_text__contains=key), SUBSTRING_CAP) for key in indexed]
+    sql, params = _union_all(legs, _ROW_FIELDS)
+    if len(loose) >= TRIGRAM and vendor == "postgresql":
+        # Near misses only when the other legs found fewer than `limit` rows: an uncorrelated
+        # condition, which PostgreSQL checks once (a one-time filter) before the trigram scan.
+        # One key only, and OFFSET 0 to plan the scan on its own: with an OR of two <% or the
+        # outer LIMIT the planner's guesses turned it into a sequential scan (seconds at 2M).
+        similar = base.filter(_WordSimilar(Value(loose), F("search_text")))
+        near_sql, near_params = (
+            similar.values_list(*_ROW_FIELDS).query.get_compiler(using=similar.db).as_sql()
+        )
+        sql = (
+            f"WITH found AS ({sql}) SELECT * FROM found UNION ALL "  # noqa: S608
+            f"(SELECT * FROM ({near_sql} OFFSET 0) AS near "
+            "WHERE (SELECT COUNT(*) FROM found) < %s LIMIT %s)"
+        )
+        params = (*params, *near_params, limit, NEAR_MISS_CAP)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, key, text) for pk, key, text in cursor.fetchall()]
+
+
+def _union_all(legs: Sequence[_Leg], fields: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """One statement of the legs, each keeping its own ORDER BY and LIMIT (SQLite too)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, (leg, cap) in enumerate(legs):
+        query = leg.values_list(*fields)[:cap].query
+        sql, leg_params = query.get_compiler(using=leg.db).as_sql()
+        parts.append(f"SELECT * FROM ({sql}) AS leg{number}")  # noqa: S608
+        params.extend(leg_params)
+    return " UNION ALL ".join(parts), tuple(params)
+
+
+def _prefix(column: str, key: str) -> Q:
+    return Q(**{f"{column}__gte": key, f"{column}__lt": key + PREFIX_END})
+
+
+def _fts_match(keys: Sequence[str]) -> Q:
+    phrases = " OR ".join(fts_phrase(key) for key in keys)
+    # A constant statement; the query only ever travels as a bound parameter.
+    return Q(pk__in=RawSQL(_FTS_IDS, [phrases]))  # noqa: S611
 
 
 def _contains(keys: Iterable[str]) -> list[Q]:
     return [Q(search_text__contains=key) for key in keys]
-
-
-def _sql_tier(keys: Sequence[str]) -> Case:
-    """The tier of `_tier` below, in SQL, so that the cap keeps the best candidates."""
-    padded = Concat(Value(" "), F("search_text"), Value(" "), output_field=TextField())
-
-    def when(pattern: Callable[[str], Contains], tier: Tier) -> When:
-        return When(_any([Q(pattern(key)) for key in keys]), then=Value(int(tier)))
-
-    return Case(
-        when(lambda key: Contains(padded, f" {key} "), Tier.EXACT),
-        when(lambda key: Contains(padded, f" {key}"), Tier.PREFIX),
-        when(lambda key: Contains(F("search_text"), key), Tier.SUBSTRING),
-        default=Value(int(Tier.NEAR_MISS)),
-    )
 
 
 def _any(conditions: Sequence[Q]) -> Q:
@@ -164,7 +207,7 @@ def _rank(rows: list[tuple[int, str, str]], keys: Sequence[str], limit: int) -> 
     # similarity is the costly part: only score the tiers that can reach the first `limit`, and
     # each distinct key once (namesakes and shared readings repeat them).
     cutoff = sorted(tier for tier, *_ in tiered)[min(limit, len(tiered)) - 1]
-    closeness = functools.cache(functools.partial(similarity, keys[0]))
+    closeness = functools.cache(functools.partial(_similarity, _token_features(keys[0])))
     ranked = [
         _Ranked(pk, key, _score(keys, tier, text.split(), closeness))
         for tier, pk, key, text in tiered
@@ -172,6 +215,21 @@ def _rank(rows: list[tuple[int, str, str]], keys: Sequence[str], limit: int) -> 
     ]
     ranked.sort(key=lambda hit: (-hit.score, hit.name_key, hit.pk))
     return ranked[:limit]
+
+
+# similarity() normalises both sides on every call; the keys of common names recur in every
+# search, so their normal forms are kept (bounded) between searches.
+@functools.lru_cache(maxsize=100_000)
+def _token_features(token: str) -> tuple[str, Counter[tuple[str, str]]]:
+    return name_key(token), _bigrams(loose_key(token))
+
+
+def _similarity(query: tuple[str, Counter[tuple[str, str]]], token: str) -> float:
+    """names.similarity(query text, token), from cached normal forms."""
+    strict, grams = _token_features(token)
+    if strict == query[0]:
+        return 1.0
+    return LOOSE_SIMILARITY_CEILING * _dice(query[1], grams)
 
 
 def _tier(query_keys: Sequence[str], person_keys: Sequence[str]) -> Tier:

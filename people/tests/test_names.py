@@ -128,7 +128,11 @@ SAME_LOOSE_KEY = [
     ("ヵ", "カ"),
     ("キャ", "キヤ", "きゃ"),
     ("ショウ", "シヨウ"),
-    ("サトー", "サト〜", "サトｰ", "サト～", "サト‐", "サト"),
+    ("サトー", "サト〜", "サトｰ", "サト～", "サト‐", "サトウ", "さとう", "サトーー"),
+    ("ユウコ", "ユーコ", "ゆーこ", "ﾕｰｺ"),
+    ("オオノ", "オーノ", "オウノ", "おうの"),
+    ("ケイコ", "ケーコ"),
+    ("キョウコ", "キヨウコ", "キョーコ"),
     ("ジョン・スミス", "ジョン スミス", "ｼﾞｮﾝ･ｽﾐｽ"),
 ]
 
@@ -140,6 +144,16 @@ def test_same_loose_key(spellings: tuple[str, ...]) -> None:
 
 def test_loose_key_keeps_distinct_sounds_apart() -> None:
     assert loose_key("サイトウ") != loose_key("サイト")
+    assert loose_key("サトウ") != loose_key("サト")
+    assert loose_key("オオノ") != loose_key("オノ")  # 大野 and 小野
+    assert loose_key("オオウチ") != loose_key("オオチ")  # one lengthening per syllable
+    assert loose_key("ミウ") != loose_key("ミ")  # ウ after an i-row kana is a syllable of its own
+
+
+def test_loose_key_keeps_a_long_vowel_mark_only_after_a_kana() -> None:
+    assert loose_key("ジョン-スミス") == loose_key("ジョンスミス")
+    assert loose_key("ーア") == "ア"
+    assert loose_key("ユウコ") == "ユーコ"
     assert loose_key("カ") != loose_key("ガ")
     assert loose_key("ブ") != loose_key("フ")
 

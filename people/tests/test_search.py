@@ -84,6 +84,18 @@ class SpellingTests(SearchTestCase):
         self.person("佐藤", "翔", "サトウ", "ショウ")
         self.assertEqual(self.found("サトー"), ["佐藤 翔"])
 
+    def test_a_long_vowel_written_either_way_finds_the_person(self) -> None:
+        self.person("和田", "裕子", "ワダ", "ユウコ")
+        self.person("大野", "恭子", "オオノ", "キョウコ")
+        self.person("小野", "京子", "オノ", "キョウコ")
+        for q in ("わだ ゆーこ", "ワダユーコ", "ゆーこ"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q), ["和田 裕子"])
+        for q in ("オーノ", "おうの", "おおの きょーこ"):
+            with self.subTest(q=q):
+                self.assertEqual(self.found(q)[0], "大野 恭子")
+        self.assertEqual(self.found("おの")[0], "小野 京子")
+
     def test_an_alias_is_found_by_a_part_of_it(self) -> None:
         self.person(alias="Bさんの長男")
         self.assertEqual(self.found("長男"), ["Bさんの長男"])
@@ -109,10 +121,23 @@ class ShortQueryTests(SearchTestCase):
         self.person("佐藤", "翔", "サトウ", "ショウ")
         self.assertEqual(self.found("たか"), ["高橋 勇気"])
 
-    def test_a_short_query_ranks_a_name_starting_with_it_first(self) -> None:
+    def test_a_short_query_matches_the_start_of_a_name_not_its_middle(self) -> None:
         self.person("中高", "大輔", "ナカタカ", "ダイスケ")
         self.person("高木", "大輔", "タカギ", "ダイスケ")
-        self.assertEqual(self.found("高"), ["高木 大輔", "中高 大輔"])
+        self.assertEqual(self.found("高"), ["高木 大輔"])
+        self.assertEqual(self.found("たか"), ["高木 大輔"])
+
+    def test_a_short_query_finds_a_given_name_by_its_start_in_kanji_or_kana(self) -> None:
+        self.person("中高", "大輔", "ナカタカ", "ダイスケ")
+        self.person("高木", "めぐみ", "タカギ", "メグミ")
+        self.assertEqual(self.found("大"), ["中高 大輔"])
+        self.assertEqual(self.found("だい"), ["中高 大輔"])
+        self.assertEqual(self.found("め"), ["高木 めぐみ"])
+
+    def test_a_short_query_ranks_a_name_starting_with_it_first(self) -> None:
+        self.person("山田", "高志", "ヤマダ", "タカシ")
+        self.person("高木", "大輔", "タカギ", "ダイスケ")
+        self.assertEqual(self.found("高"), ["高木 大輔", "山田 高志"])
 
 
 class RankingTests(SearchTestCase):
@@ -140,12 +165,17 @@ class RankingTests(SearchTestCase):
         self.assertEqual([str(hit.person) for hit in self.search("ハナコ", limit=1)], ["鈴木 京子"])
         self.assertEqual(self.search("ハナコ", limit=0), [])
 
-    def test_the_candidate_cap_keeps_the_exact_hit_when_many_names_contain_the_query(self) -> None:
+    def test_the_candidate_caps_keep_the_exact_hit_when_many_names_contain_the_query(
+        self,
+    ) -> None:
         for given, given_kana in (("一郎", "イチロウ"), ("二郎", "ジロウ"), ("三郎", "サブロウ")):
             self.person("山田", given, "ヤマダ", given_kana)
         self.person("鈴木", alias="ヤマダ")
-        with mock.patch.object(search, "CANDIDATE_CAP", 2):
-            self.assertEqual(self.found("やまだ"), ["鈴木", "山田 一郎"])
+        caps = {"PREFIX_CAP": 1, "ALIAS_CAP": 1, "SUBSTRING_CAP": 1, "NEAR_MISS_CAP": 1}
+        with mock.patch.multiple(search, **caps):
+            found = self.found("やまだ")
+        self.assertEqual(found[0], "鈴木")
+        self.assertIn("山田 一郎", found)  # first by reading, within the prefix cap
 
     def test_a_blank_query_finds_nothing_and_asks_the_database_nothing(self) -> None:
         self.person("高橋", "勇気", "タカハシ", "ユウキ")
@@ -241,3 +271,26 @@ class NearMissTests(SearchTestCase):
         hits = self.search("タカハン")
         self.assertEqual([str(hit.person) for hit in hits], ["中", "高橋 勇気"])
         self.assertLess(hits[1].score, 0.25)
+
+
+class RefreshPersonKeysCommandTests(BaseTestCase):
+    def test_it_fills_keys_left_empty_by_a_migration(self) -> None:
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        person = Person.objects.create(
+            organisation=self.window,
+            family_name="高橋",
+            given_name="勇気",
+            family_name_kana="タカハシ",
+            given_name_kana="ユウキ",
+        )
+        Person.objects.filter(pk=person.pk).update(reading_key="", given_key="")
+        out = StringIO()
+        call_command("refresh_person_keys", stdout=out)
+        person.refresh_from_db()
+        self.assertEqual(
+            (person.reading_key, person.given_key), ("タカハシユーキ", "勇気")
+        )  # the loose key folds the long vowel
+        self.assertIn("照合キーを 1 件更新しました", out.getvalue())
