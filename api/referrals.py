@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from accounts.access import get_for_user, list_for_user, own_organisation_id
@@ -215,7 +216,13 @@ def _person_to_refer(
 def _belongs_to_case(person: Person, case: Case) -> bool:
     if case.person_id == person.pk:
         return True
-    return case.household is not None and case.household.members.filter(pk=person.pk).exists()
+    # Current members only, as on the page: a former member is referred from their own case.
+    return (
+        case.household is not None
+        and case.household.memberships.filter(person=person)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=timezone.localdate()))
+        .exists()
+    )
 
 
 @router.get(

@@ -206,10 +206,6 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"アセスメント 第{self.number}版"
 
-    @property
-    def needs_medical_liaison(self) -> bool:
-        return bool(self.medical_flags)
-
 
 class SupportPlan(models.Model):
     """One version of the support plan. Saving a change adds the next version."""

@@ -236,9 +236,14 @@ def assessment_add(
     with transaction.atomic():
         current = _lock_case(case, None)
         previous = current.assessments.order_by("-number").first()
+        written = [field for field, value in data.items() if value not in ("", None, [], {})]
+        carried: list[str] = []
         if not can_see_sensitive(by, current):
+            written = [field for field in written if field not in Assessment.SENSITIVE_FIELDS]
             for field in Assessment.SENSITIVE_FIELDS:
                 data[field] = getattr(previous, field) if previous else None
+                if data[field]:
+                    carried.append(field)
         assessment = Assessment.objects.create(
             case=current, number=(previous.number if previous else 0) + 1, created_by=by, **data
         )
@@ -250,10 +255,12 @@ def assessment_add(
             actor=by,
             request=request,
             obj=assessment,
-            fields=[field for field, value in data.items() if value not in ("", None, [], {})],
+            fields=written,
             detail={
                 "case": current.pk,
-                "sensitive": [f for f in Assessment.SENSITIVE_FIELDS if data.get(f)],
+                "sensitive": [f for f in Assessment.SENSITIVE_FIELDS if f in written],
+                # Carried over unchanged from the previous version by someone off the team.
+                "carried_over": carried,
             },
         )
     return assessment
@@ -474,10 +481,14 @@ def referral_set_state(
         if state == Referral.State.FAILED and not note.strip():
             errors["note"] = FAILED_WITHOUT_REASON
         _refuse(errors)
+        changed = ["state"]
         current.state = state
-        current.failed_reason = note if state == Referral.State.FAILED else current.failed_reason
-        if follow_up_on:
+        if state == Referral.State.FAILED:
+            current.failed_reason = note
+            changed.append("failed_reason")
+        if follow_up_on and follow_up_on != current.follow_up_on:
             current.follow_up_on = follow_up_on
+            changed.append("follow_up_on")
         current.version += 1
         current.save(update_fields=["state", "failed_reason", "follow_up_on", "version"])
         ReferralEvent.objects.create(referral=current, state=state, note=note, by=by)
@@ -486,6 +497,6 @@ def referral_set_state(
             actor=by,
             request=request,
             obj=current,
-            fields=["state"],
+            fields=changed,
         )
     return current

@@ -120,7 +120,7 @@ class AssessmentPageTests(BaseTestCase):
             ),
         )
         self.assertRedirects(response, f"/cases/{self.case.pk}/")
-        self.assertFalse(Assessment.objects.get(case=self.case).needs_medical_liaison)
+        self.assertFalse(Assessment.objects.get(case=self.case).medical_flags)
 
     def test_a_state_since_a_future_month_is_refused(self) -> None:
         self.login(self.soudan)

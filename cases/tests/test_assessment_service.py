@@ -38,3 +38,16 @@ class AssessmentServiceTests(BaseTestCase):
             (stored,) = cursor.fetchone()
         self.assertNotIn("通院", stored)
         self.assertEqual(list(raw), ["通院歴あり"])
+
+    def test_the_audit_row_tells_carried_over_fields_from_written_ones(self) -> None:
+        from audit.models import AuditEvent
+
+        case = open_case(self.soudan)
+        assessment_add(case=case, data={"medical_history": "通院歴あり"}, by=self.soudan)
+        assessment_add(case=case, data={"strengths": "散歩"}, by=self.douryou)
+        row = AuditEvent.objects.filter(
+            action=AuditEvent.Action.CREATE, object_type="cases.assessment", actor=self.douryou
+        ).get()
+        self.assertEqual(row.detail["fields"], ["strengths"])
+        self.assertEqual(row.detail["carried_over"], ["medical_history"])
+        self.assertEqual(row.detail["sensitive"], [])
