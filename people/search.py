@@ -17,7 +17,12 @@ Candidates come from one statement, a UNION ALL of small legs, each bounded by a
 - for keys of three or more characters, substring legs, unordered (LIMIT SUBSTRING_CAP):
   SQLite: the FTS5 table ``people_person_fts`` (trigram tokenizer) ``MATCH '"key"'``;
   PostgreSQL: ``search_text LIKE '%key%'`` on the pg_trgm GIN index ``people_person_search_trgm``,
-  one leg per key.
+  one leg per key. They only run when the prefix legs found fewer than ``limit`` persons (a
+  one-time condition on the prefix legs' common table expression, in the same statement): with
+  ``limit`` exact or prefix hits a substring hit ranks below them, and a common key of three or
+  four kana (オオタ) no longer reads a trigram bitmap of tens of thousands of rows. (An exact or
+  prefix hit on a token no prefix leg reads, the koseki reading or a mixed spelling, is then
+  left out; the unordered SUBSTRING_CAP could already leave it out for such a key.)
 - PostgreSQL, loose keys of three or more characters: a near-miss leg, ``loose <% search_text``
   (word similarity, タカハン for タカハシ), LIMIT NEAR_MISS_CAP. It only runs when the other legs
   found fewer than ``limit`` rows (a one-time condition on their common table expression, in
@@ -54,6 +59,8 @@ PREFIX_CAP = 100
 ALIAS_CAP = 100
 SUBSTRING_CAP = 200
 NEAR_MISS_CAP = 50
+# The first legs of _candidate_rows: name_key, reading_key, given_key, given_reading_key.
+PREFIX_LEGS = 4
 # The largest code point: key + PREFIX_END is above every string that starts with key.
 PREFIX_END = "\U0010ffff"
 # Names and aliases are far shorter; this only bounds the work an oversized query can cause.
@@ -140,13 +147,28 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
     ]
     legs.append((base.exclude(alias="").filter(_any(_contains(keys))), ALIAS_CAP))
     indexed = [key for key in keys if len(key) >= TRIGRAM]
+    substring: list[_Leg] = []
     if indexed and vendor == "sqlite":
-        legs.append((base.filter(_fts_match(indexed)), SUBSTRING_CAP))
+        substring.append((base.filter(_fts_match(indexed)), SUBSTRING_CAP))
     elif indexed:
         # One leg per key: for an OR of two LIKEs the planner expects so many rows that it
         # chose a sequential scan "until LIMIT", which at 2M took seconds for a rare name.
-        legs += [(base.filter(search_text__contains=key), SUBSTRING_CAP) for key in indexed]
+        substring += [(base.filter(search_text__contains=key), SUBSTRING_CAP) for key in indexed]
     sql, params = _union_all(legs, _ROW_FIELDS)
+    if substring:
+        # Substring legs only when the prefix legs found fewer than `limit` persons: then the
+        # first `limit` are exact or prefix hits already (an exact hit sorts first in its prefix
+        # leg, so the caps never drop it), and a common key (オオタ, ショウ) skips the trigram
+        # bitmap of tens of thousands of rows. A one-time filter, as for the near-miss leg.
+        prefix_sql, prefix_params = _union_all(legs[:PREFIX_LEGS], _ROW_FIELDS)
+        rest_sql, rest_params = _union_all(legs[PREFIX_LEGS:], _ROW_FIELDS)
+        sub_sql, sub_params = _union_all(substring, _ROW_FIELDS)
+        sql = (
+            f"WITH prefix AS ({prefix_sql}) SELECT * FROM prefix UNION ALL {rest_sql} "  # noqa: S608
+            f"UNION ALL SELECT * FROM ({sub_sql}) AS sub WHERE "
+            "(SELECT COUNT(*) FROM (SELECT DISTINCT * FROM prefix) AS hits) < %s"
+        )
+        params = (*prefix_params, *rest_params, *sub_params, limit)
     if len(loose) >= TRIGRAM and vendor == "postgresql":
         # Near misses only when the other legs found fewer than `limit` rows: an uncorrelated
         # condition, which PostgreSQL checks once (a one-time filter) before the trigram scan.

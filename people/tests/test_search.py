@@ -177,6 +177,20 @@ class RankingTests(SearchTestCase):
         self.assertEqual(found[0], "鈴木")
         self.assertIn("山田 一郎", found)  # first by reading, within the prefix cap
 
+    def test_prefix_hits_that_fill_the_limit_are_the_answer_and_a_larger_limit_adds_substrings(
+        self,
+    ) -> None:
+        self.person("山田", "一郎", "ヤマダ", "イチロウ")
+        self.person("山田", "二郎", "ヤマダ", "ジロウ")
+        self.person("小山田", "花子", "オヤマダ", "ハナコ")  # ヤマダ in the middle only
+        self.assertEqual(self.found("やまだ")[-1], "小山田 花子")
+        # Two prefix hits fill a limit of two: the substring legs are not run (search.py).
+        self.assertEqual(
+            sorted(str(hit.person) for hit in self.search("やまだ", limit=2)),
+            ["山田 一郎", "山田 二郎"],
+        )
+        self.assertIn("小山田 花子", [str(hit.person) for hit in self.search("やまだ", limit=3)])
+
     def test_a_blank_query_finds_nothing_and_asks_the_database_nothing(self) -> None:
         self.person("高橋", "勇気", "タカハシ", "ユウキ")
         with self.assertNumQueries(0):
