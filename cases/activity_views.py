@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.access import request_user
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from cases.forms import ActivityForm, Choices, now_to_the_minute, show_refusal
 from cases.models import Case
 from cases.services import activity_add
-from cases.views import SUMMARY_FIELDS, case_context, current_user, load_case
+from cases.views import SUMMARY_FIELDS, case_context, load_case
 
 CASE_ROLES = [
     role.value for role, rights in ROLE_RIGHTS.items() if Right.VIEW_PERSONAL_DATA in rights
@@ -31,7 +32,7 @@ def participant_choices(case: Case) -> Choices:
 
 
 def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=SUMMARY_FIELDS)
     choices = participant_choices(case)
     if request.method == "POST":

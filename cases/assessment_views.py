@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.access import can_see_sensitive
+from accounts.access import can_see_sensitive, request_user
 from accounts.middleware import kept_form_data
 from accounts.roles import Right
 from cases.forms import AssessmentForm, domain_rows, medical_flag_labels, show_refusal
@@ -20,7 +20,6 @@ from cases.views import (
     SUMMARY_FIELDS,
     audit_sensitive_read,
     case_context,
-    current_user,
     load_case,
 )
 
@@ -28,7 +27,7 @@ ASSESSMENT_FIELDS = ("assessments",)
 
 
 def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=ASSESSMENT_FIELDS)
     show_sensitive = can_see_sensitive(user, case)
     previous = case.assessments.order_by("-number").first()
@@ -71,7 +70,7 @@ def assessment_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def assessment_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(
         request, pk, right=Right.VIEW_PERSONAL_DATA, fields=(*SUMMARY_FIELDS, "assessment")
     )

@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
+from accounts.access import request_user
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import Right
@@ -20,7 +21,7 @@ from accounts.services import StaleVersionError
 from cases.forms import Choices, PlanActionForm, PlanActionFormSet, PlanForm, show_refusal
 from cases.models import Case, PlanAction, SupportPlan
 from cases.services import plan_save
-from cases.views import SUMMARY_FIELDS, case_context, current_user, load_case
+from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.forms import agency_choices, directory_for
 
 PLAN_FIELDS = (*SUMMARY_FIELDS, "plan")
@@ -100,7 +101,7 @@ def show_plan_refusal(form: PlanForm, rows: list[PlanActionForm], error: Validat
 
 
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=PLAN_FIELDS)
     current = latest_plan(case)
     stale_plan: SupportPlan | None = None
@@ -150,7 +151,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def plan_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """One version of the plan, as it was saved."""
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(request, pk, right=Right.VIEW_PERSONAL_DATA, fields=PLAN_FIELDS)
     plan = plans_with_actions(case).filter(number=number).first()
     if plan is None:

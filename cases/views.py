@@ -17,6 +17,7 @@ from accounts.access import (
     can_see_sensitive,
     get_for_user,
     list_for_user,
+    request_user,
     visible_to,
 )
 from accounts.models import User
@@ -59,10 +60,6 @@ LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_con
 SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
 
 
-def current_user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def hidden_person_ids(user: User, persons: list[Any]) -> set[int]:
     """Restricted persons whose identity `user` may not see (shown as 制限対象者 #id)."""
     return {person.pk for person in persons if person and not can_see_identity(user, person)}
@@ -84,12 +81,12 @@ def load_case(
 ) -> Case:
     """The case for `request.user`: 404 outside their organisation, 403 without the right."""
     return get_for_user(
-        current_user(request), case_queryset(), pk, right=right, request=request, fields=fields
+        request_user(request), case_queryset(), pk, right=right, request=request, fields=fields
     )
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     whole_organisation = request.GET.get("scope") == "organisation"
     queryset = case_queryset().annotate(
         closed_last=CaseWhen(
@@ -124,7 +121,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
     """The case page; a refused form (closure, stage) is shown again with its message."""
-    user = current_user(request)
+    user = request_user(request)
     show_sensitive = can_see_sensitive(user, case)
     assessments = case.assessments.select_related("created_by").order_by("-number")
     if not show_sensitive:
@@ -203,7 +200,7 @@ def audit_sensitive_read(request: HttpRequest, assessment: Assessment) -> None:
     """Every view of 要配慮個人情報 is in the audit log, with the field names."""
     audit_record(
         action=AuditEvent.Action.READ,
-        actor=current_user(request),
+        actor=request_user(request),
         request=request,
         obj=assessment,
         fields=Assessment.SENSITIVE_FIELDS,
@@ -222,7 +219,7 @@ def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
                 stage=form.cleaned_data["stage"],
                 version=form.cleaned_data["version"],
                 note=form.cleaned_data["note"],
-                by=current_user(request),
+                by=request_user(request),
                 request=request,
             )
         except (ValidationError, StaleVersionError) as error:
@@ -244,7 +241,7 @@ def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 follow_up_on=form.cleaned_data["follow_up_on"],
                 version=form.cleaned_data["version"],
-                by=current_user(request),
+                by=request_user(request),
                 request=request,
             )
         except (ValidationError, StaleVersionError) as error:
@@ -265,7 +262,7 @@ def case_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
                 case=case,
                 version=form.cleaned_data["version"],
                 note=form.cleaned_data["note"],
-                by=current_user(request),
+                by=request_user(request),
                 request=request,
             )
         except (ValidationError, StaleVersionError) as error:
@@ -288,7 +285,7 @@ def households_for_case(user: User, case: Case) -> QuerySet[Household]:
 
 @require_POST
 def case_household(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
     form = CaseHouseholdForm(request.POST, households=households_for_case(user, case))
     if form.is_valid():
@@ -312,7 +309,7 @@ def case_household(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_case_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Open a case for a household as a whole, e.g. before anyone has been met."""
-    user = current_user(request)
+    user = request_user(request)
     household = get_for_user(
         user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
     )
@@ -350,7 +347,7 @@ def _refused[F: VersionForm](
 
 
 def watch_list(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     whole_organisation = request.GET.get("scope") == "organisation"
     watch = build_watch_list(user, whole_organisation=whole_organisation, request=request)
     return render(

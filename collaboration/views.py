@@ -7,14 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.access import can_see_identity, get_for_user, require_right
+from accounts.access import can_see_identity, get_for_user, request_user, require_right
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
 from cases.forms import show_refusal
 from cases.models import Case
 from cases.services import referral_create, referral_set_state
-from cases.views import SUMMARY_FIELDS, case_context, current_user, hidden_person_ids, load_case
+from cases.views import SUMMARY_FIELDS, case_context, hidden_person_ids, load_case
 from collaboration.forms import (
     AgencyForm,
     AgencySearchForm,
@@ -66,7 +66,7 @@ def household_person_choices(user: User, household_id: int) -> list[tuple[int, s
 
 
 def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=SUMMARY_FIELDS)
     if not case.is_open:
         messages.error(request, "終結したケースです。再開してからつないでください。")
@@ -106,7 +106,7 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     right = Right.EDIT_PERSONAL_DATA if request.method == "POST" else Right.VIEW_PERSONAL_DATA
     referral = get_for_user(
         user,
@@ -157,7 +157,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def agency_list(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     form = AgencySearchForm(request.GET or None)
     agencies = directory_for(user).select_related("local_government")
@@ -181,7 +181,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 
 def agency_new(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+    user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     governments = directory_local_governments(user)
     form = AgencyForm(request.POST or None, governments=governments)

@@ -17,6 +17,7 @@ from accounts.access import (
     get_for_user,
     own_organisation_id,
     persons_for_search,
+    request_user,
     require_right,
     visible_to,
 )
@@ -50,15 +51,11 @@ DETAIL_FIELDS = (
 PICK_LIMIT = 10
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 # --- record a consultation -----------------------------------------------------------------------
 
 
 def consultation_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     organisation_id = own_organisation_id(user)
     draft: ConsultationDraft | None = None
@@ -115,7 +112,7 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 
 def consultation_person_pick(request: HttpRequest) -> HttpResponse:
     """Radio choices of persons for the intake form: an htmx fragment."""
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     query = request.GET.get("person_q", "").strip()[:100]
     hits = search_persons(
@@ -131,7 +128,7 @@ def consultation_person_pick(request: HttpRequest) -> HttpResponse:
 @require_POST
 def consultation_draft_save(request: HttpRequest) -> HttpResponse:
     """Autosave of the intake form as the worker types: an htmx fragment with the time saved."""
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     data = ConsultationForm.draft_data(request.POST)
     draft_id = request.POST.get("draft")
@@ -178,7 +175,7 @@ def _page_after_saving(consultation: Consultation) -> str:
 
 @require_GET
 def consultation_day(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     today = timezone.localdate()
     day, date_error = _day_from(request.GET.get("date", ""), today)
@@ -260,7 +257,7 @@ def _draft_summary(draft: ConsultationDraft) -> str:
 
 @require_GET
 def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     consultation = get_for_user(
         user,
         Consultation.objects.select_related(

@@ -10,6 +10,7 @@ from accounts.access import (
     audit_list_read,
     can_see_identity,
     get_for_user,
+    request_user,
     require_identity,
     require_right,
     visible_to,
@@ -20,10 +21,6 @@ from accounts.services import StaleVersionError
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.services import MergeError, duplicate_mark_different, person_merge, person_merge_undo
 from people.views import DETAIL_FIELDS
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _open_candidates(user: User) -> "list[DuplicateCandidate]":
@@ -38,7 +35,7 @@ def _open_candidates(user: User) -> "list[DuplicateCandidate]":
 
 
 def duplicate_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)
     candidates = _open_candidates(user)
     persons = [person for c in candidates for person in (c.first, c.second)]
@@ -63,7 +60,7 @@ def _candidate(user: User, pk: int) -> DuplicateCandidate:
 
 
 def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)
     candidate = _candidate(user, pk)
     persons = [
@@ -86,7 +83,7 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)
     candidate = _candidate(user, pk)
     try:
@@ -130,7 +127,7 @@ def _version(request: HttpRequest, person: Person) -> int:
 
 @require_POST
 def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)
     candidate = _candidate(user, pk)
     for person_id in (candidate.first_id, candidate.second_id):
@@ -152,7 +149,7 @@ def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)
     merge = PersonMerge.objects.filter(
         pk=pk, kept__in=visible_to(user, Person.objects.all()).values("pk")

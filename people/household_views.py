@@ -14,10 +14,10 @@ from accounts.access import (
     get_for_user,
     list_for_user,
     own_organisation_id,
+    request_user,
     require_identity,
     require_right,
 )
-from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
 from cases.involvement import household_involvement
@@ -28,15 +28,11 @@ from people.services import household_add_member, household_create, household_en
 MEMBER_FIELDS = ("label", "memberships", "members.name", "members.birth_date")
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def household_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     current = Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gte=today)
     households = list_for_user(
-        _user(request),
+        request_user(request),
         Household.objects.annotate(member_count=Count("memberships", filter=current)).order_by(
             "label"
         ),
@@ -48,7 +44,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 def household_create_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     form = HouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -65,7 +61,7 @@ def household_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     household = get_for_user(
         user,
         Household.objects.prefetch_related(
@@ -109,7 +105,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     household = get_for_user(
         user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
     )
@@ -153,7 +149,7 @@ def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
 def household_end_membership_view(
     request: HttpRequest, pk: int, membership_id: int
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     household = get_for_user(
         user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
     )

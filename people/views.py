@@ -11,10 +11,10 @@ from accounts.access import (
     get_for_user,
     own_organisation_id,
     persons_for_search,
+    request_user,
     require_identity,
     require_right,
 )
-from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
 from people.duplicates import find_duplicates
@@ -27,12 +27,8 @@ IDENTITY_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_
 DETAIL_FIELDS = (*IDENTITY_FIELDS, "birth_date", "sex", "address", "phones", "contact")
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def person_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     query = request.GET.get("q", "").strip()[:100]
     hits = []
@@ -54,7 +50,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 def person_pick(request: HttpRequest) -> HttpResponse:
     """Radio choices of persons for a form (adding a household member): an htmx fragment."""
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     query = request.GET.get("q", "").strip()[:100]
     hits = search_persons(persons_for_search(user, Person.objects.current()), query, limit=10)
@@ -65,7 +61,7 @@ def person_pick(request: HttpRequest) -> HttpResponse:
 
 
 def person_create_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     duplicates = []
     form = PersonForm(request.POST or None)
@@ -102,7 +98,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     person = get_for_user(
         user,
         Person.objects.prefetch_related(
@@ -133,7 +129,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     person = get_for_user(
         user,
         Person.objects.prefetch_related("team"),
