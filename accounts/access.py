@@ -173,6 +173,11 @@ def can_see_identity(user: User, person: Any) -> bool:
     return any(member.pk == user.pk for member in person.team.all())
 
 
+def hidden_person_ids(user: User, persons: list[Any]) -> set[int]:
+    """Restricted persons among `persons` whose identity `user` may not see (制限対象者 #id)."""
+    return {person.pk for person in persons if person and not can_see_identity(user, person)}
+
+
 def require_identity(user: User, person: Any, *, request: HttpRequest | None = None) -> None:
     """403 for work that needs a restricted person's identity when `user` is not on the team."""
     if not can_see_identity(user, person):

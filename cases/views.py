@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
-    can_see_identity,
     can_see_sensitive,
     get_for_user,
+    hidden_person_ids,
     list_for_user,
     request_user,
     visible_to,
@@ -58,11 +58,6 @@ DETAIL_FIELDS = (
 )
 LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_contact_on")
 SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
-
-
-def hidden_person_ids(user: User, persons: list[Any]) -> set[int]:
-    """Restricted persons whose identity `user` may not see (shown as 制限対象者 #id)."""
-    return {person.pk for person in persons if person and not can_see_identity(user, person)}
 
 
 def case_context(user: User, case: Case) -> dict[str, Any]:

@@ -16,7 +16,12 @@ from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.access import audit_list_read, can_see_identity, require_right, visible_to
+from accounts.access import (
+    audit_list_read,
+    hidden_person_ids,
+    require_right,
+    visible_to,
+)
 from accounts.models import User
 from accounts.roles import Right
 from cases.models import Case, Stage, SupportPlan
@@ -151,9 +156,7 @@ def build_watch_list(
     )
     persons: list[Person | None] = [case.person for case in watch.cases_shown]
     persons += [referral.person for referral in watch.overdue_referrals]
-    watch.hidden_person_ids = {
-        person.pk for person in persons if person and not can_see_identity(user, person)
-    }
+    watch.hidden_person_ids = hidden_person_ids(user, persons)
     audit_list_read(
         user, watch.cases_shown, model=Case, request=request, fields=WATCHED_CASE_FIELDS
     )

@@ -7,14 +7,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.access import can_see_identity, get_for_user, request_user, require_right
+from accounts.access import (
+    can_see_identity,
+    get_for_user,
+    hidden_person_ids,
+    request_user,
+    require_right,
+)
 from accounts.models import User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
 from cases.forms import show_refusal
 from cases.models import Case
 from cases.services import referral_create, referral_set_state
-from cases.views import SUMMARY_FIELDS, case_context, hidden_person_ids, load_case
+from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.forms import (
     AgencyForm,
     AgencySearchForm,
