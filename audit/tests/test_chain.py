@@ -99,3 +99,17 @@ class AuditChainTests(BaseTestCase):
             pass
         self.assertEqual(AuditEvent.objects.count(), 5)
         self.assertEqual(list(verify_chain()), [])
+
+
+class AnchorTests(BaseTestCase):
+    def test_an_anchor_detects_rows_removed_from_the_end(self) -> None:
+        for _ in range(3):
+            audit_record(action=AuditEvent.Action.LOGIN, actor=self.soudan)
+        out = StringIO()
+        call_command("verify_audit", stdout=out)
+        anchor = out.getvalue().split("最終行（控えてください）: ")[1].strip()
+        self.assertEqual(anchor, f"3:{AuditEvent.objects.get(id=3).hash}")
+        call_command("verify_audit", anchor=anchor, stdout=StringIO())
+        _tamper("DELETE FROM audit_auditevent WHERE id = %s", [3])
+        with self.assertRaisesMessage(CommandError, "控えておいた行 #3 が見つからない"):
+            call_command("verify_audit", anchor=anchor, stdout=StringIO())
