@@ -1,5 +1,6 @@
 """Case pages: my cases, the case page, stage changes, closure and reopening, the watch list."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -203,71 +204,78 @@ def audit_sensitive_read(request: HttpRequest, assessment: Assessment) -> None:
     )
 
 
-@require_POST
-def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
+def _case_change(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[VersionForm],
+    form_key: str,
+    change: Callable[[Case, dict[str, Any], User], object],
+    success: str,
+) -> HttpResponse:
+    """A POSTed change of a case: on refusal the case page shows the form again with the reason."""
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
-    form = StageForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            case_set_stage(
-                case=case,
-                stage=form.cleaned_data["stage"],
-                version=form.cleaned_data["version"],
-                note=form.cleaned_data["note"],
-                by=request_user(request),
-                request=request,
-            )
+            change(case, form.cleaned_data, request_user(request))
         except (ValidationError, StaleVersionError) as error:
             form = _refused(form, request, case, error)
         else:
-            messages.success(request, "段階を変更しました。")
+            messages.success(request, success)
             return redirect("case_detail", pk=case.pk)
-    return render_case_detail(request, case, stage_form=form)
+    return render_case_detail(request, case, **{form_key: form})
+
+
+@require_POST
+def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_change(
+        request,
+        pk,
+        StageForm,
+        "stage_form",
+        lambda case, data, user: case_set_stage(
+            case=case,
+            stage=data["stage"],
+            version=data["version"],
+            note=data["note"],
+            by=user,
+            request=request,
+        ),
+        "段階を変更しました。",
+    )
 
 
 @require_POST
 def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            case_close(
-                case=case,
-                reason=form.cleaned_data["reason"],
-                follow_up_on=form.cleaned_data["follow_up_on"],
-                version=form.cleaned_data["version"],
-                by=request_user(request),
-                request=request,
-            )
-        except (ValidationError, StaleVersionError) as error:
-            form = _refused(form, request, case, error)
-        else:
-            messages.success(request, "ケースを終結しました。記録はすべて残っています。")
-            return redirect("case_detail", pk=case.pk)
-    return render_case_detail(request, case, close_form=form)
+    return _case_change(
+        request,
+        pk,
+        CloseForm,
+        "close_form",
+        lambda case, data, user: case_close(
+            case=case,
+            reason=data["reason"],
+            follow_up_on=data["follow_up_on"],
+            version=data["version"],
+            by=user,
+            request=request,
+        ),
+        "ケースを終結しました。記録はすべて残っています。",
+    )
 
 
 @require_POST
 def case_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            case_reopen(
-                case=case,
-                version=form.cleaned_data["version"],
-                note=form.cleaned_data["note"],
-                by=request_user(request),
-                request=request,
-            )
-        except (ValidationError, StaleVersionError) as error:
-            form = _refused(form, request, case, error)
-        else:
-            messages.success(
-                request, "ケースを再開しました。これまでの経過はそのまま残っています。"
-            )
-            return redirect("case_detail", pk=case.pk)
-    return render_case_detail(request, case, reopen_form=form)
+    return _case_change(
+        request,
+        pk,
+        ReopenForm,
+        "reopen_form",
+        lambda case, data, user: case_reopen(
+            case=case, version=data["version"], note=data["note"], by=user, request=request
+        ),
+        "ケースを再開しました。これまでの経過はそのまま残っています。",
+    )
 
 
 def households_for_case(user: User, case: Case) -> QuerySet[Household]:
