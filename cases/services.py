@@ -119,16 +119,33 @@ def case_set_stage(
         if current.stage == Stage.CLOSED:
             raise ValidationError("終結したケースです。再開してから段階を変えてください。")
         _change_stage(current, stage, by, note)
-        current.save(update_fields=["stage", "version"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=["stage"],
-        )
+        _save_case(current, ["stage"], by=by, request=request)
     current.refresh_from_db()
     return current
+
+
+CLOSURE_FIELDS = ["stage", "closure_reason", "closed_on", "follow_up_on"]
+
+
+def _save_case(
+    case: Case,
+    fields: list[str],
+    *,
+    by: User,
+    request: HttpRequest | None,
+    audited: list[str] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Save the changed fields and the bumped version; the audit row joins the transaction."""
+    case.save(update_fields=[*fields, "version"])
+    audit_record(
+        action=AuditEvent.Action.UPDATE,
+        actor=by,
+        request=request,
+        obj=case,
+        fields=audited or fields,
+        detail=detail,
+    )
 
 
 def case_set_household(
@@ -146,14 +163,7 @@ def case_set_household(
             raise ValidationError("本人のいないケースから世帯は外せません。")
         current.household_id = household_id
         current.version = F("version") + 1
-        current.save(update_fields=["household", "version"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=["household"],
-        )
+        _save_case(current, ["household"], by=by, request=request)
     current.refresh_from_db()
     return current
 
@@ -185,15 +195,12 @@ def case_close(
         current.closure_reason = reason
         current.closed_on = timezone.localdate()
         current.follow_up_on = follow_up_on
-        current.save(
-            update_fields=["stage", "version", "closure_reason", "closed_on", "follow_up_on"]
-        )
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
+        _save_case(
+            current,
+            CLOSURE_FIELDS,
+            by=by,
             request=request,
-            obj=current,
-            fields=["stage", "closure_reason", "follow_up_on"],
+            audited=["stage", "closure_reason", "follow_up_on"],
         )
     current.refresh_from_db()
     return current
@@ -209,15 +216,12 @@ def case_reopen(
             raise ValidationError("終結していないケースは再開できません。")
         _change_stage(current, Stage.SUPPORT, by, note=note or "再開")
         current.closure_reason, current.closed_on, current.follow_up_on = "", None, None
-        current.save(
-            update_fields=["stage", "version", "closure_reason", "closed_on", "follow_up_on"]
-        )
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
+        _save_case(
+            current,
+            CLOSURE_FIELDS,
+            by=by,
             request=request,
-            obj=current,
-            fields=["stage"],
+            audited=["stage"],
             detail={"reopened": True},
         )
     current.refresh_from_db()
