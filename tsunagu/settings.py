@@ -108,6 +108,10 @@ INSTALLED_APPS = [
     "collaboration",
     "consultations",
     "cases",
+    "community",
+    "supporters",
+    "reports",
+    "publicity",
 ]
 
 MIDDLEWARE = [

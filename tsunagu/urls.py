@@ -19,5 +19,9 @@ urlpatterns = [
     path("", include("consultations.urls")),
     path("", include("cases.urls")),
     path("", include("collaboration.urls")),
+    path("", include("community.urls")),
+    path("", include("supporters.urls")),
+    path("", include("reports.urls")),
+    path("", include("publicity.urls")),
     path("api/v1/", api.urls),
 ]

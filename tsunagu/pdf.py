@@ -1,0 +1,41 @@
+"""A4 PDFs from templates, with the Japanese font (IPAex Gothic) embedded from its package.
+
+No web font and no network: WeasyPrint is given the font file's own URI and a URL fetcher that
+refuses anything that is not a local file.
+"""
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib_fontja
+from django.template.loader import render_to_string
+from weasyprint import HTML, default_url_fetcher
+
+FONT_FAMILY = "IPAexGothic"
+
+
+@cache
+def japanese_font_path() -> Path:
+    """IPAex Gothic, shipped by matplotlib-fontja (also used for the charts)."""
+    return Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+
+
+def font_face_css() -> str:
+    return (
+        f"@font-face {{ font-family: '{FONT_FAMILY}';"
+        f" src: url('{japanese_font_path().as_uri()}'); }}"
+        f" html {{ font-family: '{FONT_FAMILY}', sans-serif; }}"
+    )
+
+
+def _local_files_only(url: str, *args: Any, **kwargs: Any) -> Any:
+    if not url.startswith(("file:", "data:")):
+        raise ValueError(f"PDF に外部の資源は使えません: {url}")
+    return default_url_fetcher(url, *args, **kwargs)
+
+
+def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """Render `template_name` (HTML) to an A4 PDF; the template gets `font_face_css`."""
+    html = render_to_string(template_name, {**context, "font_face_css": font_face_css()})
+    return HTML(string=html, url_fetcher=_local_files_only).write_pdf()
