@@ -190,6 +190,12 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_FAILURE_LIMIT = env_int("TSUNAGU_LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("TSUNAGU_LOGIN_FAILURE_WINDOW_MINUTES", 15)
 
+# Sharing with other organisations (accounts/access.py): an accepted referral keeps the receiving
+# organisation's access this many days after the referral ended; a 支援会議's material stays open
+# to its members this many days after the meeting.
+REFERRAL_ACCESS_GRACE_DAYS = env_int("TSUNAGU_REFERRAL_ACCESS_GRACE_DAYS", 30)
+SUPPORT_MEETING_MATERIAL_DAYS = env_int("TSUNAGU_SUPPORT_MEETING_MATERIAL_DAYS", 30)
+
 # Idle expiry: the session ends after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("TSUNAGU_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
