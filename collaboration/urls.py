@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from collaboration import views
 
@@ -7,4 +7,6 @@ urlpatterns = [
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("agencies/", views.agency_list, name="agency_list"),
     path("agencies/new/", views.agency_new, name="agency_new"),
+    path("", include("collaboration.meeting_urls")),
+    path("", include("collaboration.consent_urls")),
 ]
