@@ -424,3 +424,26 @@ def audit_disclosure(
 def disclosure_subject(person_id: int) -> str:
     """The audit `subject` that files a disclosure under the person (indexed with the action)."""
     return f"person:{person_id}"
+
+
+def shared_case_for_user[M: Model](
+    user: User, queryset: QuerySet[M], pk: Any, *, request: HttpRequest | None = None
+) -> tuple[M, list[Basis]]:
+    """A case of another organisation and the bases on which `user` sees it now, or 404.
+
+    The case of the user's own organisation comes back with no bases (the caller shows the case's
+    own page). Each basis used is logged as a disclosure.
+    """
+    try:
+        case: Any = queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        case = None
+    if case is not None and case.organisation_id == user.organisation_id:
+        return case, []
+    bases = case_sharing_bases(user, case) if case is not None else []
+    if not bases:
+        _audit_out_of_scope(user, queryset, pk, request)
+        raise Http404("該当する記録がありません。")
+    for basis in bases:
+        audit_disclosure(user, basis=basis, obj=case, person_id=case.person_id, request=request)
+    return case, bases

@@ -178,6 +178,9 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "plan_versions": case.plans.order_by("-number").values_list("number", "created_at"),
         "activities": activities,
         "referrals": referrals,
+        "case_advice": case.advice_requests.prefetch_related("answers__specialist").order_by(
+            "-requested_at"
+        ),
         "today": timezone.localdate(),
         "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
         "stage_form": forms.get("stage_form") or StageForm(initial=initial),

@@ -457,6 +457,9 @@ class AdviceRequest(models.Model):
     def __str__(self) -> str:
         return f"助言依頼 #{self.pk}"
 
+    def discipline_labels(self) -> list[str]:
+        return [Discipline(d).label for d in self.disciplines if d in Discipline.values]
+
 
 class Advice(models.Model):
     """The centre's answer: advice from one discipline, and joint direct support where agreed."""

@@ -1,7 +1,7 @@
 """A4 PDFs from templates, with the Japanese font (IPAex Gothic) embedded from its package.
 
 No web font and no network: WeasyPrint is given the font file's own URI and a URL fetcher that
-refuses anything that is not a local file.
+allows only local files and data URIs.
 """
 
 from functools import cache
@@ -10,9 +10,11 @@ from typing import Any
 
 import matplotlib_fontja
 from django.template.loader import render_to_string
-from weasyprint import HTML, default_url_fetcher
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 FONT_FAMILY = "IPAexGothic"
+LOCAL_PROTOCOLS = ("file", "data")
 
 
 @cache
@@ -29,13 +31,7 @@ def font_face_css() -> str:
     )
 
 
-def _local_files_only(url: str, *args: Any, **kwargs: Any) -> Any:
-    if not url.startswith(("file:", "data:")):
-        raise ValueError(f"PDF に外部の資源は使えません: {url}")
-    return default_url_fetcher(url, *args, **kwargs)
-
-
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """Render `template_name` (HTML) to an A4 PDF; the template gets `font_face_css`."""
     html = render_to_string(template_name, {**context, "font_face_css": font_face_css()})
-    return HTML(string=html, url_fetcher=_local_files_only).write_pdf()
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=LOCAL_PROTOCOLS)).write_pdf()
