@@ -1,0 +1,355 @@
+"""The authorization matrix: every route of the project, every persona, the status each gets.
+
+This table is the documentation of who sees what (docs/access-matrix.md is printed from it by
+`python -m tsunagu.tests.access_matrix`). `test_access_matrix.py` requests every route as every
+persona and fails for a route that is not in the table — no page can be added without its rule.
+
+Personas (columns), all but the first logged in:
+- anon: nobody logged in (pages send to the login page, the API answers 401)
+- same: つなぐ市 window's consultation worker, lead of the case
+- coord: つなぐ市 window's coordinator (convenes meetings, merges duplicates)
+- other: みなと町's worker (another municipality)
+- p_consent: 地域包括 worker on the case team under the person's consent
+- p_none: 地域包括 worker with no basis
+- referral: 自立相談支援センター worker; the case was referred to it and accepted
+- member: 保健センター worker, member of the 支援会議 with the case on its agenda (acknowledged)
+- centre: prefectural centre specialist (an advice request on the case was sent to the centre)
+- stats: the window's statistics clerk (counts only)
+- supporter: NPO ひだまり's supporter (own dispatches only)
+- auditor: the window's auditor (audit log only)
+- ibasho: NPO ひだまり's ibasho staff
+- admin: the window's administrator (staff and statistics, no case records)
+
+Requests are GET, or POST with an empty form where the route only takes POST (a write must be
+refused before anything is checked, so an empty form tells the refusal from the form's errors).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PERSONAS = (
+    "anon",
+    "same",
+    "coord",
+    "other",
+    "p_consent",
+    "p_none",
+    "referral",
+    "member",
+    "centre",
+    "stats",
+    "supporter",
+    "auditor",
+    "ibasho",
+    "admin",
+)
+
+Kwargs = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    kwargs: Kwargs
+    expected: dict[str, int]
+    body: dict[str, Any] | None = None  # an API request's JSON body (default: empty)
+    ends_session: bool = False  # requested with a session of its own (logout)
+
+
+def statuses(default: int, anon: int = 302, **overrides: int) -> dict[str, int]:
+    """A row: `default` for every logged-in persona, `anon` for nobody, then the exceptions."""
+    unknown = set(overrides) - set(PERSONAS)
+    if unknown:
+        raise ValueError(f"unknown personas: {unknown}")
+    return {"anon": anon, **dict.fromkeys(PERSONAS[1:], default), **overrides}
+
+
+def no_kwargs(w: Any) -> dict[str, Any]:
+    return {}
+
+
+# The rows, written with the rules they follow.
+# A record of the window's own organisation: its workers read it; the window's clerk, auditor and
+# administrator hold no right to personal data (403); every other organisation gets 404.
+OWN_RECORD = statuses(404, same=200, coord=200, stats=403, auditor=403, admin=403)
+# A list scoped to the user's own organisation: every worker gets their own (200).
+OWN_LIST = statuses(200, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+# A write form for a record of the window (GET shows the form).
+OWN_WRITE = OWN_RECORD
+# A POST to the window's record with an empty form: the worker sees the form's errors (200), or
+# is sent back to the record with the error as a message (OWN_ACTION: 302).
+OWN_POST = OWN_RECORD
+OWN_ACTION = statuses(404, same=302, coord=302, stats=403, auditor=403, admin=403)
+# The API: no token is 401, another organisation's record 404, no right 403.
+API_ANON = 401
+
+
+def api(default: int, **overrides: int) -> dict[str, int]:
+    return statuses(default, **{"anon": API_ANON, **overrides})
+
+
+ROUTES: dict[str, Route] = {}
+
+
+def route(
+    name: str,
+    method: str = "GET",
+    kwargs: Kwargs = no_kwargs,
+    body: dict[str, Any] | None = None,
+    ends_session: bool = False,
+    **expected: int,
+) -> None:
+    ROUTES[name] = Route(method, kwargs, dict(expected), body, ends_session)
+
+
+def case(w: Any) -> dict[str, Any]:
+    return {"pk": w.case.pk}
+
+
+def staff(w: Any) -> dict[str, Any]:
+    return {"pk": w.users["same"].pk}
+
+
+# ---- tsunagu, accounts, audit ----
+route("home", **statuses(200))
+route("healthz", **statuses(200, anon=200))
+route("login", **statuses(302, anon=200))
+route("logout", "POST", ends_session=True, **statuses(302, anon=302))
+route("organisations", **statuses(200))
+route("staff_list", **statuses(403, admin=200))
+route(
+    "staff_detail",
+    kwargs=staff,
+    **statuses(404, same=403, coord=403, stats=403, auditor=403, admin=200),
+)
+route("audit_log", **statuses(403, auditor=200))
+route("audit_log_csv", **statuses(403, auditor=200))
+
+
+# ---- people ----
+def person(w: Any) -> dict[str, Any]:
+    return {"pk": w.person.pk}
+
+
+def household(w: Any) -> dict[str, Any]:
+    return {"pk": w.household.pk}
+
+
+def membership(w: Any) -> dict[str, Any]:
+    return {"pk": w.household.pk, "membership_id": w.membership.pk}
+
+
+def duplicate(w: Any) -> dict[str, Any]:
+    return {"pk": w.duplicate.pk}
+
+
+def merge(w: Any) -> dict[str, Any]:
+    return {"pk": w.merge.pk}
+
+
+route("person_list", **OWN_LIST)
+route("person_pick", **OWN_LIST)
+route("person_create", **OWN_LIST)
+route("person_detail", kwargs=person, **OWN_RECORD)
+route("person_edit", kwargs=person, **OWN_RECORD)
+# Merging needs the right before anything is looked up: everyone else gets 403, whatever exists.
+route("duplicate_queue", **statuses(403, coord=200))
+route("duplicate_compare", kwargs=duplicate, **statuses(403, coord=200))
+route("duplicate_merge", "POST", kwargs=duplicate, **statuses(403, coord=302))
+route("duplicate_different", "POST", kwargs=duplicate, **statuses(403, coord=302))
+route("merge_undo", "POST", kwargs=merge, **statuses(403, coord=302))
+route("household_list", **OWN_LIST)
+route("household_create", **OWN_LIST)
+route("household_detail", kwargs=household, **OWN_RECORD)
+route("household_add_member", "POST", kwargs=household, **OWN_ACTION)
+route("household_end_membership", "POST", kwargs=membership, **OWN_ACTION)
+
+
+# ---- consultations ----
+def consultation(w: Any) -> dict[str, Any]:
+    return {"pk": w.consultation.pk}
+
+
+route("consultation_day", **OWN_LIST)
+route("consultation_create", **OWN_LIST)
+route("consultation_detail", kwargs=consultation, **OWN_RECORD)
+route("consultation_draft_save", "POST", **OWN_LIST)
+route("consultation_person_pick", **OWN_LIST)
+
+
+# ---- cases ----
+def version_one(w: Any) -> dict[str, Any]:
+    return {"pk": w.case.pk, "number": 1}
+
+
+route("case_list", **OWN_LIST)
+route("case_detail", kwargs=case, **OWN_RECORD)
+route("case_stage", "POST", kwargs=case, **OWN_POST)
+route("case_close", "POST", kwargs=case, **OWN_POST)
+route("case_reopen", "POST", kwargs=case, **OWN_POST)
+route("case_household", "POST", kwargs=case, **OWN_POST)
+route("assessment_new", kwargs=case, **OWN_WRITE)
+route("assessment_detail", kwargs=version_one, **OWN_RECORD)
+route("plan_edit", kwargs=case, **OWN_WRITE)
+route("plan_detail", kwargs=version_one, **OWN_RECORD)
+route("activity_new", kwargs=case, **OWN_WRITE)
+route("watch_list", **OWN_LIST)
+route("household_case_open", "POST", kwargs=household, **OWN_ACTION)
+
+
+# ---- collaboration: referrals, directory, sharing, the centre's advice ----
+def referral(w: Any) -> dict[str, Any]:
+    return {"pk": w.referral.pk}
+
+
+def advice(w: Any) -> dict[str, Any]:
+    return {"pk": w.advice_request.pk}
+
+
+route("referral_new", kwargs=case, **OWN_WRITE)
+route("referral_detail", kwargs=referral, **OWN_RECORD)
+route("agency_list", **OWN_LIST)
+route("agency_new", **OWN_LIST)
+route("shared_list", **OWN_LIST)
+# Another organisation sees the case read-only and only on a basis (the consent for a team
+# member, the accepted referral); the case's own office is sent to the case's own page.
+route(
+    "shared_case",
+    kwargs=case,
+    **statuses(
+        404,
+        same=302,
+        coord=302,
+        p_consent=200,
+        referral=200,
+        stats=403,
+        supporter=403,
+        auditor=403,
+        ibasho=403,
+        admin=403,
+    ),
+)
+route("advice_new", kwargs=case, **OWN_WRITE)
+route("advice_list", **OWN_LIST)
+# The centre the request was sent to sees it (an anonymised summary) and alone answers it.
+route(
+    "advice_detail",
+    kwargs=advice,
+    **statuses(404, same=200, coord=200, centre=200, stats=403, auditor=403, admin=403),
+)
+route(
+    "advice_answer",
+    "POST",
+    kwargs=advice,
+    **statuses(404, same=403, coord=403, centre=200, stats=403, auditor=403, admin=403),
+)
+route(
+    "advice_close",
+    "POST",
+    kwargs=advice,
+    **statuses(404, same=302, coord=302, centre=403, stats=403, auditor=403, admin=403),
+)
+
+
+# ---- API (Bearer token): no token 401, another organisation's record 404, no right 403 ----
+def api_case(w: Any) -> dict[str, Any]:
+    return {"case_id": w.case.pk}
+
+
+def api_referral(w: Any) -> dict[str, Any]:
+    return {"referral_id": w.referral.pk}
+
+
+def api_person(w: Any) -> dict[str, Any]:
+    return {"person_id": w.person.pk}
+
+
+def api_household(w: Any) -> dict[str, Any]:
+    return {"household_id": w.household.pk}
+
+
+def api_consultation(w: Any) -> dict[str, Any]:
+    return {"consultation_id": w.consultation.pk}
+
+
+def api_staff(w: Any) -> dict[str, Any]:
+    return {"staff_id": w.users["same"].pk}
+
+
+API_OWN_LIST = api(200, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+API_OWN_RECORD = api(404, same=200, coord=200, stats=403, auditor=403, admin=403)
+API_OWN_POST = api(404, same=422, coord=422, stats=403, auditor=403, admin=403)
+API_CREATE = api(422, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+API_CREATED = api(201, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+route("api-v1:openapi-json", **api(200, anon=200))
+route("api-v1:api-root", **api(404, anon=404))
+route("api-v1:me", **api(200))
+route("api-v1:organisations", **api(200))
+route("api-v1:staff_list", **api(403, admin=200))
+route(
+    "api-v1:staff_detail",
+    kwargs=api_staff,
+    **api(404, same=403, coord=403, stats=403, auditor=403, admin=200),
+)
+route("api-v1:persons_search", **API_OWN_LIST)
+route("api-v1:persons_create", "POST", **API_CREATE)
+route("api-v1:persons_read", kwargs=api_person, **API_OWN_RECORD)
+# The body passes the schema; the owner's worker gets the service's 422, everyone else the refusal.
+route(
+    "api-v1:persons_update",
+    "PUT",
+    kwargs=api_person,
+    body={"version": 0},
+    **API_OWN_POST,
+)
+route("api-v1:households_list", **API_OWN_LIST)
+route("api-v1:households_create", "POST", body={"label": "高橋さん世帯"}, **API_CREATED)
+route("api-v1:households_read", kwargs=api_household, **API_OWN_RECORD)
+route("api-v1:consultations_list", **API_OWN_LIST)
+route("api-v1:consultations_create", "POST", **API_CREATE)
+route(
+    "api-v1:consultations_read",
+    kwargs=api_consultation,
+    **API_OWN_RECORD,
+)
+route("api-v1:cases_list", **API_OWN_LIST)
+route("api-v1:cases_create", "POST", **API_CREATE)
+route("api-v1:cases_read", kwargs=api_case, **API_OWN_RECORD)
+route("api-v1:cases_set_stage", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:cases_close", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:cases_reopen", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:assessments_list", kwargs=api_case, **API_OWN_RECORD)
+# An assessment may be saved with every field still blank (it is filled in over time).
+route(
+    "api-v1:assessments_create",
+    "POST",
+    kwargs=api_case,
+    **api(404, same=201, coord=201, stats=403, auditor=403, admin=403),
+)
+route("api-v1:plans_list", kwargs=api_case, **API_OWN_RECORD)
+route("api-v1:plans_create", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:activities_list", kwargs=api_case, **API_OWN_RECORD)
+route("api-v1:activities_create", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:referrals_list", **API_OWN_LIST)
+route("api-v1:referrals_create", "POST", **API_CREATE)
+route("api-v1:referrals_read", kwargs=api_referral, **API_OWN_RECORD)
+route("api-v1:referrals_set_state", "POST", kwargs=api_referral, **API_OWN_POST)
+# The directory (地域資源) is not personal data: every staff member may read it through the API.
+route("api-v1:agencies_list", **api(200))
+route("api-v1:agencies_create", "POST", **API_CREATE)
+
+
+def markdown() -> str:
+    """The matrix as a Markdown table (docs/access-matrix.md)."""
+    header = "| route | method | " + " | ".join(PERSONAS) + " |"
+    lines = [header, "|" + "---|" * (len(PERSONAS) + 2)]
+    for name, entry in ROUTES.items():
+        cells = " | ".join(str(entry.expected[persona]) for persona in PERSONAS)
+        lines.append(f"| `{name}` | {entry.method} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(__doc__)
+    print(markdown())

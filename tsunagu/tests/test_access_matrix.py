@@ -1,0 +1,140 @@
+"""Every route × every persona against the authorization matrix (tsunagu/tests/access_matrix.py)."""
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import ApiToken, User
+from cases.models import Assessment, SupportPlan
+from collaboration.tests.sharing_world import build_sharing_world
+from consultations.tests.factories import record
+from people.models import DuplicateCandidate, Person, PersonMerge
+from people.tests.helpers import add_member, make_household, make_person
+from tsunagu.test import BaseTestCase
+from tsunagu.tests.access_matrix import PERSONAS, ROUTES, Route
+
+
+def route_names(patterns: list[Any], namespace: str = "") -> list[str]:
+    names: list[str] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names += route_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(namespace + pattern.name)
+    return names
+
+
+def persona_users(world: Any, sharing: Any) -> dict[str, User | None]:
+    staff = world.staff
+    return {
+        "anon": None,
+        "same": staff["soudan"],
+        "coord": staff["chousei"],
+        "other": staff["minato"],
+        "p_consent": sharing.partner_consent,
+        "p_none": sharing.partner_none,
+        "referral": sharing.referral_receiver,
+        "member": sharing.meeting_member,
+        "centre": staff["centre"],
+        "stats": staff["toukei"],
+        "supporter": staff["supporter"],
+        "auditor": staff["kansa"],
+        "ibasho": staff["ibasho"],
+        "admin": staff["admin"],
+    }
+
+
+class AccessMatrixTests(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        sharing = build_sharing_world(cls.world)
+        w = SimpleNamespace(**vars(sharing))
+        w.users = persona_users(cls.world, sharing)
+        w.person = sharing.case.person
+        w.household = make_household(cls.window, "高橋さん世帯")
+        w.membership = add_member(w.household, w.person, "person")
+        w.consultation = record(cls.soudan, w.person, case=sharing.case)
+        Assessment.objects.create(case=sharing.case, number=1, created_by=cls.soudan)
+        SupportPlan.objects.create(
+            case=sharing.case,
+            number=1,
+            long_term_goal="外出できる",
+            short_term_goals="月1回面談",
+            review_on=sharing.case.opened_on,
+            created_by=cls.soudan,
+        )
+        twin = make_person(cls.window, "髙橋", "健太")
+        first, second = sorted([w.person, twin], key=lambda p: p.pk)
+        w.duplicate = DuplicateCandidate.objects.create(first=first, second=second, score=0.9)
+        absorbed = make_person(cls.window, "高橋", "けんた")
+        Person.objects.filter(pk=absorbed.pk).update(merged_into=twin)
+        w.merge = PersonMerge.objects.create(
+            kept=twin, merged=absorbed, merged_by=cls.world.staff["chousei"]
+        )
+        cls.w = w
+        cls.tokens = {
+            persona: ApiToken.issue(user)[1]
+            for persona, user in w.users.items()
+            if user is not None
+        }
+
+    def test_every_route_is_in_the_matrix(self) -> None:
+        names = set(route_names(get_resolver().url_patterns))
+
+        self.assertEqual(sorted(names - set(ROUTES)), [], "routes without a rule in the matrix")
+        self.assertEqual(sorted(set(ROUTES) - names), [], "rules for routes that do not exist")
+
+    def test_every_persona_gets_the_status_of_the_matrix(self) -> None:
+        self.clients: dict[tuple[str, bool], Client] = {}
+        mismatches = []
+        for name, entry in ROUTES.items():
+            url = reverse(name, kwargs=entry.kwargs(self.w))
+            for persona in PERSONAS:
+                status = self.status_of(persona, entry, url, api=name.startswith("api-"))
+                if status != entry.expected[persona]:
+                    expected = entry.expected[persona]
+                    mismatches.append(f"{name} {entry.method} {persona}: {status} ≠ {expected}")
+        if mismatches:
+            self.fail("statuses differ from the matrix:\n" + "\n".join(mismatches))
+
+    def status_of(self, persona: str, entry: Route, url: str, *, api: bool) -> int:
+        """The status, with whatever the request changed rolled back (personas stay independent)."""
+        client = self.client_for(persona, api=api, fresh=entry.ends_session)
+        with transaction.atomic():
+            if entry.method == "GET":
+                response = client.get(url)
+            else:
+                response = client.generic(
+                    entry.method,
+                    url,
+                    data=json.dumps(entry.body or {}) if api else "",
+                    content_type="application/json" if api else "application/x-www-form-urlencoded",
+                )
+            transaction.set_rollback(True)
+        return response.status_code
+
+    def client_for(self, persona: str, *, api: bool, fresh: bool) -> Client:
+        """One client per persona, logged in once; a fresh one for a route that ends the session."""
+        key = (persona, api)
+        if fresh or key not in self.clients:
+            client = self.new_client(persona, api=api)
+            if fresh:
+                return client
+            self.clients[key] = client
+        return self.clients[key]
+
+    def new_client(self, persona: str, *, api: bool) -> Client:
+        if api:
+            token = self.tokens.get(persona)
+            return Client(headers={"Authorization": f"Bearer {token}"} if token else {})
+        client = Client()
+        user = self.w.users[persona]
+        if user is not None:
+            client.force_login(user)
+        return client
