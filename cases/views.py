@@ -45,6 +45,7 @@ from cases.services import (
     case_set_stage,
 )
 from cases.watch import build_watch_list, mine
+from collaboration.consent_services import consents_for_case
 from people.models import Household
 
 ACTIVITIES_PER_PAGE = 50
@@ -178,6 +179,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "plan_versions": case.plans.order_by("-number").values_list("number", "created_at"),
         "activities": activities,
         "referrals": referrals,
+        "case_consents": consents_for_case(case),
         "case_advice": case.advice_requests.prefetch_related("answers__specialist").order_by(
             "-requested_at"
         ),
