@@ -46,6 +46,7 @@ from cases.services import (
 )
 from cases.watch import build_watch_list, mine
 from collaboration.consent_services import consents_for_case
+from collaboration.meeting_services import meetings_for_case
 from people.models import Household
 
 ACTIVITIES_PER_PAGE = 50
@@ -180,6 +181,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "activities": activities,
         "referrals": referrals,
         "case_consents": consents_for_case(case),
+        "case_meetings": meetings_for_case(case),
         "case_advice": case.advice_requests.prefetch_related("answers__specialist").order_by(
             "-requested_at"
         ),

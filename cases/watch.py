@@ -3,10 +3,12 @@
 - cases whose contact is overdue (last contact, or the opening date, + the contact interval),
 - plans whose review date has come,
 - cases whose person has not been met yet, with the days since the first consultation,
-- referrals still 打診中・受入 after their follow-up date.
+- referrals still 打診中・受入 after their follow-up date,
+- action items decided at meetings (会議) that the user owns and has not yet done.
 
-Three queries whatever the number of cases: the open cases (with the latest plan's review date
-and the first consultation as subqueries), their persons' teams, and the overdue referrals.
+A fixed number of queries whatever the number of cases: the open cases (with the latest plan's
+review date and the first consultation as subqueries), their persons' teams, the overdue
+referrals and their persons' teams, and the open action items.
 """
 
 from dataclasses import dataclass, field
@@ -19,18 +21,20 @@ from django.utils import timezone
 from accounts.access import (
     audit_list_read,
     hidden_person_ids,
+    own_organisation_id,
     require_right,
     visible_to,
 )
 from accounts.models import User
 from accounts.roles import Right
 from cases.models import Case, Stage, SupportPlan
-from collaboration.models import Referral
+from collaboration.models import ActionItem, Meeting, Referral
 from consultations.models import Consultation
 from people.models import Person
 
 WATCHED_CASE_FIELDS = ("title", "person", "household", "stage", "last_contact_on", "first_met_on")
 WATCHED_REFERRAL_FIELDS = ("person", "agency", "state", "follow_up_on")
+WATCHED_ACTION_ITEM_LABEL = "collaboration.actionitem"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class WatchList:
     reviews_due: list[ReviewDue] = field(default_factory=list)
     not_met: list[NotMet] = field(default_factory=list)
     overdue_referrals: list[Referral] = field(default_factory=list)
+    open_action_items: list[ActionItem] = field(default_factory=list)
     hidden_person_ids: set[int] = field(default_factory=set)
 
     @property
@@ -76,7 +81,11 @@ class WatchList:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.overdue_contacts or self.reviews_due or self.not_met or self.overdue_referrals
+            self.overdue_contacts
+            or self.reviews_due
+            or self.not_met
+            or self.overdue_referrals
+            or self.open_action_items
         )
 
 
@@ -124,6 +133,20 @@ def overdue_referrals(user: User, *, whole_organisation: bool, today: date) -> l
     return list(queryset)
 
 
+def open_action_items(user: User, *, whole_organisation: bool) -> list[ActionItem]:
+    """Meeting action items not yet done: the user's own, or (for the whole organisation) those of
+    its staff at meetings the user may see."""
+    queryset = ActionItem.objects.filter(done_on__isnull=True).select_related("meeting", "owner")
+    if whole_organisation:
+        queryset = queryset.filter(
+            owner__organisation_id=own_organisation_id(user),
+            meeting__in=visible_to(user, Meeting.objects.all()),
+        )
+    else:
+        queryset = queryset.filter(owner_id=user.pk)
+    return list(queryset.order_by("due_on", "id"))
+
+
 def build_watch_list(
     user: User,
     *,
@@ -131,7 +154,8 @@ def build_watch_list(
     today: date | None = None,
     request: HttpRequest | None = None,
 ) -> WatchList:
-    """The watch list of `user` (or of their whole organisation); audited as two list reads."""
+    """The watch list of `user` (or of their whole organisation); audited as two list reads
+    (the action items are named on the referrals' row)."""
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     today = today or timezone.localdate()
     watch = WatchList(today=today)
@@ -154,6 +178,7 @@ def build_watch_list(
     watch.overdue_referrals = overdue_referrals(
         user, whole_organisation=whole_organisation, today=today
     )
+    watch.open_action_items = open_action_items(user, whole_organisation=whole_organisation)
     persons: list[Person | None] = [case.person for case in watch.cases_shown]
     persons += [referral.person for referral in watch.overdue_referrals]
     watch.hidden_person_ids = hidden_person_ids(user, persons)
@@ -166,5 +191,6 @@ def build_watch_list(
         model=Referral,
         request=request,
         fields=WATCHED_REFERRAL_FIELDS,
+        also={WATCHED_ACTION_ITEM_LABEL: [item.pk for item in watch.open_action_items]},
     )
     return watch

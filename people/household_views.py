@@ -21,6 +21,7 @@ from accounts.access import (
 from accounts.roles import Right
 from accounts.services import StaleVersionError
 from cases.involvement import household_involvement
+from community.involvement import household_attendance
 from people.forms import HouseholdForm, JapaneseDateField, MembershipForm
 from people.models import Household, HouseholdMembership, Person
 from people.services import household_add_member, household_create, household_end_membership
@@ -88,15 +89,18 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household_cases, involvement = household_involvement(
         user, household.pk, [membership.person_id for membership in memberships]
     )
+    attendance = household_attendance(user, [m.person_id for m in memberships])
     for membership in memberships:
         membership.identity_visible = can_see_identity(user, membership.person)  # type: ignore[attr-defined]
         membership.involvement = involvement.get(membership.person_id)  # type: ignore[attr-defined]
+        membership.community_attendance = attendance.get(membership.person_id, [])  # type: ignore[attr-defined]
     return render(
         request,
         "people/household_detail.html",
         {
             "household": household,
             "household_cases": household_cases,
+            "household_attendance": attendance,
             "membership_form": MembershipForm(),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
         },

@@ -10,6 +10,10 @@ PERSON_LINKS: list[tuple[str, str]] = [
     ("consultations.Consultation", "person"),
     ("cases.Case", "person"),
     ("collaboration.Referral", "person"),
+    ("collaboration.Consent", "person"),
+    ("community.Attendance", "person"),
+    ("community.Reservation", "person"),
+    ("community.NicknameParticipant", "linked_person"),
 ]
 
 # Fields of the kept record that a merge fills from the merged one when they are blank.

@@ -1,3 +1,15 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from reports import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("reports/", views.fy_tables, name="reports_index"),
+    path("reports/chart/<str:kind>.svg", views.chart, name="reports_chart"),
+    path("reports/export/<str:fmt>/", views.export, name="reports_export"),
+    path("reports/records/", views.drill, name="reports_drill"),
+    path("reports/runs/<int:pk>/", views.run_progress, name="reports_run"),
+    path("reports/operations/", views.operations, name="reports_operations"),
+    path("reports/crosstab/", views.cross_tab, name="reports_crosstab"),
+    path("reports/crosstab/save/", views.cross_tab_save, name="reports_crosstab_save"),
+    path("reports/crosstab/saved/<int:pk>/", views.saved_report, name="reports_saved"),
+]

@@ -8,19 +8,27 @@ from django.urls import reverse
 
 from accounts.roles import Right
 
-# label, url name, the right needed (None: every staff member)
-AREAS: list[tuple[str, str, Right | None]] = [
-    ("ホーム", "home", None),
-    ("本人・家族", "person_list", Right.VIEW_PERSONAL_DATA),
-    ("世帯", "household_list", Right.VIEW_PERSONAL_DATA),
-    ("相談受付", "consultation_day", Right.VIEW_PERSONAL_DATA),
-    ("ケース", "case_list", Right.VIEW_PERSONAL_DATA),
-    ("見守りリスト", "watch_list", Right.VIEW_PERSONAL_DATA),
-    ("地域資源", "agency_list", Right.VIEW_PERSONAL_DATA),
-    ("重複の確認", "duplicate_queue", Right.MERGE_RECORDS),
-    ("機関・委託", "organisations", None),
-    ("職員管理", "staff_list", Right.MANAGE_STAFF),
-    ("監査ログ", "audit_log", Right.VIEW_AUDIT_LOG),
+# label, url name, the rights of which one is needed (empty: every staff member)
+AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
+    ("ホーム", "home", ()),
+    ("本人・家族", "person_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("世帯", "household_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("相談受付", "consultation_day", (Right.VIEW_PERSONAL_DATA,)),
+    ("ケース", "case_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("見守りリスト", "watch_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("地域資源", "agency_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("会議", "meeting_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("共有されたケース", "shared_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("専門的助言", "advice_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("居場所", "community_place_list", (Right.RUN_IBASHO, Right.VIEW_PERSONAL_DATA)),
+    ("居場所の集計", "community_figures", (Right.VIEW_STATISTICS,)),
+    ("サポーター", "supporter_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("派遣予定", "my_dispatches", (Right.VIEW_OWN_DISPATCHES,)),
+    ("統計", "reports_index", (Right.VIEW_STATISTICS,)),
+    ("重複の確認", "duplicate_queue", (Right.MERGE_RECORDS,)),
+    ("機関・委託", "organisations", ()),
+    ("職員管理", "staff_list", (Right.MANAGE_STAFF,)),
+    ("監査ログ", "audit_log", (Right.VIEW_AUDIT_LOG,)),
 ]
 
 
@@ -34,7 +42,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return context
     context["nav_areas"] = [
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, right in AREAS
-        if right is None or user.has_right(right)
+        for label, name, rights in AREAS
+        if not rights or any(user.has_right(right) for right in rights)
     ]
     return context

@@ -196,6 +196,9 @@ LOGIN_FAILURE_WINDOW_MINUTES = env_int("TSUNAGU_LOGIN_FAILURE_WINDOW_MINUTES", 1
 REFERRAL_ACCESS_GRACE_DAYS = env_int("TSUNAGU_REFERRAL_ACCESS_GRACE_DAYS", 30)
 SUPPORT_MEETING_MATERIAL_DAYS = env_int("TSUNAGU_SUPPORT_MEETING_MATERIAL_DAYS", 30)
 
+# The largest spreadsheet the consultation import reads (bytes); a larger one is refused unread.
+CONSULTATION_IMPORT_MAX_BYTES = env_int("TSUNAGU_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+
 # Idle expiry: the session ends after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("TSUNAGU_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60

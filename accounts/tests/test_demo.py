@@ -5,7 +5,15 @@ from django.test import TestCase, override_settings
 
 from accounts.models import Contract, LocalGovernment, Organisation, StaffRole, User
 from cases.models import Activity, Case
-from collaboration.models import Agency, Referral
+from collaboration.models import (
+    AdviceRequest,
+    Agency,
+    AgendaItem,
+    Consent,
+    Meeting,
+    MeetingMember,
+    Referral,
+)
 from consultations.models import Consultation
 from people.models import DuplicateCandidate, Household, HouseholdMembership, Person
 
@@ -42,12 +50,19 @@ class LoadDemoTests(TestCase):
             Case,
             Activity,
             Referral,
+            Consent,
+            Meeting,
+            MeetingMember,
+            AgendaItem,
+            AdviceRequest,
         )
         counts = [model.objects.count() for model in models]
         self.run_load_demo()
         self.assertEqual([model.objects.count() for model in models], counts)
         self.assertEqual(Case.objects.get().activities.count(), 5)
         self.assertEqual(Person.objects.count(), 9)
+        self.assertEqual(Consent.objects.get().info_kinds, ["basic", "consultation", "family"])
+        self.assertEqual(Meeting.objects.get().agenda.get().case, Case.objects.get())
 
     @override_settings(DEMO_MODE=False)
     def test_it_refuses_outside_demo_mode(self) -> None:

@@ -186,9 +186,9 @@ class WatchListTests(BaseTestCase):
                 self.refer(case, self.soudan, follow_up_days_ago=2)
             # session, user, roles (3); open cases with review date and first consultation (1);
             # their persons' teams (1); overdue referrals (1) and their persons' teams (1);
-            # two audit rows (savepoint, lock on PostgreSQL, last row, insert, release: 4 each);
-            # session save (3)
-            with self.assertNumQueries(18 + 2 * audit_lock_queries()):
+            # open meeting action items (1); two audit rows (savepoint, lock on PostgreSQL,
+            # last row, insert, release: 4 each); session save (3)
+            with self.assertNumQueries(19 + 2 * audit_lock_queries()):
                 response = self.client.get("/watch/")
             watch = response.context["watch"]
             self.assertEqual(

@@ -1,8 +1,10 @@
 """The authorization matrix: every route of the project, every persona, the status each gets.
 
-This table is the documentation of who sees what (docs/access-matrix.md is printed from it by
-`python -m tsunagu.tests.access_matrix`). `test_access_matrix.py` requests every route as every
-persona and fails for a route that is not in the table — no page can be added without its rule.
+This table is the documentation of who sees what; docs/access-matrix.md is printed from it by
+`python -m tsunagu.tests.access_matrix > docs/access-matrix.md` (a test checks it is current).
+`test_access_matrix.py` requests every route as every persona and fails for a route that is not
+in the table — no page can be added without its rule. The rule behind each row is written next to
+it in tsunagu/tests/access_matrix.py.
 
 Personas (columns), all but the first logged in:
 - anon: nobody logged in (pages send to the login page, the API answers 401)
@@ -48,6 +50,10 @@ PERSONAS = (
 Kwargs = Callable[[Any], dict[str, Any]]
 
 
+def no_kwargs(w: Any) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -55,6 +61,7 @@ class Route:
     expected: dict[str, int]
     body: dict[str, Any] | None = None  # an API request's JSON body (default: empty)
     ends_session: bool = False  # requested with a session of its own (logout)
+    query: Kwargs = no_kwargs  # the query string
 
 
 def statuses(default: int, anon: int = 302, **overrides: int) -> dict[str, int]:
@@ -63,10 +70,6 @@ def statuses(default: int, anon: int = 302, **overrides: int) -> dict[str, int]:
     if unknown:
         raise ValueError(f"unknown personas: {unknown}")
     return {"anon": anon, **dict.fromkeys(PERSONAS[1:], default), **overrides}
-
-
-def no_kwargs(w: Any) -> dict[str, Any]:
-    return {}
 
 
 # The rows, written with the rules they follow.
@@ -98,9 +101,10 @@ def route(
     kwargs: Kwargs = no_kwargs,
     body: dict[str, Any] | None = None,
     ends_session: bool = False,
+    query: Kwargs = no_kwargs,
     **expected: int,
 ) -> None:
-    ROUTES[name] = Route(method, kwargs, dict(expected), body, ends_session)
+    ROUTES[name] = Route(method, kwargs, dict(expected), body, ends_session, query)
 
 
 def case(w: Any) -> dict[str, Any]:
@@ -252,6 +256,198 @@ route(
 )
 
 
+# ---- collaboration: consent and the disclosure record (the case's and person's own office) ----
+def consent(w: Any) -> dict[str, Any]:
+    return {"pk": w.consent.pk}
+
+
+route("consent_new", kwargs=case, **OWN_WRITE)
+route("consent_form_pdf", kwargs=case, **OWN_RECORD)
+route("consent_detail", kwargs=consent, **OWN_RECORD)
+route("consent_withdraw", "POST", kwargs=consent, **OWN_POST)
+route("disclosure_record", kwargs=person, **OWN_RECORD)
+route("disclosure_record_pdf", kwargs=person, **OWN_RECORD)
+
+
+# ---- collaboration: meetings ----
+# The 支援会議 of the window: members are the coordinator, the case's worker (same) and the
+# 保健センター worker (member), who acknowledged confidentiality. Convening needs the
+# coordinator's right; members of other organisations see the meeting; everyone else 404.
+def meeting(w: Any) -> dict[str, Any]:
+    return {"pk": w.meeting.pk}
+
+
+def agenda_item(w: Any) -> dict[str, Any]:
+    return {"pk": w.meeting.pk, "item_pk": w.agenda_item.pk}
+
+
+def action_item(w: Any) -> dict[str, Any]:
+    return {"pk": w.meeting.pk, "action_pk": w.action_item.pk}
+
+
+MEMBERS = statuses(404, same=200, coord=200, member=200, stats=403, auditor=403, admin=403)
+CONVENOR = statuses(404, same=403, coord=200, member=403, stats=403, auditor=403, admin=403)
+route("meeting_list", **OWN_LIST)
+route("meeting_new", **statuses(403, coord=200))
+route("meeting_detail", kwargs=meeting, **MEMBERS)
+route("meeting_members", kwargs=meeting, **CONVENOR)
+route(
+    "meeting_acknowledge",
+    "POST",
+    kwargs=meeting,
+    **statuses(404, same=302, coord=302, member=302, stats=403, auditor=403, admin=403),
+)
+route("agenda_new", kwargs=meeting, **MEMBERS)
+route("agenda_material", kwargs=agenda_item, **MEMBERS)
+route("meeting_minutes", kwargs=meeting, **MEMBERS)
+route("decision_new", kwargs=meeting, **MEMBERS)
+route("action_new", kwargs=meeting, **MEMBERS)
+route(
+    "action_done",
+    "POST",
+    kwargs=action_item,
+    **statuses(404, same=302, coord=302, member=302, stats=403, auditor=403, admin=403),
+)
+
+
+# ---- community: 居場所 of NPO ひだまり (its ibasho staff only; the window sees counts) ----
+def place(w: Any) -> dict[str, Any]:
+    return {"pk": w.place.pk}
+
+
+def session(w: Any) -> dict[str, Any]:
+    return {"pk": w.session.pk}
+
+
+def schedule(w: Any) -> dict[str, Any]:
+    return {"pk": w.schedule.pk}
+
+
+def attendance(w: Any) -> dict[str, Any]:
+    return {"pk": w.attendance.pk}
+
+
+def reservation(w: Any) -> dict[str, Any]:
+    return {"pk": w.reservation.pk}
+
+
+def nickname(w: Any) -> dict[str, Any]:
+    return {"pk": w.nickname.pk}
+
+
+def municipality(w: Any) -> dict[str, Any]:
+    return {"code": w.municipality_code}
+
+
+NPO_PLACE = statuses(404, ibasho=200, supporter=403)
+NPO_POST = statuses(404, ibasho=302, supporter=403)
+PLACES = statuses(200, stats=403, auditor=403, supporter=403, admin=403)
+route("community_place_list", **PLACES)
+route("community_place_create", **PLACES)
+route("community_nickname_list", **PLACES)
+route("community_figures", **statuses(200, auditor=403, supporter=403))
+route("community_place_detail", kwargs=place, **NPO_PLACE)
+route("community_place_edit", kwargs=place, **NPO_PLACE)
+route("community_place_archive", "POST", kwargs=place, **NPO_POST)
+route("community_schedule_create", kwargs=place, **NPO_PLACE)
+route("community_session_create", kwargs=place, **NPO_PLACE)
+route("community_curriculum_add", "POST", kwargs=place, **NPO_POST)
+route("community_exception_add", "POST", kwargs=schedule, **NPO_POST)
+route("community_session_detail", kwargs=session, **NPO_PLACE)
+route("community_session_edit", kwargs=session, **NPO_PLACE)
+route("community_attend_registered", "POST", kwargs=session, **NPO_POST)
+route("community_attend_nickname", "POST", kwargs=session, **NPO_POST)
+route("community_attend_anonymous", "POST", kwargs=session, **NPO_POST)
+route("community_reservation_create", "POST", kwargs=session, **NPO_POST)
+route("community_attendance_remove", "POST", kwargs=attendance, **NPO_POST)
+route("community_reservation_cancel", "POST", kwargs=reservation, **NPO_POST)
+route("community_nickname_detail", kwargs=nickname, **NPO_PLACE)
+route("community_nickname_link", "POST", kwargs=nickname, **NPO_POST)
+route("community_nickname_unlink", "POST", kwargs=nickname, **NPO_POST)
+# Public pages: no login, no personal data.
+route("public_place_list", kwargs=municipality, **statuses(200, anon=200))
+route("public_place_detail", kwargs=place, **statuses(200, anon=200))
+route("public_place_ics", kwargs=place, **statuses(200, anon=200))
+
+
+# ---- supporters: the window's registry and dispatches; the supporter's own pages ----
+def supporter(w: Any) -> dict[str, Any]:
+    return {"pk": w.supporter.pk}
+
+
+def dispatch(w: Any) -> dict[str, Any]:
+    return {"pk": w.dispatch.pk}
+
+
+REGISTRY = statuses(200, stats=403, auditor=403, supporter=403, ibasho=403, admin=403)
+route("supporter_list", **REGISTRY)
+route("supporter_create", **REGISTRY)
+route("dispatch_list", **REGISTRY)
+route("dispatch_new", **REGISTRY)
+route("supporter_detail", kwargs=supporter, **OWN_RECORD)
+route("supporter_edit", kwargs=supporter, **OWN_RECORD)
+route("training_new", "POST", kwargs=supporter, **OWN_POST)
+route("dispatch_detail", kwargs=dispatch, **OWN_RECORD)
+route("dispatch_cancel", "POST", kwargs=dispatch, **OWN_POST)
+OWN_DISPATCHES = statuses(403, supporter=200)
+route("my_dispatches", **OWN_DISPATCHES)
+route("my_dispatch_detail", kwargs=dispatch, **OWN_DISPATCHES)
+# Before the dispatch has taken place the report form sends the supporter back to it.
+route("my_dispatch_report", kwargs=dispatch, **statuses(403, supporter=302))
+
+
+# ---- reports: the window's figures (scope in the query); counts for the statistics right ----
+def window_scope(w: Any) -> dict[str, Any]:
+    return {"scope": f"organisation:{w.case.organisation_id}"}
+
+
+def drill_phone_contacts(w: Any) -> dict[str, Any]:
+    return {**window_scope(w), "table": "b", "column": "電話"}
+
+
+def svg_chart(w: Any) -> dict[str, Any]:
+    return {"kind": "persons"}
+
+
+def csv_export(w: Any) -> dict[str, Any]:
+    return {"fmt": "csv"}
+
+
+def report_run(w: Any) -> dict[str, Any]:
+    return {"pk": w.report_run.pk}
+
+
+def saved_report(w: Any) -> dict[str, Any]:
+    return {"pk": w.saved_report.pk}
+
+
+# The window's own figures: its staff with the statistics right; the contracted NPO's ibasho
+# staff may not see the window's scope; every other organisation 404 (audited).
+WINDOW_FIGURES = statuses(
+    404, same=200, coord=200, stats=200, admin=200, auditor=403, supporter=403
+)
+route("reports_index", query=window_scope, **WINDOW_FIGURES)
+route("reports_chart", kwargs=svg_chart, query=window_scope, **WINDOW_FIGURES)
+route("reports_export", kwargs=csv_export, query=window_scope, **WINDOW_FIGURES)
+route("reports_operations", query=window_scope, **WINDOW_FIGURES)
+route("reports_crosstab", query=window_scope, **WINDOW_FIGURES)
+# Records behind a figure: workers who may read them; the clerk and administrator see counts only.
+route(
+    "reports_drill",
+    query=drill_phone_contacts,
+    **{**WINDOW_FIGURES, "stats": 403, "admin": 403},
+)
+# A background run: only whoever asked for it (the clerk); for anyone else it does not exist.
+route("reports_run", kwargs=report_run, **statuses(404, stats=200))
+route("reports_crosstab_save", "POST", **statuses(302, auditor=403, supporter=403))
+# A saved cross-tabulation of the window opens the cross-tab page with its conditions.
+route(
+    "reports_saved",
+    kwargs=saved_report,
+    **statuses(404, same=302, coord=302, stats=302, admin=302, auditor=403),
+)
+
+
 # ---- API (Bearer token): no token 401, another organisation's record 404, no right 403 ----
 def api_case(w: Any) -> dict[str, Any]:
     return {"case_id": w.case.pk}
@@ -340,16 +536,16 @@ route("api-v1:agencies_list", **api(200))
 route("api-v1:agencies_create", "POST", **API_CREATE)
 
 
-def markdown() -> str:
-    """The matrix as a Markdown table (docs/access-matrix.md)."""
+def document() -> str:
+    """docs/access-matrix.md: the personas and rules (this module's docstring), then the table."""
+    assert __doc__ is not None
     header = "| route | method | " + " | ".join(PERSONAS) + " |"
     lines = [header, "|" + "---|" * (len(PERSONAS) + 2)]
     for name, entry in ROUTES.items():
         cells = " | ".join(str(entry.expected[persona]) for persona in PERSONAS)
         lines.append(f"| `{name}` | {entry.method} | {cells} |")
-    return "\n".join(lines) + "\n"
+    return f"# Authorization matrix（認可マトリクス）\n\n{__doc__}\n" + "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    print(__doc__)
-    print(markdown())
+    print(document(), end="")

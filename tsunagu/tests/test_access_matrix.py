@@ -1,20 +1,30 @@
 """Every route × every persona against the authorization matrix (tsunagu/tests/access_matrix.py)."""
 
 import json
+from datetime import time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from cases.models import Assessment, SupportPlan
+from collaboration.models import ActionItem
 from collaboration.tests.sharing_world import build_sharing_world
+from community.models import Frequency, ReservationPolicy
+from community.services import attend_registered, nickname_create, reserve, schedule_create
+from community.tests.helpers import make_place, make_session
 from consultations.tests.factories import record
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.tests.helpers import add_member, make_household, make_person
+from reports.models import ReportRun, SavedReport
+from supporters.tests.helpers import dispatch, register
 from tsunagu.test import BaseTestCase
+from tsunagu.tests import access_matrix
 from tsunagu.tests.access_matrix import PERSONAS, ROUTES, Route
 
 
@@ -49,6 +59,51 @@ def persona_users(world: Any, sharing: Any) -> dict[str, User | None]:
     }
 
 
+def add_community(w: Any, world: Any) -> None:
+    """A public place of NPO ひだまり with a weekly schedule, a session and its participants."""
+    ibasho = world.staff["ibasho"]
+    w.place = make_place(ibasho, reservation_policy=ReservationPolicy.RESERVATION, capacity=5)
+    w.schedule, _, _ = schedule_create(
+        place=w.place,
+        data={
+            "frequency": Frequency.WEEKLY,
+            "weekday": 2,
+            "start_time": time(13, 0),
+            "end_time": time(16, 0),
+            "starts_on": timezone.localdate() + timedelta(days=30),
+            "ends_on": timezone.localdate() + timedelta(days=60),
+        },
+        by=ibasho,
+    )
+    w.session = make_session(w.place, ibasho, timezone.localdate() + timedelta(days=1))
+    npo = world.organisations["npo"]
+    w.nickname = nickname_create(organisation_id=npo.pk, data={"nickname": "ユウ"}, by=ibasho)
+    visitor = make_person(npo, "佐藤", "翔")
+    w.attendance = attend_registered(session=w.session, person=visitor, by=ibasho)
+    w.reservation = reserve(
+        session=w.session, person=visitor, channel="phone", by=ibasho
+    ).reservation
+    w.municipality_code = world.organisations["window"].local_government.code
+
+
+def add_supporters(w: Any, world: Any) -> None:
+    """The window's supporter registry: 支援 ゆう (the supporter persona) sent to the case."""
+    soudan = world.staff["soudan"]
+    w.supporter = register(soudan, user=world.staff["supporter"])
+    w.dispatch = dispatch(soudan, w.supporter, w.case)
+
+
+def add_meeting_records(w: Any, world: Any) -> None:
+    w.action_item = ActionItem.objects.create(
+        meeting=w.meeting,
+        case=w.case,
+        title="母親に家族会を案内する",
+        owner=world.staff["soudan"],
+        due_on=timezone.localdate() + timedelta(days=7),
+        created_by=world.staff["chousei"],
+    )
+
+
 class AccessMatrixTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
@@ -77,6 +132,20 @@ class AccessMatrixTests(BaseTestCase):
         w.merge = PersonMerge.objects.create(
             kept=twin, merged=absorbed, merged_by=cls.world.staff["chousei"]
         )
+        add_community(w, cls.world)
+        add_supporters(w, cls.world)
+        add_meeting_records(w, cls.world)
+        w.report_run = ReportRun.objects.create(
+            organisation=cls.window,
+            requested_by=cls.toukei,
+            scope_kind="organisation",
+            scope_code=str(cls.window.pk),
+            years=[2025],
+            status=ReportRun.Status.RUNNING,
+        )
+        w.saved_report = SavedReport.objects.create(
+            organisation=cls.window, name="年代×相談方法", params={}, created_by=cls.toukei
+        )
         cls.w = w
         cls.tokens = {
             persona: ApiToken.issue(user)[1]
@@ -90,11 +159,19 @@ class AccessMatrixTests(BaseTestCase):
         self.assertEqual(sorted(names - set(ROUTES)), [], "routes without a rule in the matrix")
         self.assertEqual(sorted(set(ROUTES) - names), [], "rules for routes that do not exist")
 
+    def test_the_document_is_printed_from_the_matrix(self) -> None:
+        with open(settings.BASE_DIR / "docs" / "access-matrix.md", encoding="utf-8") as document:
+            self.assertEqual(
+                document.read(),
+                access_matrix.document(),
+                "run: python -m tsunagu.tests.access_matrix > docs/access-matrix.md",
+            )
+
     def test_every_persona_gets_the_status_of_the_matrix(self) -> None:
         self.clients: dict[tuple[str, bool], Client] = {}
         mismatches = []
         for name, entry in ROUTES.items():
-            url = reverse(name, kwargs=entry.kwargs(self.w))
+            url = reverse(name, kwargs=entry.kwargs(self.w), query=entry.query(self.w))
             for persona in PERSONAS:
                 status = self.status_of(persona, entry, url, api=name.startswith("api-"))
                 if status != entry.expected[persona]:

@@ -15,31 +15,29 @@ class HomeTests(BaseTestCase):
         self.assertNotContains(response, "監査ログの閲覧")
 
     def test_navigation_shows_only_the_areas_a_role_may_use(self) -> None:
+        worker = ["ホーム", "本人・家族", "世帯", "相談受付", "ケース", "見守りリスト", "地域資源"]
+        collaboration = [
+            "会議",
+            "共有されたケース",
+            "専門的助言",
+            "居場所",
+            "居場所の集計",
+            "サポーター",
+        ]
         expected = {
-            self.soudan: [
-                "ホーム",
-                "本人・家族",
-                "世帯",
-                "相談受付",
-                "ケース",
-                "見守りリスト",
-                "地域資源",
-                "機関・委託",
-            ],
+            self.soudan: [*worker, *collaboration, "統計", "機関・委託"],
             self.world.staff["chousei"]: [
-                "ホーム",
-                "本人・家族",
-                "世帯",
-                "相談受付",
-                "ケース",
-                "見守りリスト",
-                "地域資源",
+                *worker,
+                *collaboration,
+                "統計",
                 "重複の確認",
                 "機関・委託",
             ],
-            self.admin: ["ホーム", "機関・委託", "職員管理"],
+            self.admin: ["ホーム", "居場所の集計", "統計", "機関・委託", "職員管理"],
             self.kansa: ["ホーム", "機関・委託", "監査ログ"],
-            self.toukei: ["ホーム", "機関・委託"],
+            self.toukei: ["ホーム", "居場所の集計", "統計", "機関・委託"],
+            self.world.staff["ibasho"]: ["ホーム", "居場所", "居場所の集計", "統計", "機関・委託"],
+            self.world.staff["supporter"]: ["ホーム", "派遣予定", "機関・委託"],
         }
         for user, labels in expected.items():
             self.login(user)
@@ -47,7 +45,16 @@ class HomeTests(BaseTestCase):
             self.assertEqual([area["label"] for area in areas], labels, user.username)
 
     def test_every_navigation_link_works(self) -> None:
-        for user in (self.admin, self.kansa, self.soudan, self.world.staff["chousei"]):
+        staff = self.world.staff
+        for user in (
+            self.admin,
+            self.kansa,
+            self.soudan,
+            staff["chousei"],
+            staff["ibasho"],
+            staff["supporter"],
+            self.toukei,
+        ):
             self.login(user)
             for area in self.client.get("/").context["nav_areas"]:
                 self.assertEqual(self.client.get(area["url"]).status_code, 200, area["url"])

@@ -5,8 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import STAFF, build_world
 from cases.demo import build_cases
-from collaboration.demo import build_agencies
+from collaboration.demo import build_agencies, build_collaboration
+from community.demo import build_community
 from people.demo import build_people
+from supporters.demo import build_supporters
 
 
 class Command(BaseCommand):
@@ -21,6 +23,9 @@ class Command(BaseCommand):
         persons = build_people(world)
         agencies = build_agencies(world)
         build_cases(world, persons, agencies)
+        build_collaboration(world, persons)
+        build_community(world, persons)
+        build_supporters(world)
         self.stdout.write(f"デモ用アカウント（パスワードはすべて {settings.DEMO_PASSWORD}）:")
         for username, display_name, organisation, roles in STAFF:
             role_names = "・".join(role.label for role in roles)

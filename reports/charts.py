@@ -1,0 +1,89 @@
+"""Trend charts (bar and line) as SVG, drawn with matplotlib's Agg-free SVG canvas and IPAex Gothic.
+
+The text is drawn as outlines, so the SVG shows the Japanese labels in any browser and in the PDF
+without a web font.
+"""
+
+import io
+from functools import cache
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+from reports.tables import AGE_COLUMNS, METHOD_COLUMNS, TOTAL, FiscalYearTables
+
+COLOURS = ("#1f5f8b", "#4f9fd0", "#8cc5e3", "#f0a35e", "#c8553d", "#9a9a9a")
+CHART_KINDS = ("persons", "methods")
+
+
+@cache
+def _font_name() -> str:
+    from tsunagu.pdf import japanese_font_path
+
+    path = str(japanese_font_path())
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
+
+
+def _figure() -> Figure:
+    figure = Figure(figsize=(7.2, 3.6), dpi=100)
+    figure.set_layout_engine("constrained")
+    return figure
+
+
+def _svg(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})  # type: ignore[no-untyped-call]
+    return buffer.getvalue()
+
+
+def _short_label(tables: FiscalYearTables) -> str:
+    return tables.label.removesuffix("年度")
+
+
+def persons_bar_chart(trend: list[FiscalYearTables]) -> bytes:
+    """実相談人数: stacked bars, one per year, one colour per age band."""
+    font = _font_name()
+    figure = _figure()
+    axes = figure.add_subplot()
+    labels = [_short_label(tables) for tables in trend]
+    bottoms = [0] * len(trend)
+    for column, colour in zip(AGE_COLUMNS, COLOURS, strict=True):
+        values = [tables.a.counts[column] for tables in trend]
+        axes.bar(labels, values, bottom=bottoms, label=column, color=colour)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    _finish(axes, font, "実相談人数の推移（年代別）", "人")
+    return _svg(figure)
+
+
+def methods_line_chart(trend: list[FiscalYearTables]) -> bytes:
+    """相談件数: one line per method and the total."""
+    font = _font_name()
+    figure = _figure()
+    axes = figure.add_subplot()
+    labels = [_short_label(tables) for tables in trend]
+    for column, colour in zip((*METHOD_COLUMNS, TOTAL), COLOURS, strict=False):
+        values = [tables.b.with_total()[column] for tables in trend]
+        axes.plot(labels, values, marker="o", label=column, color=colour)
+    _finish(axes, font, "相談件数の推移（相談方法別）", "件")
+    return _svg(figure)
+
+
+def _finish(axes: object, font: str, title: str, unit: str) -> None:
+    from matplotlib.axes import Axes
+
+    assert isinstance(axes, Axes)
+    axes.set_title(title, fontfamily=font)
+    axes.set_ylabel(unit, fontfamily=font)
+    for label in axes.get_xticklabels():
+        label.set_fontfamily(font)
+    axes.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
+    axes.legend(prop={"family": font, "size": 8}, loc="upper left", ncols=3)
+    axes.grid(axis="y", linewidth=0.3)
+
+
+def chart_svg(kind: str, trend: list[FiscalYearTables]) -> bytes:
+    if kind == "persons":
+        return persons_bar_chart(trend)
+    return methods_line_chart(trend)
