@@ -134,3 +134,48 @@ class ConsultationDraft(models.Model):
 
     def __str__(self) -> str:
         return f"下書き #{self.pk}"
+
+
+class ImportBatch(models.Model):
+    """One spreadsheet brought in (取込): previewed, then imported once, or cancelled.
+
+    The file's SHA-256 detects a second import of the same file into the same organisation. The
+    file itself is kept only between the preview and the confirmation.
+    """
+
+    ACCESS_ORGANISATION_FIELD: ClassVar[str] = "organisation"
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "確認待ち"
+        IMPORTED = "imported", "取込済み"
+        CANCELLED = "cancelled", "取消"
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="consultation_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField("ファイル名", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("サイズ（バイト）")
+    encoding = models.CharField("文字コード", max_length=20, blank=True)
+    status = models.CharField("状態", max_length=20, choices=Status, default=Status.PREVIEWED)
+    content = models.BinaryField("ファイルの内容", null=True, editable=False)
+    summary = models.JSONField("内容の要約", default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "相談記録の取込"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sha256"],
+                condition=models.Q(status="imported"),
+                name="consultation_import_once_per_file",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"取込 #{self.pk}（{self.file_name}）"

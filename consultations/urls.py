@@ -17,3 +17,24 @@ urlpatterns = [
         name="consultation_person_pick",
     ),
 ]
+
+from consultations import import_views  # noqa: E402
+
+urlpatterns += [
+    path("consultations/import/", import_views.consultation_import, name="consultation_import"),
+    path(
+        "consultations/import/<int:pk>/",
+        import_views.consultation_import_detail,
+        name="consultation_import_detail",
+    ),
+    path(
+        "consultations/import/<int:pk>/confirm/",
+        import_views.consultation_import_confirm,
+        name="consultation_import_confirm",
+    ),
+    path(
+        "consultations/import/<int:pk>/cancel/",
+        import_views.consultation_import_cancel,
+        name="consultation_import_cancel",
+    ),
+]

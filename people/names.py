@@ -90,6 +90,8 @@ class VariantRow(NamedTuple):
     note: str
 
 
+# Keys are pure functions of the text; an import or a search computes the same names many times.
+@functools.lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """Strict matching key: NFKC, katakana, no spaces/selectors, kanji variants folded."""
     key = _drop_ignorables(text.translate(_SPACING_VOICING_MARKS))
@@ -101,6 +103,7 @@ def name_key(text: str) -> str:
     return key.translate(_variant_translation())
 
 
+@functools.lru_cache(maxsize=65536)
 def loose_key(text: str) -> str:
     """Looser key: also small kana → large, ヴ row → バ row, long vowels folded to one ー.
 

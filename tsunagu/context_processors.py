@@ -24,6 +24,7 @@ AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
     ("居場所の集計", "community_figures", (Right.VIEW_STATISTICS,)),
     ("サポーター", "supporter_list", (Right.VIEW_PERSONAL_DATA,)),
     ("派遣予定", "my_dispatches", (Right.VIEW_OWN_DISPATCHES,)),
+    ("取込", "consultation_import", (Right.EDIT_PERSONAL_DATA,)),
     ("統計", "reports_index", (Right.VIEW_STATISTICS,)),
     ("重複の確認", "duplicate_queue", (Right.MERGE_RECORDS,)),
     ("機関・委託", "organisations", ()),

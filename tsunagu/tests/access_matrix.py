@@ -310,6 +310,18 @@ route(
 )
 
 
+# ---- consultations: spreadsheet import (the uploader's own batch only) ----
+def import_batch(w: Any) -> dict[str, Any]:
+    return {"pk": w.import_batch.pk}
+
+
+UPLOADER = statuses(404, same=200, stats=403, auditor=403, admin=403)
+route("consultation_import", **OWN_LIST)
+route("consultation_import_detail", kwargs=import_batch, **UPLOADER)
+route("consultation_import_confirm", "POST", kwargs=import_batch, **{**UPLOADER, "same": 302})
+route("consultation_import_cancel", "POST", kwargs=import_batch, **{**UPLOADER, "same": 302})
+
+
 # ---- community: 居場所 of NPO ひだまり (its ibasho staff only; the window sees counts) ----
 def place(w: Any) -> dict[str, Any]:
     return {"pk": w.place.pk}

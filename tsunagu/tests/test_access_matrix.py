@@ -18,6 +18,7 @@ from collaboration.tests.sharing_world import build_sharing_world
 from community.models import Frequency, ReservationPolicy
 from community.services import attend_registered, nickname_create, reserve, schedule_create
 from community.tests.helpers import make_place, make_session
+from consultations.models import ImportBatch
 from consultations.tests.factories import record
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.tests.helpers import add_member, make_household, make_person
@@ -135,6 +136,13 @@ class AccessMatrixTests(BaseTestCase):
         add_community(w, cls.world)
         add_supporters(w, cls.world)
         add_meeting_records(w, cls.world)
+        w.import_batch = ImportBatch.objects.create(
+            organisation=cls.window,
+            uploaded_by=cls.soudan,
+            file_name="相談記録.csv",
+            sha256="0" * 64,
+            size=100,
+        )
         w.report_run = ReportRun.objects.create(
             organisation=cls.window,
             requested_by=cls.toukei,

@@ -25,10 +25,11 @@ class HomeTests(BaseTestCase):
             "サポーター",
         ]
         expected = {
-            self.soudan: [*worker, *collaboration, "統計", "機関・委託"],
+            self.soudan: [*worker, *collaboration, "取込", "統計", "機関・委託"],
             self.world.staff["chousei"]: [
                 *worker,
                 *collaboration,
+                "取込",
                 "統計",
                 "重複の確認",
                 "機関・委託",
