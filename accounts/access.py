@@ -18,6 +18,9 @@ Rules, in the order they are applied:
    A restricted person's identity is shown to another organisation only under a consent that
    covers 基本情報. Every such view is written to the audit log as a disclosure (`disclose`)
    naming its basis, and the person's disclosure record (開示記録) is read from those rows.
+1c. Supporters. A supporter's login (often of a contracted NPO, not the dispatching office) sees
+   only the dispatches of the registration linked to it, and only the fields a supporter needs
+   (`get_own_dispatch`, `list_own_dispatches`); any other dispatch is 404, audited.
 2. Right. A visible record still needs the right for the action (`accounts.roles`); a missing
    right answers 403.
 3. Audit. Every granted read or write of personal data, and every refusal, is written to the
@@ -447,3 +450,57 @@ def shared_case_for_user[M: Model](
     for basis in bases:
         audit_disclosure(user, basis=basis, obj=case, person_id=case.person_id, request=request)
     return case, bases
+
+
+# ---- Supporters' own dispatches (rule 1c) ----
+
+# What a supporter is shown of a dispatch: no case, no person, no address beyond the meeting point.
+SUPPORTER_VIEW_FIELDS = (
+    "kind",
+    "starts_at",
+    "ends_at",
+    "meeting_point",
+    "display_name",
+    "briefing",
+    "worker",
+    "contact_phone",
+    "state",
+)
+
+
+def own_dispatches(user: User) -> QuerySet[Any]:
+    from supporters.models import Dispatch
+
+    return (
+        Dispatch.objects.filter(supporter__user=user, supporter__user__is_active=True)
+        .select_related("worker", "organisation", "report")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def list_own_dispatches(user: User, *, request: HttpRequest | None = None) -> list[Any]:
+    require_right(user, Right.VIEW_OWN_DISPATCHES, request=request)
+    dispatches = list(own_dispatches(user))
+    model = own_dispatches(user).model
+    audit_list_read(user, dispatches, model=model, request=request, fields=SUPPORTER_VIEW_FIELDS)
+    return dispatches
+
+
+def get_own_dispatch(
+    user: User,
+    pk: Any,
+    *,
+    request: HttpRequest | None = None,
+    fields: tuple[str, ...] = SUPPORTER_VIEW_FIELDS,
+) -> Any:
+    require_right(user, Right.VIEW_OWN_DISPATCHES, request=request)
+    queryset = own_dispatches(user)
+    try:
+        dispatch = queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        _audit_out_of_scope(user, queryset, pk, request)
+        raise Http404("該当する記録がありません。") from None
+    audit_record(
+        action=AuditEvent.Action.READ, actor=user, request=request, obj=dispatch, fields=fields
+    )
+    return dispatch

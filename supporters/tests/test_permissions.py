@@ -112,7 +112,7 @@ class PermissionTests(BaseTestCase):
         self.assertEqual(len(denied), 3)
         self.assertEqual(
             {(row.object_type, row.object_id, row.detail["reason"]) for row in denied},
-            {("supporters.dispatch", str(self.others_dispatch.pk), "not_own_dispatch")},
+            {("supporters.dispatch", str(self.others_dispatch.pk), "out_of_scope")},
         )
         self.assertEqual(self.client.get("/my/dispatches/999999/").status_code, 404)
 
