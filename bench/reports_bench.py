@@ -5,11 +5,13 @@
 
 Both sides run on the same data in the same process, alternately, without the report cache:
 - tsunagu: `reports.services.compute` (the path of the page, the command and the background task
-  on a cache miss): the scope's organisations, the first-contact query for table A, two grouped
-  counts for table B mapped through consultations/channels.py, one for table C, summed by
-  municipality in Python.
-- raw: hand-written GROUP BY SQL for the same figures (DISTINCT ON for the first contact, the
-  channel mapping as a CASE), as a DBA would write it.
+  on a cache miss): the scope's organisations, the first-contact query for table A, one statement
+  of grouped counts for table B mapped through consultations/channels.py, one for table C, each
+  grouped by organisation and summed by municipality in Python.
+- raw: the best plain SQL for the same totals, as a DBA would write it: the same single sort for
+  each person's first contact (ROW_NUMBER flagged as a boolean, see docs/reports.md), the birth date
+  joined to first contacts only, `age()`, the channel mapping as a CASE, and no per-organisation
+  grouping (it only gives the prefecture's total, so it does less than tsunagu).
 The figures of both must be equal; the script stops if they differ. Prints the median times.
 """
 
@@ -36,30 +38,32 @@ from reports.services import compute  # noqa: E402
 RAW_A = """
 SELECT CASE WHEN age IS NULL OR age < 0 THEN '年齢不明' WHEN age < 20 THEN '10代'
             WHEN age < 30 THEN '20代' WHEN age < 40 THEN '30代' WHEN age < 50 THEN '40代'
-            ELSE '50代以上' END AS band, COUNT(*)
+            ELSE '50代以上' END AS band, SUM(n)
 FROM (
-  SELECT DISTINCT ON (who) who,
-         CASE WHEN birth IS NOT NULL THEN
-              EXTRACT(YEAR FROM day)::int - EXTRACT(YEAR FROM birth)::int
-              - CASE WHEN to_char(day, 'MMDD') < to_char(birth, 'MMDD') THEN 1 ELSE 0 END
-         ELSE age END AS age
+ SELECT age, COUNT(*) AS n FROM (
+  SELECT CASE WHEN p.birth_date IS NULL THEN f.age WHEN f.day < p.birth_date THEN -1
+         ELSE date_part('year', age(f.day::timestamp, p.birth_date::timestamp))::int END AS age
   FROM (
-    SELECT c.person_id AS who, c.received_at AS at, 0 AS src, c.id AS rid,
-           (c.received_at AT TIME ZONE 'Asia/Tokyo')::date AS day, p.birth_date AS birth,
-           c.age_at_contact AS age
-    FROM consultations_consultation c JOIN people_person p ON p.id = c.person_id
-    WHERE c.organisation_id = ANY(%(orgs)s)
-      AND c.received_at >= %(start)s AND c.received_at < %(end)s
-    UNION ALL
-    SELECT k.person_id, a.occurred_at, 1, a.id,
-           (a.occurred_at AT TIME ZONE 'Asia/Tokyo')::date, p.birth_date, NULL
-    FROM cases_activity a JOIN cases_case k ON k.id = a.case_id
-         JOIN people_person p ON p.id = k.person_id
-    WHERE k.organisation_id = ANY(%(orgs)s) AND a.occurred_at >= %(start)s
-      AND a.occurred_at < %(end)s AND a.kind = ANY(%(kinds)s)
-  ) contacts
-  ORDER BY who, at, src, rid
-) firsts
+    SELECT who, day, age FROM (
+      SELECT who, day, age,
+             ROW_NUMBER() OVER (PARTITION BY who ORDER BY at, src, rid) = 1 AS is_first
+      FROM (
+        SELECT c.person_id AS who, c.received_at AS at, 0 AS src, c.id AS rid,
+               (c.received_at AT TIME ZONE 'Asia/Tokyo')::date AS day, c.age_at_contact AS age
+        FROM consultations_consultation c
+        WHERE c.organisation_id = ANY(%(orgs)s::bigint[])
+          AND c.received_at >= %(start)s AND c.received_at < %(end)s
+        UNION ALL
+        SELECT k.person_id, a.occurred_at, 1, a.id,
+               (a.occurred_at AT TIME ZONE 'Asia/Tokyo')::date, NULL
+        FROM cases_activity a JOIN cases_case k ON k.id = a.case_id
+        WHERE k.organisation_id = ANY(%(orgs)s::bigint[]) AND a.occurred_at >= %(start)s
+          AND a.occurred_at < %(end)s AND a.kind = ANY(%(kinds)s) AND k.person_id IS NOT NULL
+      ) contacts
+    ) ranked WHERE is_first
+  ) f JOIN people_person p ON p.id = f.who
+ ) firsts GROUP BY age
+) ages
 GROUP BY band
 """
 
@@ -69,13 +73,14 @@ SELECT method, SUM(n) FROM (
          WHEN 'fax' THEN 'メール' WHEN 'visit' THEN '来所' WHEN 'online' THEN '来所'
          ELSE '訪問等' END AS method, COUNT(*) AS n
   FROM consultations_consultation
-  WHERE organisation_id = ANY(%(orgs)s) AND received_at >= %(start)s AND received_at < %(end)s
+  WHERE organisation_id = ANY(%(orgs)s::bigint[])
+    AND received_at >= %(start)s AND received_at < %(end)s
   GROUP BY channel
   UNION ALL
   SELECT CASE a.kind WHEN 'phone' THEN '電話' WHEN 'email_sns' THEN 'メール'
          WHEN 'interview' THEN '来所' ELSE '訪問等' END, COUNT(*)
   FROM cases_activity a JOIN cases_case k ON k.id = a.case_id
-  WHERE k.organisation_id = ANY(%(orgs)s) AND a.occurred_at >= %(start)s
+  WHERE k.organisation_id = ANY(%(orgs)s::bigint[]) AND a.occurred_at >= %(start)s
     AND a.occurred_at < %(end)s AND a.kind = ANY(%(kinds)s)
   GROUP BY a.kind
 ) counted GROUP BY method
@@ -84,7 +89,7 @@ SELECT method, SUM(n) FROM (
 RAW_C = """
 SELECT g.category, COUNT(*)
 FROM collaboration_referral r JOIN collaboration_agency g ON g.id = r.agency_id
-WHERE r.organisation_id = ANY(%(orgs)s) AND r.referred_on BETWEEN %(first)s AND %(last)s
+WHERE r.organisation_id = ANY(%(orgs)s::bigint[]) AND r.referred_on BETWEEN %(first)s AND %(last)s
   AND r.state <> 'failed'
 GROUP BY g.category
 """

@@ -303,7 +303,13 @@ class Activity(models.Model):
     class Meta:
         verbose_name = "支援経過"
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["case", "occurred_at"], name="activity_log")]
+        indexes = [
+            models.Index(fields=["case", "occurred_at"], name="activity_log"),
+            # The contacts of a fiscal year for table B, read from the index on PostgreSQL.
+            models.Index(
+                fields=["occurred_at"], include=["case", "kind", "id"], name="activity_contact_time"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

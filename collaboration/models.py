@@ -124,7 +124,14 @@ class Referral(models.Model):
     class Meta:
         verbose_name = "つなぎ"
         ordering = ["follow_up_on", "id"]
-        indexes = [models.Index(fields=["state", "follow_up_on"], name="referral_follow_up")]
+        indexes = [
+            models.Index(fields=["state", "follow_up_on"], name="referral_follow_up"),
+            models.Index(
+                fields=["organisation", "referred_on"],
+                include=["agency", "state"],
+                name="referral_year",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency}へのつなぎ（{self.get_state_display()}）"

@@ -137,6 +137,8 @@ class Person(models.Model):
         verbose_name = "本人・家族"
         ordering = ["name_key", "id"]
         indexes = [
+            # Table A's age at the first contact: the birth date without reading the row.
+            models.Index(fields=["id"], include=["birth_date"], name="person_birth_date"),
             models.Index(fields=["organisation", "merged_into"], name="person_scope"),
             # Prefix searches (people/search.py): a key range within one organisation.
             models.Index(fields=["organisation", "name_key"], name="person_name_prefix"),
