@@ -272,9 +272,6 @@ class Basis:
             ),
         }[self.kind]
 
-    def covers(self, info_kind: str) -> bool:
-        return info_kind in self.info_kinds
-
 
 def valid_consents(person_id: int | None, *, today: date | None = None) -> list[Any]:
     """The person's consents in force today (withdrawn ones end at once)."""
