@@ -66,6 +66,11 @@ def _generic_messages(field_class: type[forms.Field]) -> dict[str, Any]:
     return messages
 
 
+def error_text(form: forms.BaseForm) -> str:
+    """A form's messages in one line, for a page that answers with a message and a redirect."""
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)
+
+
 def show_refusal(
     form: forms.BaseForm, error: ValidationError, names: Mapping[str, str] | None = None
 ) -> None:

@@ -26,7 +26,7 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from cases.forms import show_refusal
+from cases.forms import error_text, show_refusal
 from cases.models import Case, Stage
 from community import services
 from community.access import can_run, ibasho_right, load, load_list
@@ -58,10 +58,6 @@ from tsunagu.dates import fiscal_year, fiscal_year_range
 
 NAME_FIELDS = ("family_name", "given_name", "alias")
 UPCOMING_DAYS = 35
-
-
-def _errors(form: Any) -> str:
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -199,7 +195,7 @@ def exception_add(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = load(request, Schedule.objects.select_related("place"), pk, write=True)
     form = ExceptionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "例外を登録できませんでした: " + _errors(form))
+        messages.error(request, "例外を登録できませんでした: " + error_text(form))
         return redirect("community_place_detail", pk=schedule.place_id)
     try:
         result = services.schedule_add_exception(
@@ -272,7 +268,7 @@ def curriculum_add(request: HttpRequest, pk: int) -> HttpResponse:
     place = load(request, Place.objects.all(), pk, write=True)
     form = CurriculumForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "カリキュラムを追加できませんでした: " + _errors(form))
+        messages.error(request, "カリキュラムを追加できませんでした: " + error_text(form))
         return redirect("community_place_detail", pk=place.pk)
     try:
         services.curriculum_add(
@@ -418,7 +414,7 @@ def attend_nickname_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             form = NicknameForm(request.POST)
             if not form.is_valid():
-                messages.error(request, "ニックネームを記録できませんでした: " + _errors(form))
+                messages.error(request, "ニックネームを記録できませんでした: " + error_text(form))
                 return redirect("community_session_detail", pk=pk)
             nickname = services.nickname_create(
                 organisation_id=session.place.organisation_id,
@@ -439,7 +435,7 @@ def attend_anonymous_view(request: HttpRequest, pk: int) -> HttpResponse:
     session = _load_session_for_write(request, pk)
     form = AnonymousForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "人数を記録できませんでした: " + _errors(form))
+        messages.error(request, "人数を記録できませんでした: " + error_text(form))
         return redirect("community_session_detail", pk=pk)
     try:
         services.attend_anonymous(
@@ -474,7 +470,7 @@ def reservation_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     form = ReservationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "予約を受け付けられませんでした: " + _errors(form))
+        messages.error(request, "予約を受け付けられませんでした: " + error_text(form))
         return redirect("community_session_detail", pk=pk)
     data = form.cleaned_data
     try:

@@ -20,6 +20,7 @@ from accounts.access import (
 )
 from accounts.roles import Right
 from accounts.services import StaleVersionError
+from cases.forms import error_text
 from cases.involvement import household_involvement
 from community.involvement import household_attendance
 from people.forms import HouseholdForm, JapaneseDateField, MembershipForm
@@ -115,7 +116,7 @@ def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = MembershipForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "世帯員を追加できませんでした: " + _errors(form))
+        messages.error(request, "世帯員を追加できませんでした: " + error_text(form))
         return redirect("household_detail", pk=pk)
     person = get_for_user(
         user,
@@ -178,7 +179,3 @@ def household_end_membership_view(
         else:
             messages.success(request, "離脱日を記録しました。")
     return redirect("household_detail", pk=pk)
-
-
-def _errors(form: MembershipForm) -> str:
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)
