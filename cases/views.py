@@ -181,7 +181,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "activities": activities,
         "referrals": referrals,
         "case_consents": consents_for_case(case),
-        "case_meetings": meetings_for_case(case),
+        "case_meetings": meetings_for_case(case, user),
         "case_advice": case.advice_requests.prefetch_related("answers__specialist").order_by(
             "-requested_at"
         ),

@@ -21,7 +21,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.access import valid_consents
+from accounts.access import valid_consents, visible_to
 from accounts.models import Organisation, User
 from accounts.roles import Right
 from accounts.services import StaleVersionError
@@ -385,10 +385,10 @@ def action_done(*, action: ActionItem, by: User, request: HttpRequest | None = N
     return current
 
 
-def meetings_for_case(case: Case) -> list[Meeting]:
-    """The meetings that have `case` on their agenda, latest first (for the case page)."""
+def meetings_for_case(case: Case, user: User) -> list[Meeting]:
+    """The meetings with `case` on their agenda that `user` may open, latest first (case page)."""
     return list(
-        Meeting.objects.filter(agenda__case=case)
+        visible_to(user, Meeting.objects.filter(agenda__case=case))
         .select_related("organisation")
         .order_by("-held_at", "-id")
         .distinct()

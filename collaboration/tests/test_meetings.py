@@ -376,8 +376,9 @@ class SupportMeetingTests(MeetingTestCase):
         self.assertEqual(self.status(self.soudan, f"/meetings/{self.meeting.pk}/agenda/new/"), 403)
 
     def test_the_case_page_lists_the_meetings_of_the_case(self) -> None:
-        meetings = meetings_for_case(self.case)
+        meetings = meetings_for_case(self.case, self.chousei)
         self.assertEqual(meetings, [self.meeting])
+        self.assertEqual(meetings_for_case(self.case, self.minato), [])
         html = render_to_string(
             "collaboration/meetings/_case_meetings.html",
             {"case": self.case, "case_meetings": meetings},
