@@ -6,6 +6,7 @@ no name, address, phone or free text written about the person.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -15,6 +16,7 @@ from cases.models import Activity, Assessment, Case, DomainStatus, LifeDomain, M
 from collaboration.models import InfoKind
 from consultations.models import Consultation
 from people.models import AgeBand, Person
+from tsunagu.dates import wareki, wareki_year
 
 
 def age_band_label(person: Person | None) -> str:
@@ -73,8 +75,8 @@ def shared_case_view(case: Case, bases: list[Basis]) -> SharedCaseView:
 def person_label(person: Person | None, *, shows_identity: bool) -> str:
     if person is None:
         return "本人（未登録）"
-    if shows_identity and person.full_name:
-        return person.full_name
+    if shows_identity:
+        return str(person)  # the name, else the alias (e.g. Bさんの長男), else 氏名不明 #id
     if person.is_restricted:
         return person.restricted_label
     return f"本人（氏名非開示・#{person.pk}）"
@@ -88,7 +90,7 @@ def household_lines(case: Case, *, shows_identity: bool) -> list[dict[str, str]]
         {
             "relationship": membership.get_relationship_display(),
             "age_band": age_band_label(membership.person),
-            "name": membership.person.full_name
+            "name": str(membership.person)
             if shows_identity and not membership.person.is_restricted
             else "",
             "lives_together": "同居" if membership.lives_together else "別居",
@@ -122,7 +124,7 @@ def anonymised_summary(case: Case) -> AnonymisedSummary:
         sex=person.get_sex_display() if person else "不明",
         household=household_lines(case, shows_identity=False),
         stage=case.get_stage_display(),
-        opened_year_month=f"{case.opened_on:%Y年%-m月}",
+        opened_year_month=wareki_month(case.opened_on),
         outing_level=assessment.get_outing_level_display()
         if assessment and assessment.outing_level
         else "未確認",
@@ -143,12 +145,17 @@ def anonymised_summary(case: Case) -> AnonymisedSummary:
     )
 
 
+def wareki_month(day: date) -> str:
+    return f"{wareki_year(day)}{day.month}月"
+
+
 def _state_since(assessment: Assessment | None) -> str:
     if assessment is None or assessment.state_since_year is None:
         return "不明"
     month = f"{assessment.state_since_month}月" if assessment.state_since_month else ""
     approximate = "頃" if assessment.since_is_approximate else ""
-    return f"{assessment.state_since_year}年{month}{approximate}から"
+    year = wareki_year(date(assessment.state_since_year, assessment.state_since_month or 1, 1))
+    return f"{year}{month}{approximate}から"
 
 
 def _life_domains(assessment: Assessment | None) -> list[tuple[str, str]]:
@@ -172,7 +179,7 @@ def _history(case: Case) -> list[tuple[str, str]]:
         for activity in case.activities.all()
     ]
     rows.sort(key=lambda row: row[0])
-    return [(f"{timezone.localtime(at):%Y年%-m月%-d日}", label) for at, label in rows]
+    return [(wareki(timezone.localtime(at).date()), label) for at, label in rows]
 
 
 def _met(activity: Activity) -> str:

@@ -54,7 +54,7 @@ class AdviceTests(BaseTestCase):
 
         self.assertContains(response, "30代・不明")
         self.assertContains(response, "自室からは出るが、家からは出ない")
-        self.assertContains(response, "2019年頃から")
+        self.assertContains(response, "平成31年頃から")
         self.assertContains(response, "本人（匿名）")
         self.assertNotContains(response, "高橋")
         self.assertNotContains(response, "本町")

@@ -85,6 +85,14 @@ class ConsentBasisTests(SharingTestCase):
     def test_a_worker_of_the_covered_organisation_off_the_team_sees_nothing(self) -> None:
         self.assertEqual(self.shared_page(self.sharing.partner_none).status_code, 404)
 
+    def test_a_person_known_only_by_an_alias_is_shown_by_the_alias(self) -> None:
+        person = self.sharing.case.person
+        assert person is not None
+        person.family_name, person.given_name, person.alias = "", "", "Bさんの長男"
+        person.save()
+
+        self.assertContains(self.shared_page(self.sharing.partner_consent), "<h1>Bさんの長男</h1>")
+
     def test_the_consent_decides_the_kinds_shown(self) -> None:
         self.sharing.consent.info_kinds = [InfoKind.CONSULTATION, InfoKind.FAMILY]
         self.sharing.consent.save()
