@@ -5,7 +5,8 @@
 Runs, as a consultation worker of ベンチマーク用機関, ground-truth queries (bench/generate_people.py
 wrote them with the expected person) and random one-to-three-character queries (the first
 characters of a surname or given name, in kanji, hiragana or katakana) through
-``search_persons(visible_to(user, Person.objects.current()), q)`` and prints p50/p95/max latency
+``search_persons(persons_for_search(user, Person.objects.current()), q)`` (the scope the search
+pages and the API use) and prints p50/p95/max latency
 for keys of 3+ characters, of 1–2 characters and for all.
 
 Recall@10: a ground-truth query counts as found when its expected person is among the first ten
@@ -196,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_django()
     from django.db import connection
 
-    from accounts.access import visible_to
+    from accounts.access import persons_for_search
     from accounts.models import Organisation
     from people.models import Person
     from people.search import query_keys, search_persons
@@ -206,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no benchmark organisation: run bench/generate_people.py first", file=sys.stderr)
         return 2
     user = bench_user(organisation)
-    scope = visible_to(user, Person.objects.current())
+    scope = persons_for_search(user, Person.objects.current())
     total = scope.count()
     paths = args.ground_truth
     if not paths:

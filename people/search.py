@@ -57,8 +57,6 @@ PREFIX_CAP = 100
 ALIAS_CAP = 100
 SUBSTRING_CAP = 200
 NEAR_MISS_CAP = 50
-# The first legs of _candidate_rows: name_key, reading_key, given_key, given_reading_key.
-PREFIX_LEGS = 4
 # The largest code point: key + PREFIX_END is above every string that starts with key.
 PREFIX_END = "\U0010ffff"
 # Names and aliases are far shorter; this only bounds the work an oversized query can cause.
@@ -126,6 +124,7 @@ _SCOPE_FIELDS = (
     "given_key",
     "given_reading_key",
     "alias",
+    "alias_key",
 )
 _LEG_COLUMNS = "s.id, s.name_key, s.search_text"
 _PREFIX_COLUMNS = ("name_key", "reading_key", "given_key", "given_reading_key")
@@ -176,14 +175,16 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
         _Leg(f"s.{column} >= %s AND s.{column} < %s", (key, key + PREFIX_END), PREFIX_CAP, column)
         for column, key in zip(_PREFIX_COLUMNS, (strict, loose, strict, loose), strict=True)
     ]
-    contains = [_like_contains(connection, key) for key in keys]
-    alias = _Leg(
-        "NOT (s.alias = '') AND (" + " OR ".join(condition for condition, _ in contains) + ")",
-        tuple(param for _, param in contains),
-        ALIAS_CAP,
+    prefix.append(
+        _Leg(
+            "NOT (s.alias = '') AND s.alias_key >= %s AND s.alias_key < %s",
+            (loose, loose + PREFIX_END),
+            ALIAS_CAP,
+            "alias_key",
+        )
     )
+    substring = [_alias_leg(statement, _like_contains(connection, "a.alias_key", loose))]
     indexed = [key for key in keys if len(key) >= TRIGRAM]
-    substring: list[_Leg] = []
     if indexed and vendor == "sqlite":
         phrases = " OR ".join(fts_phrase(key) for key in indexed)
         substring.append(_Leg(f"s.id IN ({_FTS_IDS})", (phrases,), SUBSTRING_CAP))
@@ -191,35 +192,34 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
         # One leg per key: for an OR of two LIKEs the planner expects so many rows that it
         # chose a sequential scan "until LIMIT", which at 2M took seconds for a rare name.
         substring += [
-            _Leg(condition, (param,), SUBSTRING_CAP)
-            for key, (condition, param) in zip(keys, contains, strict=True)
-            if key in indexed
+            _Leg(*_like_contains(connection, "s.search_text", key), SUBSTRING_CAP)
+            for key in indexed
         ]
+    # Substring legs only when the prefix legs found fewer than `limit` persons: then the first
+    # `limit` are exact or prefix hits already (an exact hit sorts first in its prefix leg, so
+    # the caps never drop it), and a common key (オオタ, ショウ, 高) skips the trigram bitmap of
+    # tens of thousands of rows and the scan of every alias. A one-time filter, checked once.
     prefix_sql, prefix_params = statement.union_all(prefix)
-    alias_sql, alias_params = statement.union_all([alias])
-    sql = f"WITH prefix AS ({prefix_sql}) SELECT * FROM prefix UNION ALL {alias_sql}"  # noqa: S608
-    params = (*prefix_params, *alias_params)
-    if substring:
-        # Substring legs only when the prefix legs found fewer than `limit` persons: then the
-        # first `limit` are exact or prefix hits already (an exact hit sorts first in its prefix
-        # leg, so the caps never drop it), and a common key (オオタ, ショウ) skips the trigram
-        # bitmap of tens of thousands of rows. A one-time filter, as for the near-miss leg.
-        sub_sql, sub_params = statement.union_all(substring)
-        sql += (
-            f" UNION ALL SELECT * FROM ({sub_sql}) AS sub WHERE "  # noqa: S608
-            "(SELECT COUNT(*) FROM (SELECT DISTINCT * FROM prefix) AS hits) < %s"
-        )
-        params = (*params, *sub_params, limit)
+    sub_sql, sub_params = statement.union_all(substring)
+    sql = (
+        f"WITH prefix AS ({prefix_sql}) SELECT * FROM prefix "  # noqa: S608
+        f"UNION ALL SELECT * FROM ({sub_sql}) AS sub WHERE "
+        "(SELECT COUNT(*) FROM (SELECT DISTINCT * FROM prefix) AS hits) < %s"
+    )
+    params = (*prefix_params, *sub_params, limit)
     if len(loose) >= TRIGRAM and vendor == "postgresql":
         # Near misses only when the other legs found fewer than `limit` rows: an uncorrelated
         # condition, which PostgreSQL checks once (a one-time filter) before the trigram scan.
-        # One key only, and OFFSET 0 to plan the scan on its own: with an OR of two <% or the
-        # outer LIMIT the planner's guesses turned it into a sequential scan (seconds at 2M).
+        # One key only, in a MATERIALIZED common table expression, planned for all its rows
+        # (and read only as far as the LIMIT): with an OR of two <%, or planned under the
+        # outer LIMIT, the planner's guesses turned it into a sequential scan "until LIMIT",
+        # seconds at 2M for a rare name.
         sql = (
-            f"WITH found AS ({sql}) SELECT * FROM found UNION ALL "  # noqa: S608
-            f"(SELECT * FROM (SELECT {_LEG_COLUMNS} FROM ({statement.scope_sql}) AS s "
-            "WHERE %s <%% s.search_text OFFSET 0) AS near "
-            "WHERE (SELECT COUNT(*) FROM found) < %s LIMIT %s)"
+            f"WITH found AS ({sql}), near AS MATERIALIZED ("  # noqa: S608
+            f"SELECT {_LEG_COLUMNS} FROM ({statement.scope_sql}) AS s "
+            "WHERE %s <%% s.search_text) "
+            "SELECT * FROM found UNION ALL "
+            "(SELECT * FROM near WHERE (SELECT COUNT(*) FROM found) < %s LIMIT %s)"
         )
         params = (*params, *statement.scope_params, loose, limit, NEAR_MISS_CAP)
     with connection.cursor() as cursor:
@@ -227,10 +227,27 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
         return [(pk, key, text) for pk, key, text in cursor.fetchall()]
 
 
-def _like_contains(connection: Any, key: str) -> tuple[str, str]:
-    """A LIKE condition on search_text for `key` anywhere, `key` taken literally."""
+def _alias_leg(statement: _Statement, contains: tuple[str, tuple[str]]) -> _Leg:
+    """Persons whose alias contains the loose key: the ids first, from the alias rows' indexes.
+
+    The ids come from a subquery on the persons with an alias only: on PostgreSQL a trigram
+    index for keys of three or more characters, otherwise an index-only scan of their narrow
+    B-tree entries; the leg then reads those few persons' rows. Filtering the persons' rows
+    directly visited every alias row's table row, or the trigram bitmap of the whole
+    search_text for a key as common as ユウト (35 ms at 2M persons).
+    """
+    condition, params = contains
+    ids = (
+        f"SELECT a.id FROM ({statement.scope_sql}) AS a "  # noqa: S608
+        f"WHERE NOT (a.alias = '') AND {condition} LIMIT {ALIAS_CAP:d}"
+    )
+    return _Leg(f"s.id IN ({ids})", (*statement.scope_params, *params), ALIAS_CAP)
+
+
+def _like_contains(connection: Any, column: str, key: str) -> tuple[str, tuple[str]]:
+    """A LIKE condition on `column` for `key` anywhere, `key` taken literally."""
     operator = connection.operators["contains"]  # "LIKE %s", with ESCAPE on SQLite
-    return f"s.search_text {operator}", f"%{connection.ops.prep_for_like_query(key)}%"
+    return f"{column} {operator}", (f"%{connection.ops.prep_for_like_query(key)}%",)
 
 
 # --- ranking (Python) ---------------------------------------------------------------------------
