@@ -231,4 +231,8 @@ def _bigrams(key: str) -> Counter[tuple[str, str]]:
 
 def _dice(a: Counter[tuple[str, str]], b: Counter[tuple[str, str]]) -> float:
     total = a.total() + b.total()
-    return 2 * (a & b).total() / total if total else 0.0
+    if not total:
+        return 0.0
+    # The multiset intersection, counted without building it (the search scores hundreds).
+    common = sum(min(count, b[gram]) for gram, count in a.items() if gram in b)
+    return 2 * common / total

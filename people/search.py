@@ -254,16 +254,20 @@ def _like_contains(connection: Any, column: str, key: str) -> tuple[str, tuple[s
 
 
 def _rank(rows: list[tuple[int, str, str]], keys: Sequence[str], limit: int) -> list[_Ranked]:
-    tiered = [(_tier(keys, text.split()), pk, key, text) for pk, key, text in rows]
-    if not tiered:
+    if not rows:
         return []
-    # similarity is the costly part: only score the tiers that can reach the first `limit`, and
-    # each distinct key once (namesakes and shared readings repeat them).
-    cutoff = sorted(tier for tier, *_ in tiered)[min(limit, len(tiered)) - 1]
+    # Tokens recur across candidates (namesakes, shared readings): each is tiered and scored once.
+    tier_of = functools.cache(lambda token: min(_key_tier(key, token) for key in keys))
     closeness = functools.cache(functools.partial(_similarity, _token_features(keys[0])))
+    tiered = []
+    for pk, key, text in rows:
+        tokens = text.split()
+        tiered.append((min(map(tier_of, tokens), default=Tier.NEAR_MISS), pk, key, tokens))
+    # similarity is the costly part: only score the tiers that can reach the first `limit`.
+    cutoff = sorted(tier for tier, *_ in tiered)[min(limit, len(tiered)) - 1]
     ranked = [
-        _Ranked(pk, key, _score(keys, tier, text.split(), closeness))
-        for tier, pk, key, text in tiered
+        _Ranked(pk, key, _score(tier, tokens, tier_of, closeness))
+        for tier, pk, key, tokens in tiered
         if tier <= cutoff
     ]
     ranked.sort(key=lambda hit: (-hit.score, hit.name_key, hit.pk))
@@ -285,13 +289,6 @@ def _similarity(query: tuple[str, Counter[tuple[str, str]]], token: str) -> floa
     return LOOSE_SIMILARITY_CEILING * _dice(query[1], grams)
 
 
-def _tier(query_keys: Sequence[str], person_keys: Sequence[str]) -> Tier:
-    return min(
-        (_key_tier(query_key, key) for query_key in query_keys for key in person_keys),
-        default=Tier.NEAR_MISS,
-    )
-
-
 def _key_tier(query_key: str, key: str) -> Tier:
     if key == query_key:
         return Tier.EXACT
@@ -303,12 +300,12 @@ def _key_tier(query_key: str, key: str) -> Tier:
 
 
 def _score(
-    query_keys: Sequence[str],
     tier: Tier,
-    person_keys: Sequence[str],
+    tokens: Sequence[str],
+    tier_of: Callable[[str], Tier],
     closeness: Callable[[str], float],
 ) -> float:
-    """Tiers split [0, 1] into bands; similarity to the matching keys places a hit in its band."""
-    matching = [key for key in person_keys if _tier(query_keys, [key]) == tier] or person_keys
-    best = max(closeness(key) for key in matching)
+    """Tiers split [0, 1] into bands; similarity to the matching tokens places a hit in its band."""
+    matching = [token for token in tokens if tier_of(token) == tier] or tokens
+    best = max(map(closeness, matching), default=0.0)
     return (Tier.NEAR_MISS - tier + best) / (Tier.NEAR_MISS + 1)
