@@ -4,32 +4,40 @@ The query becomes the same matching keys a person carries (people/names.py: the 
 ``name_key`` and the ``loose_key``). The search runs inside the queryset the caller passes, which
 is already scoped by the access rules (``visible_to``): it is never widened.
 
-Candidates come from one statement, a UNION ALL of small legs, each bounded by a LIMIT:
+Candidates come from one statement, a UNION ALL of small legs, each bounded by a LIMIT. The
+caller's queryset is compiled once and every leg reads it as a derived table, which both
+databases flatten into the leg (building each leg as a queryset cost ~8 ms of Django
+compilation per search, more than the database took).
 
 - prefix legs, for every query: the key is a prefix of the person's ``name_key`` (strict key),
-  ``reading_key`` (loose key of the reading), ``given_key`` or ``given_reading_key``. Each is a
-  range ``key <= column < key + U+10FFFF`` on a B-tree index (organisation, column), read in
-  index order (ORDER BY column LIMIT PREFIX_CAP): no scan, however common the prefix. The range
-  assumes a code-point (C / binary) collation, as SQLite and the databases made with
-  ``LC_COLLATE 'C.UTF-8'`` have.
-- an alias leg: any part of ``search_text`` of the persons with an alias (Bさんの長男 is found by
-  長男), on a partial index of those rows, which are few.
-- for keys of three or more characters, substring legs, unordered (LIMIT SUBSTRING_CAP):
-  SQLite: the FTS5 table ``people_person_fts`` (trigram tokenizer) ``MATCH '"key"'``;
-  PostgreSQL: ``search_text LIKE '%key%'`` on the pg_trgm GIN index ``people_person_search_trgm``,
-  one leg per key. They only run when the prefix legs found fewer than ``limit`` persons (a
-  one-time condition on the prefix legs' common table expression, in the same statement): with
-  ``limit`` exact or prefix hits a substring hit ranks below them, and a common key of three or
-  four kana (オオタ) no longer reads a trigram bitmap of tens of thousands of rows. (An exact or
-  prefix hit on a token no prefix leg reads, the koseki reading or a mixed spelling, is then
-  left out; the unordered SUBSTRING_CAP could already leave it out for such a key.)
+  ``reading_key`` (loose key of the reading), ``given_key``, ``given_reading_key`` or
+  ``alias_key`` (loose key of the alias). Each is a range ``key <= column < key + U+10FFFF`` on
+  a B-tree index (organisation, column; for aliases a partial index of the current persons
+  with one), read in index order (ORDER BY column LIMIT PREFIX_CAP / ALIAS_CAP): no scan,
+  however common the prefix. The range assumes a code-point (C / binary) collation, as SQLite
+  and the databases made with ``LC_COLLATE 'C.UTF-8'`` have.
+- substring legs, unordered, which only run when the prefix legs found fewer than ``limit``
+  persons (a one-time condition on the prefix legs' common table expression, in the same
+  statement): with ``limit`` exact or prefix hits a substring hit ranks below them, and a
+  common key (オオタ, ショウ, 高) reads no trigram bitmap of tens of thousands of rows and no
+  scan of every alias. (An exact or prefix hit on a token no prefix leg reads, the koseki
+  reading or a mixed spelling, is then left out; the unordered SUBSTRING_CAP could already
+  leave it out for such a key.) They are:
+
+  - any part of an alias, for every query (Bさんの長男 is found by 長男): ids from the alias
+    rows' own indexes (PostgreSQL: a trigram index on ``alias_key`` for three or more
+    characters; otherwise the narrow partial B-tree entries, index-only), LIMIT ALIAS_CAP;
+  - for keys of three or more characters, any part of ``search_text``, LIMIT SUBSTRING_CAP:
+    SQLite: the FTS5 table ``people_person_fts`` (trigram tokenizer) ``MATCH '"key"'``;
+    PostgreSQL: ``search_text LIKE '%key%'`` on the pg_trgm GIN index
+    ``people_person_search_trgm``, one leg per key.
 - PostgreSQL, loose keys of three or more characters: a near-miss leg, ``loose <% search_text``
   (word similarity, タカハン for タカハシ), LIMIT NEAR_MISS_CAP. It only runs when the other legs
   found fewer than ``limit`` rows (a one-time condition on their common table expression, in
   the same statement), so a common surname does not pull in everyone who shares it.
 
-Queries of one or two characters therefore match the start of a name, reading or given name
-(高 finds 高木, not 中高) and any part of an alias.
+Queries of one or two characters therefore match the start of a name, reading, given name or
+alias (高 finds 高木, not 中高), and any part of an alias when such starts are few.
 
 Ranking (Python, on at most a few hundred candidates): a query key equal to one of the person's
 keys, then a prefix of one, then a substring, then a near miss; within each, ``names.similarity``
@@ -141,13 +149,7 @@ class _Leg:
 
 
 class _Statement:
-    """The candidate legs over one compiled scope, joined into a single statement.
-
-    The caller's queryset (the access rules) is compiled once and each leg reads it as a derived
-    table: both databases flatten it into the leg, so every leg keeps its index. Building each
-    leg as a queryset instead cost ~8 ms of Django compilation per search, more than the
-    database took for most queries.
-    """
+    """The candidate legs over one compiled scope (the access rules), joined by UNION ALL."""
 
     def __init__(self, queryset: QuerySet[Person]) -> None:
         scope = queryset.order_by().values_list(*_SCOPE_FIELDS).query

@@ -191,6 +191,26 @@ class RankingTests(SearchTestCase):
         )
         self.assertIn("小山田 花子", [str(hit.person) for hit in self.search("やまだ", limit=3)])
 
+    def test_an_alias_starting_with_the_query_is_found_even_when_names_fill_the_limit(
+        self,
+    ) -> None:
+        self.person("山田", "一郎", "ヤマダ", "イチロウ")
+        self.person("山田", "二郎", "ヤマダ", "ジロウ")
+        self.person(alias="やまだ")
+        self.assertEqual(str(self.search("ヤマダ", limit=2)[0].person), "やまだ")
+
+    def test_the_middle_of_an_alias_is_looked_for_only_when_starts_are_fewer_than_the_limit(
+        self,
+    ) -> None:
+        self.person("長田", "一郎", "ナガタ", "イチロウ")
+        self.person("長田", "二郎", "ナガタ", "ジロウ")
+        self.person(alias="Bさんの長男")
+        self.assertEqual(sorted(self.found("長")), ["Bさんの長男", "長田 一郎", "長田 二郎"])
+        self.assertEqual(
+            sorted(str(hit.person) for hit in self.search("長", limit=2)),
+            ["長田 一郎", "長田 二郎"],
+        )
+
     def test_a_blank_query_finds_nothing_and_asks_the_database_nothing(self) -> None:
         self.person("高橋", "勇気", "タカハシ", "ユウキ")
         with self.assertNumQueries(0):
