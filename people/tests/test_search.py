@@ -319,12 +319,15 @@ class RefreshPersonKeysCommandTests(BaseTestCase):
             given_name="勇気",
             family_name_kana="タカハシ",
             given_name_kana="ユウキ",
+            alias="Bさんの長男",
         )
-        Person.objects.filter(pk=person.pk).update(reading_key="", given_key="")
+        Person.objects.filter(pk=person.pk).update(reading_key="", given_key="", alias_key="")
         out = StringIO()
         call_command("refresh_person_keys", stdout=out)
         person.refresh_from_db()
+        # The loose keys fold the long vowel, write kana in katakana and Latin in lower case.
         self.assertEqual(
-            (person.reading_key, person.given_key), ("タカハシユーキ", "勇気")
-        )  # the loose key folds the long vowel
+            (person.reading_key, person.given_key, person.alias_key),
+            ("タカハシユーキ", "勇気", "bサンノ長男"),
+        )
         self.assertIn("照合キーを 1 件更新しました", out.getvalue())
