@@ -12,8 +12,8 @@ compilation per search, more than the database took).
 - prefix legs, for every query: the key is a prefix of the person's ``name_key`` (strict key),
   ``reading_key`` (loose key of the reading), ``given_key``, ``given_reading_key`` or
   ``alias_key`` (loose key of the alias). Each is a range ``key <= column < key + U+10FFFF`` on
-  a B-tree index (organisation, column; for aliases a partial index of the current persons
-  with one), read in index order (ORDER BY column LIMIT PREFIX_CAP / ALIAS_CAP): no scan,
+  a B-tree index (organisation, column; for aliases a partial index of the persons with
+  one), read in index order (ORDER BY column LIMIT PREFIX_CAP / ALIAS_CAP): no scan,
   however common the prefix. The range assumes a code-point (C / binary) collation, as SQLite
   and the databases made with ``LC_COLLATE 'C.UTF-8'`` have.
 - substring legs, unordered, which only run when the prefix legs found fewer than ``limit``
@@ -103,7 +103,8 @@ def search_persons(queryset: QuerySet[Person], q: str, *, limit: int = 50) -> li
         return []
     rows = list({row[0]: row for row in _candidate_rows(queryset, keys, limit)}.values())
     ranked = _rank(rows, keys, limit)
-    persons = queryset.in_bulk([hit.pk for hit in ranked])
+    # filter() rather than in_bulk(): the same rows, ~1 ms less Python for fifty persons.
+    persons = {p.pk: p for p in queryset.filter(pk__in=[hit.pk for hit in ranked]).order_by()}
     # A person merged or deleted between the two queries is simply left out.
     return [SearchHit(persons[hit.pk], hit.score) for hit in ranked if hit.pk in persons]
 
@@ -133,6 +134,7 @@ _SCOPE_FIELDS = (
     "given_reading_key",
     "alias",
     "alias_key",
+    "merged_into_id",
 )
 _LEG_COLUMNS = "s.id, s.name_key, s.search_text"
 _PREFIX_COLUMNS = ("name_key", "reading_key", "given_key", "given_reading_key")
@@ -145,7 +147,7 @@ class _Leg:
     condition: str
     params: tuple[Any, ...]
     cap: int
-    order: str = ""
+    order: tuple[str, ...] = ()
 
 
 class _Statement:
@@ -159,7 +161,8 @@ class _Statement:
         parts: list[str] = []
         params: list[Any] = []
         for number, leg in enumerate(legs):
-            order = f" ORDER BY s.{leg.order}" if leg.order else ""
+            columns = ", ".join(f"s.{column}" for column in leg.order)
+            order = f" ORDER BY {columns}" if columns else ""
             parts.append(
                 f"SELECT * FROM (SELECT {_LEG_COLUMNS} FROM ({self.scope_sql}) AS s "  # noqa: S608
                 f"WHERE {leg.condition}{order} LIMIT {leg.cap:d}) AS leg{number}"
@@ -174,15 +177,18 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
     strict, loose = keys[0], keys[-1]
     statement = _Statement(queryset)
     prefix = [
-        _Leg(f"s.{column} >= %s AND s.{column} < %s", (key, key + PREFIX_END), PREFIX_CAP, column)
+        _prefix_leg(column, key, PREFIX_CAP)
         for column, key in zip(_PREFIX_COLUMNS, (strict, loose, strict, loose), strict=True)
     ]
+    # Ordered by merged_into first, as the index is: PostgreSQL does not take "IS NULL" for a
+    # constant when it matches an index order, and would sort every match.
     prefix.append(
-        _Leg(
-            "NOT (s.alias = '') AND s.alias_key >= %s AND s.alias_key < %s",
-            (loose, loose + PREFIX_END),
-            ALIAS_CAP,
+        _prefix_leg(
             "alias_key",
+            loose,
+            ALIAS_CAP,
+            where="NOT (s.alias = '') AND ",
+            order=("merged_into_id", "alias_key"),
         )
     )
     substring = [_alias_leg(statement, _like_contains(connection, "a.alias_key", loose))]
@@ -227,6 +233,14 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(pk, key, text) for pk, key, text in cursor.fetchall()]
+
+
+def _prefix_leg(
+    column: str, key: str, cap: int, *, where: str = "", order: tuple[str, ...] = ()
+) -> _Leg:
+    """`key` is a prefix of `column`: a range, read in index order."""
+    condition = f"{where}s.{column} >= %s AND s.{column} < %s"
+    return _Leg(condition, (key, key + PREFIX_END), cap, order or (column,))
 
 
 def _alias_leg(statement: _Statement, contains: tuple[str, tuple[str]]) -> _Leg:

@@ -5,9 +5,9 @@ partial index keyed by that whole text: at 2M persons (30k aliases) a one-charac
 15,000 index pages, and a common three-kana query (ユウト) a trigram bitmap of 13,000 rows.
 ``alias_key`` holds the alias alone (its loose key: one pattern per query instead of two).
 
-- Both indexes hold the current persons with an alias only (people/search.py searches
-  Person.objects.current()). PostgreSQL: a trigram index on alias_key for queries of three or
-  more characters; shorter ones scan the narrow B-tree entries (index-only).
+- Both indexes hold the persons with an alias only. PostgreSQL: a trigram index on alias_key
+  for queries of three or more characters; shorter ones scan the narrow B-tree entries
+  (index-only).
 - The keys of existing persons with an alias are filled here (few rows; people/names.py).
 - SQLite: adding a column makes Django rebuild people_person, which drops the FTS triggers of
   0002_search_indexes; they are created again here (both ways), as in 0003.
@@ -56,7 +56,7 @@ def fill_alias_keys(apps, schema_editor):
 
 ALIAS_TRIGRAM_INDEX = (
     f"CREATE INDEX person_alias_trgm ON {TABLE} USING gin (alias_key gin_trgm_ops) "
-    "WITH (fastupdate = off) WHERE NOT (alias = '') AND merged_into_id IS NULL"
+    "WITH (fastupdate = off) WHERE NOT (alias = '')"
 )
 
 
@@ -99,10 +99,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="person",
             index=models.Index(
-                condition=models.Q(
-                    models.Q(("alias", ""), _negated=True), ("merged_into__isnull", True)
-                ),
-                fields=["organisation", "alias_key"],
+                condition=models.Q(("alias", ""), _negated=True),
+                fields=["organisation", "merged_into", "alias_key"],
                 include=("id", "is_restricted"),
                 name="person_alias_key",
             ),
