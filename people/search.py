@@ -181,7 +181,8 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
         for column, key in zip(_PREFIX_COLUMNS, (strict, loose, strict, loose), strict=True)
     ]
     # Ordered by merged_into first, as the index is: PostgreSQL does not take "IS NULL" for a
-    # constant when it matches an index order, and would sort every match.
+    # constant when it matches an index order, and would sort every match. The alias condition
+    # is written as the partial indexes' own: SQLite does not see that alias <> '' implies it.
     prefix.append(
         _prefix_leg(
             "alias_key",
