@@ -98,8 +98,9 @@ class ActivityPageTests(BaseTestCase):
 
     def test_the_next_date_is_not_before_the_activity(self) -> None:
         self.login(self.soudan)
+        # Two days ago: the activity, two hours ago, is yesterday's just after midnight.
         response = self.client.post(
-            self.url, activity_form_data(next_action_on=days_ago(1).isoformat())
+            self.url, activity_form_data(next_action_on=days_ago(2).isoformat())
         )
         self.assertEqual(response.context["form"].errors["next_action_on"], [NEXT_ACTION_BEFORE])
         self.assertFalse(Activity.objects.exists())
