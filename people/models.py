@@ -190,6 +190,12 @@ class Person(models.Model):
         self.given_key = names.name_key(self.given_name)
         self.given_reading_key = names.loose_key(self.given_name_kana)
         self.alias_key = names.loose_key(self.alias)
+        # NFKC can lengthen a name (㍿ → 株式会社, ヿ → コト): a key longer than its column is cut,
+        # which only costs matching on the end of an extraordinary name.
+        for column in self.KEY_COLUMNS:
+            field = self._meta.get_field(column)
+            if isinstance(field, models.CharField) and field.max_length:
+                setattr(self, column, getattr(self, column)[: field.max_length])
 
     def search_keys(self) -> list[str]:
         """Every spelling a worker might type: name, reading, alias, and mixed surname/reading."""

@@ -262,6 +262,20 @@ class IndexMaintenanceTests(SearchTestCase):
                 self.assertEqual(len(hits), 4)
                 self.assertEqual({hit.person.organisation_id for hit in hits}, {self.window.pk})
 
+    def test_names_that_lengthen_under_nfkc_are_saved_and_found_by_their_start(self) -> None:
+        person = Person.objects.create(
+            organisation=self.window,
+            family_name="㍿" * 60,
+            given_name="㍿" * 60,
+            given_name_kana="ヿ" * 120,
+            alias="㍿" * 120,
+        )
+        self.assertEqual(len(person.name_key), 240)  # 480 characters cut to the column
+        self.assertEqual(len(person.alias_key), 120)
+        for q in ("株式会社株式会社", "コトコト"):
+            with self.subTest(q=q):
+                self.assertIn(person.pk, [hit.person.pk for hit in self.search(q)])
+
     @skipUnless(SQLITE, "the FTS5 table exists on SQLite only")
     def test_the_sqlite_index_is_kept_in_sync_by_triggers_after_all_migrations(self) -> None:
         with connection.cursor() as cursor:
