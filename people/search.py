@@ -2,7 +2,7 @@
 
 The query becomes the same matching keys a person carries (people/names.py: the strict
 ``name_key`` and the ``loose_key``). The search runs inside the queryset the caller passes, which
-is already scoped by the access rules (``visible_to``): it is never widened.
+is already scoped by the access rules (``persons_for_search``): it is never widened.
 
 Candidates come from one statement, a UNION ALL of small legs, each bounded by a LIMIT. The
 caller's queryset is compiled once and every leg reads it as a derived table, which both
@@ -192,7 +192,7 @@ def _candidate_rows(queryset: QuerySet[Person], keys: Sequence[str], limit: int)
             order=("merged_into_id", "alias_key"),
         )
     )
-    substring = [_alias_leg(statement, _like_contains(connection, "a.alias_key", loose))]
+    substring = [_alias_leg(statement, connection, loose)]
     indexed = [key for key in keys if len(key) >= TRIGRAM]
     if indexed and vendor == "sqlite":
         phrases = " OR ".join(fts_phrase(key) for key in indexed)
@@ -244,7 +244,7 @@ def _prefix_leg(
     return _Leg(condition, (key, key + PREFIX_END), cap, order or (column,))
 
 
-def _alias_leg(statement: _Statement, contains: tuple[str, tuple[str]]) -> _Leg:
+def _alias_leg(statement: _Statement, connection: Any, key: str) -> _Leg:
     """Persons whose alias contains the loose key: the ids first, from the alias rows' indexes.
 
     The ids come from a subquery on the persons with an alias only: on PostgreSQL a trigram
@@ -253,7 +253,7 @@ def _alias_leg(statement: _Statement, contains: tuple[str, tuple[str]]) -> _Leg:
     directly visited every alias row's table row, or the trigram bitmap of the whole
     search_text for a key as common as ユウト (35 ms at 2M persons).
     """
-    condition, params = contains
+    condition, params = _like_contains(connection, "a.alias_key", key)
     ids = (
         f"SELECT a.id FROM ({statement.scope_sql}) AS a "  # noqa: S608
         f"WHERE NOT (a.alias = '') AND {condition} LIMIT {ALIAS_CAP:d}"
@@ -270,7 +270,7 @@ def _like_contains(connection: Any, column: str, key: str) -> tuple[str, tuple[s
 # --- ranking (Python) ---------------------------------------------------------------------------
 
 
-def _rank(rows: list[tuple[int, str, str]], keys: Sequence[str], limit: int) -> list[_Ranked]:
+def _rank(rows: list[_Row], keys: Sequence[str], limit: int) -> list[_Ranked]:
     if not rows:
         return []
     # Tokens recur across candidates (namesakes, shared readings): each is tiered and scored once.
