@@ -534,11 +534,15 @@ def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def nickname_list(request: HttpRequest) -> HttpResponse:
     nicknames = load_list(
         request,
-        NicknameParticipant.objects.select_related("linked_person").order_by("nickname", "id"),
+        NicknameParticipant.objects.select_related("linked_person")
+        .prefetch_related("linked_person__team")
+        .order_by("nickname", "id"),
         fields=("nickname", "linked_person"),
     )
     user = request_user(request)
     linked = [n.linked_person for n in nicknames if n.linked_person]
+    if linked:
+        audit_list_read(user, linked, model=Person, request=request, fields=NAME_FIELDS)
     return render(
         request,
         "community/nickname_list.html",

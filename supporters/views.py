@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
+    audit_list_read,
     get_for_user,
     hidden_person_ids,
     list_for_user,
@@ -121,7 +122,9 @@ def render_supporter_detail(
     request: HttpRequest, supporter: Supporter, training_form: TrainingForm
 ) -> HttpResponse:
     user = request_user(request)
-    dispatches = list(dispatch_queryset().filter(supporter=supporter))
+    dispatches = list(visible_to(user, dispatch_queryset().filter(supporter=supporter)))
+    if dispatches:
+        audit_list_read(user, dispatches, model=Dispatch, request=request, fields=DISPATCH_FIELDS)
     return render(
         request,
         "supporters/supporter_detail.html",

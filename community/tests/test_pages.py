@@ -266,6 +266,15 @@ class AttendancePageTests(BaseTestCase):
         nickname.refresh_from_db()
         self.assertIsNone(nickname.linked_person_id)
 
+    def test_the_nickname_list_audits_the_linked_persons_it_names(self) -> None:
+        NicknameParticipant.objects.create(
+            organisation=self.npo, nickname="つき", linked_person=self.person
+        )
+        self.login(self.ibasho)
+        self.assertContains(self.client.get("/ibasho/nicknames/"), "高田 陽介")
+        (row,) = self.audit_rows(action=AuditEvent.Action.READ, object_type="people.person")
+        self.assertEqual(row.detail["ids"], [self.person.pk])
+
     def test_another_organisations_person_cannot_be_recorded(self) -> None:
         stranger = make_person(self.minato_window, "港", "二")
         self.login(self.ibasho)

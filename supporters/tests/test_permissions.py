@@ -45,6 +45,12 @@ class PermissionTests(BaseTestCase):
                 with self.subTest(user=user.username, url=url):
                     self.assertEqual(self.status_of(user, url), 200)
 
+    def test_the_supporter_page_lists_the_dispatches_and_audits_their_reading(self) -> None:
+        self.login(self.douryou)
+        self.assertEqual(self.client.get(f"/supporters/{self.supporter.pk}/").status_code, 200)
+        (row,) = self.audit_rows(action=AuditEvent.Action.READ, object_type="supporters.dispatch")
+        self.assertEqual(row.detail["ids"], [self.dispatch.pk])
+
     def test_other_organisations_get_404_on_records_and_see_an_empty_list(self) -> None:
         for key in ("minato", "houkatsu", "jiritsu", "centre"):
             user = self.world.staff[key]
