@@ -73,30 +73,42 @@ def organisation_scope(organisation: Organisation) -> ReportScope:
     )
 
 
-def _organisation_ids(*governments: LocalGovernment) -> tuple[int, ...]:
-    return tuple(
-        Organisation.objects.filter(local_government__in=governments)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+def _organisation_ids(*governments: LocalGovernment) -> dict[int, tuple[int, ...]]:
+    """The organisation ids of each of `governments`, in one query."""
+    ids: dict[int, list[int]] = {government.pk: [] for government in governments}
+    rows = Organisation.objects.filter(local_government__in=governments).order_by("pk")
+    for pk, government_id in rows.values_list("pk", "local_government_id"):
+        ids[government_id].append(pk)
+    return {government_id: tuple(pks) for government_id, pks in ids.items()}
 
 
-def municipality_scope(municipality: LocalGovernment) -> ReportScope:
+def municipality_scope(
+    municipality: LocalGovernment, organisation_ids: tuple[int, ...] | None = None
+) -> ReportScope:
+    """`organisation_ids` when the caller read them with others' (see prefecture_scopes)."""
+    if organisation_ids is None:
+        organisation_ids = _organisation_ids(municipality)[municipality.pk]
     return ReportScope(
         kind=MUNICIPALITY,
         key=municipality.code,
         name=municipality.name,
-        organisation_ids=_organisation_ids(municipality),
+        organisation_ids=organisation_ids,
         local_government_code=municipality.code,
         prefecture_code=municipality.prefecture.code if municipality.prefecture else "",
     )
 
 
 def prefecture_scope(prefecture: LocalGovernment) -> ReportScope:
-    municipalities = list(prefecture.municipalities.order_by("code"))
-    parts = [Part(f"{prefecture.name}（県の機関）", _organisation_ids(prefecture))]
-    parts += [Part(m.name, _organisation_ids(m)) for m in municipalities]
-    return ReportScope(
+    return prefecture_scopes(prefecture)[0]
+
+
+def prefecture_scopes(prefecture: LocalGovernment) -> tuple[ReportScope, list[ReportScope]]:
+    """The prefecture's scope and its municipalities' scopes, from two queries."""
+    municipalities = list(prefecture.municipalities.select_related("prefecture").order_by("code"))
+    ids = _organisation_ids(prefecture, *municipalities)
+    parts = [Part(f"{prefecture.name}（県の機関）", ids[prefecture.pk])]
+    parts += [Part(m.name, ids[m.pk]) for m in municipalities]
+    scope = ReportScope(
         kind=PREFECTURE,
         key=prefecture.code,
         name=prefecture.name,
@@ -105,6 +117,7 @@ def prefecture_scope(prefecture: LocalGovernment) -> ReportScope:
         prefecture_code=prefecture.code,
         parts=tuple(part for part in parts if part.organisation_ids),
     )
+    return scope, [municipality_scope(m, ids[m.pk]) for m in municipalities]
 
 
 def find_scope(kind: str, key: str | int) -> ReportScope:
@@ -177,8 +190,8 @@ def scopes_for_user(user: User) -> list[ReportScope]:
     government = organisation.local_government
     scopes = [organisation_scope(organisation)]
     if government.kind == LocalGovernment.Kind.PREFECTURE:
-        scopes.append(prefecture_scope(government))
-        scopes += [municipality_scope(m) for m in government.municipalities.order_by("code")]
+        prefecture, municipalities = prefecture_scopes(government)
+        scopes += [prefecture, *municipalities]
     elif _is_municipal_window(organisation):
         scopes.append(municipality_scope(government))
         contractors = Organisation.objects.filter(

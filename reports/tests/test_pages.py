@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 
 from openpyxl import load_workbook
 
-from accounts.models import Organisation
+from accounts.models import LocalGovernment, Organisation, User
 from audit.models import AuditEvent
 from reports.models import ReportRun, SavedReport
+from reports.scope import scopes_for_user
 from reports.tests.data import build_known_data
 from tsunagu.test import BaseTestCase
 
@@ -188,6 +189,32 @@ class PagesTest(BaseTestCase):
         # session, user, roles; the scopes offered (4); year stamps; cache; session save (3)
         with self.assertNumQueries(12):
             self.client.get(self.url())
+
+    def test_the_prefecture_s_scopes_cost_the_same_queries_however_many_municipalities(
+        self,
+    ) -> None:
+        def centre() -> User:
+            users = User.objects.select_related("organisation__local_government")
+            return users.get(pk=self.world.staff["centre"].pk)
+
+        user = centre()
+        with self.assertNumQueries(2):  # the municipalities, then all their organisations
+            before = scopes_for_user(user)
+        for number in range(3):
+            town = LocalGovernment.objects.create(
+                code=f"99{number}9{number}",
+                name=f"町{number}",
+                kind=LocalGovernment.Kind.MUNICIPALITY,
+                prefecture=self.prefecture,
+            )
+            window = Organisation.objects.create(name=f"町{number}の窓口", local_government=town)
+        user = centre()
+        with self.assertNumQueries(2):
+            after = scopes_for_user(user)
+        self.assertEqual(len(after), len(before) + 3)
+        (town_scope,) = [scope for scope in after if scope.name == "町2"]
+        self.assertEqual(town_scope.organisation_ids, (window.pk,))
+        self.assertIn(window.pk, after[1].organisation_ids)  # the prefecture's roll-up
 
     def test_the_cross_tab_counts_and_saves_a_report(self) -> None:
         response = self.get_as("soudan", "/reports/crosstab/", rows="age", columns="channel")
