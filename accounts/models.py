@@ -116,6 +116,14 @@ class Organisation(models.Model):
         return self.name
 
 
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def in_force(self, on: date) -> "ContractQuerySet":
+        """The contracts in force on `on` (the rule of Contract.is_in_force)."""
+        return self.filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=on), starts_on__lte=on
+        )
+
+
 class Contract(models.Model):
     """A commission (委託): the commissioning body entrusts a service to a contractor."""
 
@@ -134,6 +142,8 @@ class Contract(models.Model):
     service = models.CharField("委託事業", max_length=200)
     starts_on = models.DateField("契約開始日")
     ends_on = models.DateField("契約終了日", null=True, blank=True)
+
+    objects = ContractQuerySet.as_manager()
 
     class Meta:
         verbose_name = "委託契約"

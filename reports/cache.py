@@ -52,14 +52,6 @@ def all_years_changed() -> None:
     records_changed(set(years_cached) - set(YearStamp.objects.values_list("pk", flat=True)))
 
 
-def read(scope_key: str, year: int, version: int) -> dict[str, Any] | None:
-    cached = CachedTables.objects.filter(scope_key=scope_key, fiscal_year=year).first()
-    if cached is None or cached.version != version:
-        return None
-    counts: dict[str, Any] = cached.counts
-    return counts
-
-
 def read_many(scope_key: str, versions: dict[int, int]) -> dict[int, dict[str, Any]]:
     """The fresh cached counts of several years, in one query."""
     rows = CachedTables.objects.filter(scope_key=scope_key, fiscal_year__in=list(versions))

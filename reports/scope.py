@@ -13,7 +13,6 @@ Only counts cross these lines: a roll-up is the sum of its organisations' counts
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -152,12 +151,8 @@ def _is_municipal_window(organisation: Organisation) -> bool:
 
 
 def _commissioned_ids(organisation: Organisation) -> set[int]:
-    today = timezone.localdate()
-    return set(
-        Contract.objects.filter(commissioner=organisation, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .values_list("contractor_id", flat=True)
-    )
+    contracts = Contract.objects.in_force(timezone.localdate()).filter(commissioner=organisation)
+    return set(contracts.values_list("contractor_id", flat=True))
 
 
 def may_view(user: User, scope: ReportScope) -> bool:

@@ -82,12 +82,11 @@ def _refuse(errors: dict[str, str]) -> None:
 def supporter_accounts(organisation_id: int) -> QuerySet[User]:
     """Accounts that may be linked to a registration: active supporters of the organisation or
     of an organisation it has contracted (e.g. the NPO running its ibasho)."""
-    today = timezone.localdate()
-    contractors = Contract.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        commissioner_id=organisation_id,
-        starts_on__lte=today,
-    ).values("contractor_id")
+    contractors = (
+        Contract.objects.in_force(timezone.localdate())
+        .filter(commissioner_id=organisation_id)
+        .values("contractor_id")
+    )
     supporters = StaffRole.objects.filter(role=Role.SUPPORTER).values("user_id")
     return (
         User.objects.filter(
