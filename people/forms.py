@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 
 from people.models import AgeBand, ContactPreference, Household, Person, Relationship
+from people.services import RESTRICTION_REASON_REQUIRED
 from people.validation import (
     address_for_postal_code,
     normalise_postal_code,
@@ -55,6 +56,11 @@ class PersonForm(forms.ModelForm[Person]):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     phone = forms.CharField(label="電話番号", max_length=30, required=False)
+    # Shown only for a restricted person: lifting the restriction must be confirmed.
+    confirm_lift_restriction = forms.BooleanField(
+        label="制限の解除を確認しました（解除すると担当チーム以外にも氏名などが表示されます）",
+        required=False,
+    )
 
     class Meta:
         model = Person
@@ -101,6 +107,8 @@ class PersonForm(forms.ModelForm[Person]):
         if self.instance.pk:
             del self.fields["phone"]
             self.fields["version"].initial = self.instance.version
+        if not self.instance.is_restricted:
+            del self.fields["confirm_lift_restriction"]
 
     def clean_birth_date(self) -> date | None:
         value: date | None = self.cleaned_data.get("birth_date")
@@ -137,7 +145,7 @@ class PersonForm(forms.ModelForm[Person]):
             except forms.ValidationError as error:
                 self.add_error("postal_code", error)
         if cleaned.get("is_restricted") and not cleaned.get("restriction_reason"):
-            self.add_error("restriction_reason", "制限対象者にする理由を選んでください。")
+            self.add_error("restriction_reason", RESTRICTION_REASON_REQUIRED)
         if cleaned.get("birth_date") and cleaned.get("estimated_age") is not None:
             self.add_error("estimated_age", "生年月日がわかる場合は推定年齢は不要です。")
         if not cleaned.get("age_band"):
