@@ -6,6 +6,8 @@ from django import forms
 from people.models import AgeBand, ContactPreference, Household, Person, Relationship
 from people.services import RESTRICTION_REASON_REQUIRED
 from people.validation import (
+    POSTAL_LOOKUP_UNAVAILABLE,
+    PostalLookupUnavailable,
     address_for_postal_code,
     normalise_postal_code,
     parse_date_input,
@@ -36,6 +38,27 @@ class JapaneseDateField(forms.Field):
         if len(text) > 30:
             raise forms.ValidationError("日付は30文字以内で入力してください。")
         return parse_date_input(text)
+
+
+def fill_address_from_postal_code(form: forms.BaseForm, cleaned: dict[str, Any]) -> None:
+    """Check the postal code and fill an empty address from it.
+
+    An unknown code is the worker's to correct. When the postal data cannot be read, a typed
+    address still saves; an empty one gets a message on the field, and the input stays.
+    """
+    postal_code = cleaned.get("postal_code")
+    if not postal_code:
+        return
+    try:
+        address = address_for_postal_code(postal_code)
+    except forms.ValidationError as error:
+        form.add_error("postal_code", error)
+    except PostalLookupUnavailable:
+        if not cleaned.get("address"):
+            form.add_error("postal_code", POSTAL_LOOKUP_UNAVAILABLE)
+    else:
+        if not cleaned.get("address"):
+            cleaned["address"] = address
 
 
 def postal_code_field() -> forms.CharField:
@@ -134,16 +157,7 @@ class PersonForm(forms.ModelForm[Person]):
             raise forms.ValidationError(
                 "氏名か仮名・呼び名（例: Bさんの長男）のどちらかを入力してください。"
             )
-        if cleaned.get("postal_code") and not cleaned.get("address"):
-            try:
-                cleaned["address"] = address_for_postal_code(cleaned["postal_code"])
-            except forms.ValidationError as error:
-                self.add_error("postal_code", error)
-        elif cleaned.get("postal_code"):
-            try:
-                address_for_postal_code(cleaned["postal_code"])
-            except forms.ValidationError as error:
-                self.add_error("postal_code", error)
+        fill_address_from_postal_code(self, cleaned)
         if cleaned.get("is_restricted") and not cleaned.get("restriction_reason"):
             self.add_error("restriction_reason", RESTRICTION_REASON_REQUIRED)
         if cleaned.get("birth_date") and cleaned.get("estimated_age") is not None:
@@ -169,15 +183,11 @@ class HouseholdForm(forms.ModelForm[Household]):
             self.fields["version"].initial = self.instance.version
 
     def clean_postal_code(self) -> str:
-        postal_code = normalise_postal_code(self.cleaned_data.get("postal_code", ""))
-        if postal_code:
-            address_for_postal_code(postal_code)
-        return postal_code
+        return normalise_postal_code(self.cleaned_data.get("postal_code", ""))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("postal_code") and not cleaned.get("address"):
-            cleaned["address"] = address_for_postal_code(cleaned["postal_code"])
+        fill_address_from_postal_code(self, cleaned)
         return cleaned
 
 
