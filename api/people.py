@@ -189,10 +189,10 @@ def person_out(person: Person, user: User) -> PersonOut:
 
 def person_detail_out(person: Person, user: User) -> PersonDetailOut:
     identity = can_see_identity(user, person)
-    return PersonDetailOut(
-        **_person_fields(person, user),
-        **{field: getattr(person, field) if identity else None for field in DETAIL_ONLY_FIELDS},
-    )
+    fields: dict[str, Any] = {
+        field: getattr(person, field) if identity else None for field in DETAIL_ONLY_FIELDS
+    }
+    return PersonDetailOut(**_person_fields(person, user), **fields)
 
 
 # The editable fields that only the detail (one person) shows, besides those of the lists.

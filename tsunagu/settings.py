@@ -207,6 +207,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "tsunagu.views.csrf_failure"
+# The largest form input kept across an idle timeout (bytes of its JSON); a larger one is not kept.
+KEPT_FORM_MAX_BYTES = env_int("TSUNAGU_KEPT_FORM_MAX_BYTES", 256 * 1024)
 
 # Contacts outside these hours, on weekends and holidays count as 時間外 (tsunagu/office_hours.py).
 OFFICE_HOURS = env_str("TSUNAGU_OFFICE_HOURS", "08:30-17:15")
@@ -237,6 +239,17 @@ STORAGES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Jobs the task worker repeats (tsunagu/periodic.py; `manage.py schedule_periodic` queues them).
+PERIODIC_JOBS: dict[str, dict[str, object]] = {
+    "clear_sessions": {
+        "callable": "tsunagu.periodic.clear_expired_sessions",
+        "every_minutes": env_int("TSUNAGU_CLEAR_SESSIONS_MINUTES", 60),
+    },
+    "prune_finished_tasks": {
+        "callable": "tsunagu.periodic.prune_finished_tasks",
+        "every_minutes": 24 * 60,
+    },
+}
 
 # Everything the pages load comes from this server: no CDN, no web font, no inline script/style.
 SECURE_CSP = {

@@ -1,7 +1,7 @@
 """An API update changes only what was sent; a restriction changes only by its own action."""
 
-from audit.models import AuditEvent
 from api.tests.test_people_api import PeopleApiTestCase
+from audit.models import AuditEvent
 from people.models import Person
 
 
