@@ -12,7 +12,7 @@ find_python = for c in "$$PYTHON" python3.13 python3.12 python3 $$(ls -d "$${PYE
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test lint test-postgres e2e ci clean
+.PHONY: help run test lint test-postgres e2e fuzz ci clean
 
 help:
 	@echo "make run   — 仮想環境を作り、依存を入れ、DBを作ってデモデータを入れ、http://127.0.0.1:$(PORT) で起動"
@@ -46,6 +46,10 @@ test-postgres: $(VENV)/.installed
 
 e2e: $(VENV)/.installed
 	$(PY) -m pytest e2e -p no:cacheprovider
+
+# schemathesis against the API served by gunicorn (threads) on loopback; bounded (see the script).
+fuzz: $(VENV)/.installed
+	bash .ci/fuzz-api
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

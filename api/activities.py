@@ -95,6 +95,10 @@ def activity_out(activity: Activity) -> ActivityOut:
     )
 
 
+# The database compares offsets as 64-bit integers; larger ones were a server error.
+OFFSET_MAX = 2**31 - 1
+
+
 @router.get(
     "/cases/{case_id}/activities",
     response={200: ActivityPage, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
@@ -105,8 +109,8 @@ def activities_list(
 ) -> Status[Any]:
     """`limit` は1〜100（既定 20）。"""
     errors: dict[str, list[str]] = {}
-    if offset < 0:
-        errors["offset"] = ["offset は0以上で指定してください。"]
+    if not 0 <= offset <= OFFSET_MAX:
+        errors["offset"] = [f"offset は0〜{OFFSET_MAX}で指定してください。"]
     if not 1 <= limit <= ACTIVITY_PAGE_MAX:
         errors["limit"] = [f"limit は1〜{ACTIVITY_PAGE_MAX}で指定してください。"]
     case = load_case(request, case_id, right=Right.VIEW_PERSONAL_DATA, fields=ACTIVITY_FIELDS)

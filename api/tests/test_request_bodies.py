@@ -45,3 +45,11 @@ class OpenApiCommonResponseTests(CasesApiTestCase):
                     self.assertIn("401", responses, f"{method} {path}")
                 if method in {"post", "put", "patch"}:
                     self.assertIn("400", responses, f"{method} {path}")
+
+
+class PagingBoundsTests(CasesApiTestCase):
+    def test_a_huge_offset_is_422_not_a_server_error(self) -> None:
+        case_id = self.open_case()
+        response = self.call("GET", f"/cases/{case_id}/activities?offset={10**35}", self.soudan)
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("offset", response.json()["errors"])
