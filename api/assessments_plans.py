@@ -23,7 +23,6 @@ from api.common import (
     StaffRef,
     agency_ref,
     auth_user,
-    directory,
     form_errors,
     refuse,
     service_refusals,
@@ -41,6 +40,7 @@ from cases.plan_views import plans_with_actions
 from cases.services import assessment_add, plan_save
 from cases.views import load_case
 from collaboration.forms import agency_choices
+from collaboration.services import directory_for
 
 router = Router(tags=TAGS)
 
@@ -339,7 +339,7 @@ def plans_create(request: HttpRequest, case_id: int, payload: PlanIn) -> Status[
     errors = form_errors(form)
     choices = {
         "worker_choices": [(worker.pk, str(worker)) for worker in workers(user)],
-        "agency_choices": agency_choices(list(directory(user))),
+        "agency_choices": agency_choices(list(directory_for(user))),
     }
     actions: list[dict[str, Any]] = []
     for index, action in enumerate(payload.actions):

@@ -15,13 +15,13 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Schema
 
 from accounts.access import get_for_user, own_organisation_id, require_identity, require_right
-from accounts.models import LocalGovernment, User
+from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from accounts.services import StaleVersionError
 from api.people import FormErrors
@@ -200,21 +200,6 @@ def workers(user: User) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
-
-
-def directory(user: User) -> QuerySet[Agency]:
-    """The agencies of the user's municipality and its prefecture (all of it for a prefecture)."""
-    organisation = user.organisation
-    if organisation is None:
-        return Agency.objects.none()
-    government = organisation.local_government
-    if government.kind == LocalGovernment.Kind.PREFECTURE:
-        scope = Q(local_government=government) | Q(local_government__prefecture=government)
-    else:
-        scope = Q(local_government=government)
-        if government.prefecture_id:
-            scope |= Q(local_government_id=government.prefecture_id)
-    return Agency.objects.filter(scope).select_related("local_government")
 
 
 # ---------------------------------------------------------------------------------------------

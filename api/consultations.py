@@ -30,7 +30,6 @@ from api.common import (
     StaffRef,
     agency_ref,
     auth_user,
-    directory,
     editor,
     form_errors,
     household_to_edit,
@@ -45,6 +44,7 @@ from api.common import (
 from api.people import PersonIn, PersonOut, person_out
 from api.schemas import ErrorOut
 from collaboration.models import Agency
+from collaboration.services import directory_for
 from consultations.forms import ConsultationForm as IntakeForm
 from consultations.models import Consultation
 from consultations.services import consultation_record
@@ -130,8 +130,8 @@ def intake_form(payload: ConsultationIn, user: User) -> IntakeForm:
         data[field] = data.pop(body_name)
     form = without(IntakeForm(data, user=user), *IntakeForm.PERSON_FIELDS)
     form.fields["received_at"].required = False
-    limit_choices(form, "consulter_agency", directory(user))
-    limit_choices(form, "referral_agency", directory(user))
+    limit_choices(form, "consulter_agency", directory_for(user))
+    limit_choices(form, "referral_agency", directory_for(user))
     return form
 
 

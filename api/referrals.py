@@ -18,7 +18,6 @@ from api.common import (
     StaffRef,
     agency_ref,
     auth_user,
-    directory,
     editor,
     form_errors,
     person_to_edit,
@@ -37,7 +36,7 @@ from cases.services import referral_create, referral_set_state
 from cases.views import load_case
 from collaboration.forms import AgencyForm, ReferralForm, ReferralStateForm, agency_choices
 from collaboration.models import Agency, Referral, ReferralEvent
-from collaboration.services import agency_create
+from collaboration.services import agency_create, directory_for
 from collaboration.views import REFERRAL_FIELDS
 from people.models import Person
 
@@ -171,7 +170,7 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
     # The page's form (the person is read apart): the agency is the body's `agency_id`.
     data = payload.dict(exclude={"case_id", "person_id", "agency_id"})
     data["agency"] = payload.agency_id
-    form = ReferralForm(data, agency_choices=agency_choices(list(directory(user))))
+    form = ReferralForm(data, agency_choices=agency_choices(list(directory_for(user))))
     errors = form_errors(form, names=REFERRAL_NAMES)
     if payload.person_id is None and payload.case_id is None:
         errors["person_id"] = ["つなぐ人を選んでください。"]
@@ -310,12 +309,7 @@ def agency_out(agency: Agency) -> AgencyOut:
 )
 def agencies_list(request: HttpRequest, q: str = "") -> list[AgencyOut]:
     """`?q=` で機関名・対象地域・所在地を探します。"""
-    agencies = directory(auth_user(request))
-    query = q.strip()[:100]
-    if query:
-        agencies = agencies.filter(
-            Q(name__icontains=query) | Q(area__icontains=query) | Q(address__icontains=query)
-        )
+    agencies = directory_for(auth_user(request), query=q)
     return [agency_out(agency) for agency in agencies]
 
 

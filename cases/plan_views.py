@@ -22,7 +22,8 @@ from cases.forms import Choices, PlanActionForm, PlanActionFormSet, PlanForm, sh
 from cases.models import Case, PlanAction, SupportPlan
 from cases.services import plan_save
 from cases.views import SUMMARY_FIELDS, case_context, load_case
-from collaboration.forms import agency_choices, directory_for
+from collaboration.forms import agency_choices
+from collaboration.services import directory_for
 
 PLAN_FIELDS = (*SUMMARY_FIELDS, "plan")
 ACTION_PREFIX = "actions"

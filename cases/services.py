@@ -30,6 +30,7 @@ STALE_PLAN = (
 WORK_READINESS_DAYS = 365
 CLOSURE_FOLLOW_UP_PAST = "確認日は今日以降の日付にしてください。"
 REFERRAL_FOLLOW_UP_PAST = "確認する日は今日以降の日付にしてください。"
+REFERRAL_FROM_CLOSED_CASE = "終結したケースです。再開してからつないでください。"
 ASSESSED_IN_FUTURE = "実施日が未来の日付です。"
 SINCE_MONTH_WITHOUT_YEAR = "月を入れるときは年も入力してください。"
 SINCE_IN_FUTURE = "いつからが未来の時期になっています。"
@@ -436,6 +437,8 @@ def referral_create(
     by: User,
     request: HttpRequest | None = None,
 ) -> Referral:
+    if case is not None and not case.is_open:
+        raise ValidationError(REFERRAL_FROM_CLOSED_CASE)
     if refusal := follow_up_refusal(follow_up_on):
         raise ValidationError({"follow_up_on": refusal})
     with transaction.atomic():

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.access import own_organisation_id
@@ -35,18 +34,6 @@ def directory_local_governments(user: User) -> list[LocalGovernment]:
     if local_government.prefecture_id is not None:
         governments.append(local_government.prefecture)  # type: ignore[arg-type]
     return governments
-
-
-def directory_for(user: User) -> QuerySet[Agency]:
-    """The agencies of the directory a user works with."""
-    organisation = user.organisation
-    if organisation is None:
-        return Agency.objects.none()
-    local_government = organisation.local_government
-    ids = [local_government.pk]
-    if local_government.prefecture_id is not None:
-        ids.append(local_government.prefecture_id)
-    return Agency.objects.filter(local_government_id__in=ids)
 
 
 def agency_choices(agencies: list[Agency]) -> Choices:

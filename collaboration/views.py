@@ -19,7 +19,7 @@ from accounts.roles import Right
 from accounts.services import StaleVersionError
 from cases.forms import show_refusal
 from cases.models import Case
-from cases.services import referral_create, referral_set_state
+from cases.services import REFERRAL_FROM_CLOSED_CASE, referral_create, referral_set_state
 from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.forms import (
     AgencyForm,
@@ -27,12 +27,11 @@ from collaboration.forms import (
     ReferralForm,
     ReferralStateForm,
     agency_choices,
-    directory_for,
     directory_local_governments,
     follow_up_default,
 )
 from collaboration.models import Referral, ReferralEvent
-from collaboration.services import agency_create
+from collaboration.services import agency_create, directory_for
 from people.models import HouseholdMembership
 
 REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
@@ -75,7 +74,8 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=SUMMARY_FIELDS)
     if not case.is_open:
-        messages.error(request, "終結したケースです。再開してからつないでください。")
+        # Said before the form is filled in; the service refuses the same at every door.
+        messages.error(request, REFERRAL_FROM_CLOSED_CASE)
         return redirect("case_detail", pk=case.pk)
     person_choices = referral_person_choices(user, case)
     kwargs = {
@@ -166,12 +166,8 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     form = AgencySearchForm(request.GET or None)
-    agencies = directory_for(user).select_related("local_government")
-    if form.is_valid():
-        if query := form.cleaned_data["q"].strip():
-            agencies = agencies.filter(name__icontains=query)
-        if category := form.cleaned_data["category"]:
-            agencies = agencies.filter(category=category)
+    filters = form.cleaned_data if form.is_valid() else {}
+    agencies = directory_for(user, query=filters.get("q", ""), category=filters.get("category", ""))
     shown = list(agencies[: AGENCY_LIST_LIMIT + 1])
     return render(
         request,

@@ -9,14 +9,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.access import persons_for_search
-from accounts.models import LocalGovernment, User
+from accounts.models import User
 from cases.forms import japanese_messages, reject_control_characters_keep_lines, show_refusal
 from collaboration.models import Agency
+from collaboration.services import directory_for
 from consultations.channels import Channel
 from consultations.models import Category, ConsulterType, Disposition, Urgency
 from consultations.services import DISPOSITION_REQUIRED
@@ -39,18 +39,6 @@ class PersonMode:
         (NEW, "新しく登録する（氏名がわかる）"),
         (ALIAS, "氏名はわからない（仮名で登録する）"),
     ]
-
-
-def agencies_for(user: User) -> QuerySet[Agency]:
-    """The directory of the user's municipality and of its prefecture."""
-    organisation = user.organisation
-    if organisation is None:
-        return Agency.objects.none()
-    local_government_id = organisation.local_government_id
-    prefecture = LocalGovernment.objects.filter(pk=local_government_id).values("prefecture_id")
-    return Agency.objects.filter(
-        Q(local_government_id=local_government_id) | Q(local_government_id__in=prefecture)
-    ).order_by("category", "name")
 
 
 class AgencyChoiceField(forms.ModelChoiceField[Agency]):
@@ -213,7 +201,7 @@ class ConsultationForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        agencies = agencies_for(user)
+        agencies = directory_for(user).order_by("category", "name")
         self.fields["consulter_agency"].queryset = agencies  # type: ignore[attr-defined]
         self.fields["referral_agency"].queryset = agencies  # type: ignore[attr-defined]
         self.fields["person"].queryset = persons_for_search(  # type: ignore[attr-defined]
