@@ -141,21 +141,25 @@ def write_checkpoint() -> Checkpoint:
     since (then nothing is written).
     """
     path = checkpoint_file()
-    syslog_address = settings.AUDIT_CHECKPOINT_SYSLOG
-    if path is None and not syslog_address:
+    address = settings.AUDIT_CHECKPOINT_SYSLOG
+    if path is None and not address:
         raise CheckpointError(NO_DESTINATION)
+    target = syslog_address(address) if address else None
     if path is None:
         checkpoint = _checkpoint_of_the_chain()
-    else:
-        with _locked(path) as handle:
-            previous = _last_valid_checkpoint(handle)
-            last = _last_row()
-            if previous is not None and (previous.last_id, previous.last_hash) == last:
-                return previous
-            checkpoint = _checkpoint_of_the_chain(last)
-            _append(handle, checkpoint)
-    if syslog_address:
-        send_to_syslog(checkpoint, syslog_address)
+        if target is not None:
+            send_to_syslog(checkpoint, target)
+        return checkpoint
+    with _locked(path) as handle:
+        previous = _last_valid_checkpoint(handle)
+        last = _last_row()
+        if previous is not None and (previous.last_id, previous.last_hash) == last:
+            return previous
+        checkpoint = _checkpoint_of_the_chain(last)
+        # Syslog first: if it fails nothing is appended, so the next call sends both again.
+        if target is not None:
+            send_to_syslog(checkpoint, target)
+        _append(handle, checkpoint)
     return checkpoint
 
 
@@ -225,8 +229,8 @@ def syslog_address(address: str) -> str | tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def send_to_syslog(checkpoint: Checkpoint, address: str) -> None:
-    target = syslog_address(address)
+def send_to_syslog(checkpoint: Checkpoint, target: str | tuple[str, int]) -> None:
+    address = target if isinstance(target, str) else f"{target[0]}:{target[1]}"
     try:
         handler = _RaisingSysLogHandler(
             address=target,
