@@ -42,7 +42,8 @@ NO_DESTINATION = (
 )
 SYSLOG_FAILED = "チェックポイントを syslog（{address}）に送れませんでした: {error}"
 BAD_SYSLOG_ADDRESS = (
-    "TSUNAGU_AUDIT_CHECKPOINT_SYSLOG={address!r} は不正です（/dev/log のようなパス、または ホスト:ポート）。"
+    "TSUNAGU_AUDIT_CHECKPOINT_SYSLOG={address!r} は不正です"
+    "（/dev/log のようなパス、または ホスト:ポート）。"
 )
 
 
@@ -215,8 +216,8 @@ def _append(handle: Any, checkpoint: Checkpoint) -> None:
 class _RaisingSysLogHandler(logging.handlers.SysLogHandler):
     """The standard handler, but a failed send is an error, not a line on stderr."""
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
-        raise  # noqa: PLE0704 (re-raises the send error being handled)
+    def handleError(self, record: logging.LogRecord) -> None:
+        raise  # the send error being handled
 
 
 def syslog_address(address: str) -> str | tuple[str, int]:

@@ -1,4 +1,4 @@
-"""The audit key: what makes the chain and its checkpoints impossible to recompute from the database.
+"""The audit key: what makes the chain and its checkpoints impossible to recompute from the DB.
 
 The key comes from the environment (TSUNAGU_AUDIT_KEY, comma-separated, newest first) and is never
 stored in the database, so someone who can rewrite the audit table cannot produce valid hashes.
@@ -53,7 +53,9 @@ def development_secret(secret_key: str) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def _keys_for(configured: tuple[str, ...], secret_key: str, production: bool) -> tuple[AuditKey, ...]:
+def _keys_for(
+    configured: tuple[str, ...], secret_key: str, production: bool
+) -> tuple[AuditKey, ...]:
     secrets = [value.encode() for value in configured]
     if not production:
         secrets.append(development_secret(secret_key))

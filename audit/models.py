@@ -120,15 +120,15 @@ class AuditEvent(models.Model):
         """
         content: dict[str, Any] = {
             "id": self.id,
-                "at": self.at.astimezone(UTC).isoformat(),
-                "actor": self.actor_id,
-                "organisation": self.organisation_id,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "subject": self.subject,
-                "ip": self.ip_address,
-                "detail": self.detail,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "actor": self.actor_id,
+            "organisation": self.organisation_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "subject": self.subject,
+            "ip": self.ip_address,
+            "detail": self.detail,
             "prev": self.prev_hash,
         }
         if self.is_keyed:

@@ -101,8 +101,6 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
-
-
 def record_chain_boundary(
     boundary_model: Any = ChainBoundary, event_model: Any = AuditEvent
 ) -> ChainBoundary:
@@ -118,7 +116,7 @@ def record_chain_boundary(
         last = event_model.objects.order_by("-id").values_list("id", "hash").first()
         last_id, last_hash = last if last else (0, GENESIS_HASH)
         key = current_key()
-        return boundary_model.objects.create(  # type: ignore[no-any-return]
+        return boundary_model.objects.create(
             legacy_last_id=last_id,
             legacy_last_hash=last_hash,
             key_id=key.key_id,
@@ -155,7 +153,9 @@ def _boundary_breaks(boundaries: list[ChainBoundary]) -> Iterator[ChainBreak]:
         )
         return
     if len(boundaries) > 1:
-        yield ChainBreak(None, f"鍵付き連鎖の開始点の記録が {len(boundaries)} 件あります（1件のはずです）。")
+        yield ChainBreak(
+            None, f"鍵付き連鎖の開始点の記録が {len(boundaries)} 件あります（1件のはずです）。"
+        )
     for boundary in boundaries:
         key = key_by_id(boundary.key_id)
         if key is None:
@@ -202,7 +202,8 @@ def _placement_break(
         return ChainBreak(
             event.id,
             f"行 #{event.id} は鍵なしの旧方式ですが、鍵なしの行は開始点の記録で"
-            f" #{boundary.legacy_last_id} までです（旧方式に書き換えてハッシュを付け直した改ざん）。",
+            f" #{boundary.legacy_last_id} までです"
+            "（旧方式に書き換えてハッシュを付け直した改ざん）。",
         )
     return None
 
@@ -215,6 +216,14 @@ def _hash_break(event: AuditEvent, keys: dict[str, AuditKey]) -> ChainBreak | No
     if not hmac.compare_digest(expected, event.hash):
         return ChainBreak(event.id, f"行 #{event.id} の内容がハッシュと一致しません（改ざん）。")
     return None
+
+
+def _boundary_row_break(row_id: int) -> ChainBreak:
+    return ChainBreak(
+        row_id,
+        f"行 #{row_id}（鍵なしの最終行）のハッシュが開始点の記録と一致しません"
+        "（鍵なしの行が書き換えられています）。",
+    )
 
 
 def _record(event: AuditEvent, summary: ChainSummary) -> None:
@@ -260,13 +269,12 @@ def verify_chain(
         for found in (_placement_break(event, summary, boundary), _hash_break(event, keys)):
             if found is not None:
                 yield found
-        if boundary is not None and event.id == boundary.legacy_last_id:
-            if event.hash != boundary.legacy_last_hash:
-                yield ChainBreak(
-                    event.id,
-                    f"行 #{event.id}（鍵なしの最終行）のハッシュが開始点の記録と一致しません"
-                    "（鍵なしの行が書き換えられています）。",
-                )
+        if (
+            boundary is not None
+            and event.id == boundary.legacy_last_id
+            and event.hash != boundary.legacy_last_hash
+        ):
+            yield _boundary_row_break(event.id)
         _record(event, summary)
         expected_id, expected_prev = event.id + 1, event.hash
     if boundary is not None and boundary.legacy_last_id > summary.last_id:

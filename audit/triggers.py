@@ -87,7 +87,7 @@ def _postgres_problems() -> list[str]:
         enabled, tgtype, function, source = found[trigger.name]
         # "O" and "A" fire in normal sessions; "D" is disabled, "R" fires only on replicas.
         if enabled not in {"O", "A"}:
-            problems.append(_missing(trigger, "無効にされています（ALTER TABLE … DISABLE TRIGGER）"))
+            problems.append(_missing(trigger, "無効にされています（DISABLE TRIGGER）"))
         elif (
             tgtype & trigger.tgtype != trigger.tgtype
             or function != POSTGRES_FUNCTION

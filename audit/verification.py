@@ -100,8 +100,9 @@ def _rows_against_checkpoints(
             elif found != cp.last_hash:
                 yield ChainBreak(
                     cp.last_id,
-                    f"行 #{cp.last_id} のハッシュが {_where(summary, number)}（{_when(cp)}）の記録と"
-                    "違います（この行か、これより前の行が書き換えられ、連鎖が付け直されています）。",
+                    f"行 #{cp.last_id} のハッシュが {_where(summary, number)}（{_when(cp)}）の"
+                    "記録と違います（この行か、これより前の行が書き換えられ、連鎖が付け直されて"
+                    "います）。",
                 )
     latest = summary.latest
     if latest is not None and latest.last_id > chain.last_id:

@@ -2,7 +2,8 @@
 
 TSUNAGU_ENV=development (default) runs on the embedded SQLite database with a development key.
 TSUNAGU_ENV=production refuses to start without SECRET_KEY and ALLOWED_HOSTS, with DEBUG or demo
-mode on, with the development key, or without TSUNAGU_ENCRYPTION_KEY and TSUNAGU_AUDIT_KEY. DATABASE_URL switches to PostgreSQL.
+mode on, with the development key, or without TSUNAGU_ENCRYPTION_KEY and TSUNAGU_AUDIT_KEY.
+DATABASE_URL switches to PostgreSQL.
 """
 
 import os
@@ -176,7 +177,8 @@ AUDIT_KEYS = env_list("TSUNAGU_AUDIT_KEY")
 AUDIT_KEY_MIN_LENGTH = 32
 if PRODUCTION and (not AUDIT_KEYS or min(len(key) for key in AUDIT_KEYS) < AUDIT_KEY_MIN_LENGTH):
     raise ImproperlyConfigured(
-        f"本番環境では {AUDIT_KEY_MIN_LENGTH}文字以上の TSUNAGU_AUDIT_KEY（監査ログの鍵）が必要です。"
+        f"本番環境では {AUDIT_KEY_MIN_LENGTH}文字以上の TSUNAGU_AUDIT_KEY"
+        "（監査ログの鍵）が必要です。"
         " 作り方: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
     )
 # Signed checkpoints of the chain's end: appended to this file ("" = no file) and/or sent to

@@ -1,4 +1,4 @@
-"""Signed checkpoints outside the database: what they record and what verify_audit finds with them."""
+"""Signed checkpoints outside the database: what they record, what verify_audit finds with them."""
 
 import json
 import shutil
@@ -24,7 +24,9 @@ class CheckpointTestCase(BaseTestCase):
         self.directory = Path(tempfile.mkdtemp(prefix="tsunagu-audit-"))
         self.addCleanup(shutil.rmtree, self.directory, ignore_errors=True)
         self.path = self.directory / "audit-checkpoints.jsonl"
-        settings = override_settings(AUDIT_CHECKPOINT_FILE=str(self.path), AUDIT_CHECKPOINT_SYSLOG="")
+        settings = override_settings(
+            AUDIT_CHECKPOINT_FILE=str(self.path), AUDIT_CHECKPOINT_SYSLOG=""
+        )
         settings.enable()
         self.addCleanup(settings.disable)
         for number in range(5):
@@ -141,7 +143,7 @@ class VerifyingCheckpointsTests(CheckpointTestCase):
             file.write(forged.to_line() + "\n")
         with self.assertRaisesMessage(
             CommandError,
-            "チェックポイント audit-checkpoints.jsonl の 2 行目（#3 と称するもの）: 署名が一致しません",
+            "audit-checkpoints.jsonl の 2 行目（#3 と称するもの）: 署名が一致しません",
         ):
             self.verify()
 
@@ -149,7 +151,9 @@ class VerifyingCheckpointsTests(CheckpointTestCase):
         write_checkpoint()
         line = self.lines()[0] | {"key_id": "0123456789ab"}
         self.path.write_text(json.dumps(line) + "\n")
-        with self.assertRaisesMessage(CommandError, "鍵 ID 0123456789ab の鍵が TSUNAGU_AUDIT_KEY にありません"):
+        with self.assertRaisesMessage(
+            CommandError, "鍵 ID 0123456789ab の鍵が TSUNAGU_AUDIT_KEY にありません"
+        ):
             self.verify()
 
     def test_an_unreadable_checkpoint_line_is_reported_with_its_line_number(self) -> None:

@@ -1,13 +1,15 @@
 """The audit key: rotation, legacy rows from before the key, and production's requirement."""
 
 from io import StringIO
+from itertools import pairwise
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
-from audit.keys import audit_keys, current_key, key_id_of
+from audit.keys import audit_keys, current_key, development_secret, key_id_of
 from audit.models import AuditEvent, ChainBoundary
 from audit.services import BOUNDARY_EXISTS, audit_record, record_chain_boundary
 from audit.tests.tampering import plain_sha256, tamper
@@ -72,10 +74,11 @@ class ProductionKeyTests(BaseTestCase):
             [key_id_of(NEW_KEY.encode()), key_id_of(OLD_KEY.encode())],
         )
 
-    def test_development_derives_its_key_with_a_label_of_its_own(self) -> None:
+    def test_development_derives_its_key_from_the_secret_key_under_its_own_label(self) -> None:
         (key,) = audit_keys()
-        self.assertNotIn(key.secret, {b"", str(key.secret).encode()})
-        self.assertNotEqual(key.key_id, key_id_of(b"development-only-key-never-use-in-production-tsunagu"))
+        self.assertEqual(key.secret, development_secret(settings.SECRET_KEY))
+        self.assertNotEqual(key.secret, settings.SECRET_KEY.encode())
+        self.assertNotEqual(key.key_id, key_id_of(settings.SECRET_KEY.encode()))
 
 
 class LegacyRowsTests(BaseTestCase):
@@ -102,7 +105,9 @@ class LegacyRowsTests(BaseTestCase):
                 {
                     "actor_id": row.actor_id,
                     "ip_address": None,
-                    **{f.attname: getattr(row, f.attname) for f in AuditEvent._meta.concrete_fields},
+                    **{
+                        f.attname: getattr(row, f.attname) for f in AuditEvent._meta.concrete_fields
+                    },
                 }
             )
             row.save(force_insert=True)
@@ -128,11 +133,12 @@ class LegacyRowsTests(BaseTestCase):
         # the old hash of row 3, and the signed boundary names it too.
         rows = list(AuditEvent.objects.filter(id__in=[1, 2, 3]).order_by("id").values())
         rows[1]["object_id"] = "99"
-        for previous, row in zip(rows, rows[1:], strict=False):
+        for previous, row in pairwise(rows):
             row["prev_hash"] = previous["hash"]
             row["hash"] = plain_sha256(row)
             tamper(
-                "UPDATE audit_auditevent SET object_id = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                "UPDATE audit_auditevent SET object_id = %s, prev_hash = %s, hash = %s"
+                " WHERE id = %s",
                 [row["object_id"], row["prev_hash"], row["hash"], row["id"]],
             )
         errors = StringIO()

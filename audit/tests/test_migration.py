@@ -72,7 +72,7 @@ def test_migration_keeps_legacy_hashes_records_the_boundary_and_keeps_the_trigge
     with tempfile.TemporaryDirectory(prefix="tsunagu-migration-") as data_dir:
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TSUNAGU_ENV"}}
         env.update({"DJANGO_SETTINGS_MODULE": "tsunagu.settings", "TSUNAGU_DATA_DIR": data_dir})
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
             [sys.executable, "-c", SCRIPT],
             cwd=ROOT,
             env=env,

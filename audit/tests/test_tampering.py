@@ -31,7 +31,8 @@ def rehash_from(first_id: int, *, change: dict[str, object], to_legacy: bool = F
             columns.append("hash_alg")
             values.append("sha256")
         assignments = ", ".join(f"{column} = %s" for column in columns)
-        tamper(f"UPDATE audit_auditevent SET {assignments} WHERE id = %s", [*values, row["id"]])
+        statement = f"UPDATE audit_auditevent SET {assignments} WHERE id = %s"  # noqa: S608
+        tamper(statement, [*values, row["id"]])
         previous_hash = row["hash"]
 
 
@@ -86,7 +87,9 @@ class RehashAttackTests(BaseTestCase):
     def test_it_detects_a_removed_boundary(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_chainboundary")
-        with self.assertRaisesMessage(CommandError, "開始点の記録（audit_chainboundary）がありません"):
+        with self.assertRaisesMessage(
+            CommandError, "開始点の記録（audit_chainboundary）がありません"
+        ):
             self.verify()
 
 
@@ -102,7 +105,9 @@ class TriggerTests(BaseTestCase):
     def test_the_triggers_are_reported_present(self) -> None:
         out = StringIO()
         call_command("verify_audit", stdout=out)
-        self.assertIn(f"追記のみを守るトリガー: そろっています（{connection.vendor}）", out.getvalue())
+        self.assertIn(
+            f"追記のみを守るトリガー: そろっています（{connection.vendor}）", out.getvalue()
+        )
 
     def test_a_dropped_trigger_is_reported(self) -> None:
         with connection.cursor() as cursor:
@@ -136,4 +141,6 @@ class TriggerTests(BaseTestCase):
             self.skipTest("DISABLE TRIGGER is PostgreSQL's")
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_no_change")
-        self.assertIn("audit_no_change（UPDATE・DELETE を拒否）が無効にされています", self.verify_error())
+        self.assertIn(
+            "audit_no_change（UPDATE・DELETE を拒否）が無効にされています", self.verify_error()
+        )

@@ -43,9 +43,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"- {self._describe(finding.row_id, finding.reason)}")
             first, others = report.findings[0], len(report.findings) - 1
             more = f"（ほかに {others} 箇所の不整合）" if others else ""
-            raise CommandError(
-                f"監査ログの改ざんを検出しました: {self._describe(first.row_id, first.reason)}{more}"
-            )
+            found = self._describe(first.row_id, first.reason)
+            raise CommandError(f"監査ログの改ざんを検出しました: {found}{more}")
         if anchor:
             self._check_anchor(anchor)
         self._write_success(report, checkpoint_given=checkpoints is not None)
@@ -68,7 +67,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"監査ログ {chain.rows} 行のハッシュ連鎖は正常です。"))
         keyed = sum(chain.rows_by_key.values())
         by_key = "、".join(f"鍵 ID {key_id}: {n} 行" for key_id, n in chain.rows_by_key.items())
-        self.stdout.write(f"鍵付き（HMAC-SHA256）の行: {keyed} 行" + (f"（{by_key}）" if by_key else ""))
+        self.stdout.write(
+            f"鍵付き（HMAC-SHA256）の行: {keyed} 行" + (f"（{by_key}）" if by_key else "")
+        )
         if chain.legacy_rows:
             self.stdout.write(
                 f"鍵なし（旧方式 SHA-256）の行: {chain.legacy_rows} 行"
@@ -94,7 +95,9 @@ class Command(BaseCommand):
             return
         latest = checked.latest
         tail = f"、最新は #{latest.last_id}（{latest.at}）" if latest else ""
-        self.stdout.write(f"チェックポイント {checked.checked} 件を確認しました（{checked.path}{tail}）。")
+        self.stdout.write(
+            f"チェックポイント {checked.checked} 件を確認しました（{checked.path}{tail}）。"
+        )
 
     def _check_anchor(self, anchor: str) -> None:
         row_id, _, expected = anchor.partition(":")
