@@ -45,15 +45,17 @@ def verify_audit_log(checkpoint_path: Path | None) -> AuditReport:
     return report
 
 
-def _when(checkpoint: Checkpoint) -> str:
+def checkpoint_time(checkpoint: Checkpoint) -> str:
+    """The checkpoint's time in local time, as the report shows it."""
     try:
         return f"{timezone.localtime(datetime.fromisoformat(checkpoint.at)):%Y-%m-%d %H:%M:%S}"
     except ValueError:
         return checkpoint.at
 
 
-def _where(summary: CheckpointSummary, number: int) -> str:
-    return f"チェックポイント {summary.path.name} の {number} 行目"
+def _where(summary: CheckpointSummary, number: int, checkpoint: Checkpoint | None = None) -> str:
+    when = f"（{checkpoint_time(checkpoint)}）" if checkpoint is not None else ""
+    return f"チェックポイント {summary.path.name} の {number} 行目{when}"
 
 
 def checkpoint_breaks(summary: CheckpointSummary, chain: ChainSummary) -> Iterator[ChainBreak]:
@@ -73,7 +75,7 @@ def checkpoint_breaks(summary: CheckpointSummary, chain: ChainSummary) -> Iterat
         if item.count != item.last_id:
             yield ChainBreak(
                 item.last_id,
-                f"{_where(summary, number)}（{_when(item)}）: 行数 {item.count} が最終行の番号"
+                f"{_where(summary, number, item)}: 行数 {item.count} が最終行の番号"
                 f" #{item.last_id} と合いません（その時点で既に行が削除されていました）。",
             )
         if summary.latest is None or item.last_id >= summary.latest.last_id:
@@ -94,13 +96,13 @@ def _rows_against_checkpoints(
             if found is None:
                 yield ChainBreak(
                     cp.last_id,
-                    f"行 #{cp.last_id} がありません（{_where(summary, number)}（{_when(cp)}）"
+                    f"行 #{cp.last_id} がありません（{_where(summary, number, cp)}"
                     "には記録されています）。",
                 )
             elif found != cp.last_hash:
                 yield ChainBreak(
                     cp.last_id,
-                    f"行 #{cp.last_id} のハッシュが {_where(summary, number)}（{_when(cp)}）の"
+                    f"行 #{cp.last_id} のハッシュが {_where(summary, number, cp)} の"
                     "記録と違います（この行か、これより前の行が書き換えられ、連鎖が付け直されて"
                     "います）。",
                 )
@@ -109,6 +111,6 @@ def _rows_against_checkpoints(
         yield ChainBreak(
             chain.last_id + 1,
             f"行 #{chain.last_id + 1}〜#{latest.last_id} が削除されています（末尾の削除: "
-            f"チェックポイント（{_when(latest)}）では最終行は #{latest.last_id}、"
+            f"チェックポイント（{checkpoint_time(latest)}）では最終行は #{latest.last_id}、"
             f"データベースでは #{chain.last_id}）。",
         )

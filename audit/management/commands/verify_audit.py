@@ -7,7 +7,7 @@ from django.db import connection
 from audit.checkpoints import checkpoint_file
 from audit.models import AuditEvent
 from audit.triggers import trigger_check_supported
-from audit.verification import AuditReport, verify_audit_log
+from audit.verification import AuditReport, checkpoint_time, verify_audit_log
 
 
 class Command(BaseCommand):
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             )
             return
         latest = checked.latest
-        tail = f"、最新は #{latest.last_id}（{latest.at}）" if latest else ""
+        tail = f"、最新は #{latest.last_id}（{checkpoint_time(latest)}）" if latest else ""
         self.stdout.write(
             f"チェックポイント {checked.checked} 件を確認しました（{checked.path}{tail}）。"
         )
