@@ -58,6 +58,7 @@ lint: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
 	TSUNAGU_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	  TSUNAGU_ENCRYPTION_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	  TSUNAGU_AUDIT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	  ALLOWED_HOSTS=tsunagu.example.lg.jp $(PY) manage.py check --deploy --fail-level WARNING
 
 ci:

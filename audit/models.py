@@ -1,7 +1,13 @@
-"""The audit log: append-only, hash-chained, ids and field names only — never personal values."""
+"""The audit log: append-only, hash-chained, ids and field names only — never personal values.
+
+Rows are chained with HMAC-SHA256 under the audit key (audit/keys.py), which the database does
+not hold. Rows written before the key existed keep their plain SHA-256 hashes (hash_alg "sha256");
+ChainBoundary records, signed, where those legacy rows end.
+"""
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Any, ClassVar, NoReturn
 
@@ -9,14 +15,37 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from audit.keys import ALGORITHM_PREFIX, LEGACY_ALGORITHM, UNKNOWN_KEY, AuditKey, key_by_id
+
 GENESIS_HASH = "0" * 64
+
+
+ROW_PURPOSE = b"tsunagu.audit.row"
+BOUNDARY_PURPOSE = b"tsunagu.audit.boundary"
+UNKNOWN_ALGORITHM = "ハッシュ方式 {algorithm!r} は不明です。"
 
 
 class AppendOnlyError(Exception):
     """Raised when code tries to change or remove an audit row."""
 
 
+class UnknownKeyError(Exception):
+    """A row or checkpoint names a key id that is not among the configured audit keys."""
+
+
+class UnknownAlgorithmError(Exception):
+    """A row names a hash algorithm tsunagu never wrote."""
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("監査ログは追記のみです。更新できません。")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("監査ログは追記のみです。削除できません。")
+
+
+class ChainBoundaryQuerySet(models.QuerySet["ChainBoundary"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("監査ログは追記のみです。更新できません。")
 
@@ -59,6 +88,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField("詳細（項目名・ID・理由）", default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # "hmac-sha256:<key id>" for keyed rows; "sha256" only for rows older than the ChainBoundary.
+    hash_alg = models.CharField("ハッシュ方式", max_length=40)
 
     objects: ClassVar[models.Manager["AuditEvent"]] = AuditEventQuerySet.as_manager()
 
@@ -82,25 +113,84 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("監査ログは追記のみです。削除できません。")
 
     def canonical(self) -> str:
-        """The row's content as it is hashed: every column but the hash itself."""
-        return json.dumps(
-            {
-                "id": self.id,
-                "at": self.at.astimezone(UTC).isoformat(),
-                "actor": self.actor_id,
-                "organisation": self.organisation_id,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "subject": self.subject,
-                "ip": self.ip_address,
-                "detail": self.detail,
-                "prev": self.prev_hash,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        """The row's content as it is hashed: every column but the hash itself.
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode()).hexdigest()
+        Legacy rows were hashed without the algorithm column; keyed rows include it, so that the
+        key id cannot be swapped without breaking the HMAC.
+        """
+        content: dict[str, Any] = {
+            "id": self.id,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "actor": self.actor_id,
+            "organisation": self.organisation_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "subject": self.subject,
+            "ip": self.ip_address,
+            "detail": self.detail,
+            "prev": self.prev_hash,
+        }
+        if self.is_keyed:
+            content["alg"] = self.hash_alg
+        return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @property
+    def is_keyed(self) -> bool:
+        return self.hash_alg.startswith(ALGORITHM_PREFIX)
+
+    @property
+    def key_id(self) -> str:
+        return self.hash_alg.removeprefix(ALGORITHM_PREFIX) if self.is_keyed else ""
+
+    def compute_hash(self, keys: Mapping[str, AuditKey] | None = None) -> str:
+        """The hash this row must carry under its algorithm (UnknownKeyError: key not configured).
+
+        `keys` (key id → key) spares a verifier the settings lookup on every row.
+        """
+        if self.hash_alg == LEGACY_ALGORITHM:
+            return hashlib.sha256(self.canonical().encode()).hexdigest()
+        if not self.is_keyed:
+            raise UnknownAlgorithmError(UNKNOWN_ALGORITHM.format(algorithm=self.hash_alg))
+        key = keys.get(self.key_id) if keys is not None else key_by_id(self.key_id)
+        if key is None:
+            raise UnknownKeyError(UNKNOWN_KEY.format(key_id=self.key_id))
+        return key.sign(ROW_PURPOSE, self.canonical())
+
+
+class ChainBoundary(models.Model):
+    """Where the legacy (unkeyed) rows end: written once by migration 0003, signed with the key.
+
+    Without it, someone with database access could turn every keyed row into a legacy row and
+    rehash the chain with plain SHA-256. The signature covers the last legacy row's id and hash,
+    so the legacy part cannot be rewritten or extended either.
+    """
+
+    legacy_last_id = models.BigIntegerField("鍵なしの最終行")
+    legacy_last_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=20)
+    signature = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[models.Manager["ChainBoundary"]] = ChainBoundaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "監査ログの鍵付き連鎖の開始点"
+
+    def __str__(self) -> str:
+        return f"鍵なしの行: #1〜#{self.legacy_last_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("監査ログは追記のみです。更新できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("監査ログは追記のみです。削除できません。")
+
+    def signed_content(self) -> str:
+        return boundary_content(self.legacy_last_id, self.legacy_last_hash)
+
+
+def boundary_content(legacy_last_id: int, legacy_last_hash: str) -> str:
+    return json.dumps({"legacy_last_id": legacy_last_id, "legacy_last_hash": legacy_last_hash})

@@ -1,19 +1,34 @@
 """Writing and verifying the audit log.
 
 Callers write the audit row inside the same transaction as the change it records, so that
-either both are saved or neither is.
+either both are saved or neither is. Each row carries the HMAC of its content and the previous
+row's hash under the current audit key (audit/keys.py); verify_chain checks every row under the
+key it names, and that legacy (unkeyed) rows end where the signed ChainBoundary says.
 """
 
 import hashlib
+import hmac
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 
-from audit.models import GENESIS_HASH, AuditEvent
+from audit.keys import LEGACY_ALGORITHM, UNKNOWN_KEY, AuditKey, audit_keys, current_key, key_by_id
+from audit.models import (
+    BOUNDARY_PURPOSE,
+    GENESIS_HASH,
+    AuditEvent,
+    ChainBoundary,
+    UnknownAlgorithmError,
+    UnknownKeyError,
+    boundary_content,
+)
+
+BOUNDARY_EXISTS = "鍵付き連鎖の開始点はすでに記録されています（一度だけ記録します）。"
 
 # An arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 7_354_920_114
@@ -56,6 +71,7 @@ def audit_record(
         payload["fields"] = field_names
     if obj is not None:
         object_type, object_id = object_type_of(obj), obj.pk
+    key = current_key()
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
@@ -71,8 +87,9 @@ def audit_record(
             ip_address=client_ip(request),
             detail=payload,
             prev_hash=last_hash,
+            hash_alg=key.algorithm,
         )
-        event.hash = event.compute_hash()
+        event.hash = event.compute_hash(keys={key.key_id: key})
         event.save(force_insert=True)
     return event
 
@@ -84,16 +101,155 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
+def record_chain_boundary(
+    boundary_model: Any = ChainBoundary, event_model: Any = AuditEvent
+) -> ChainBoundary:
+    """Record, signed, that every row so far is legacy (unkeyed) and every later row is keyed.
+
+    Run once, by migration 0003 (which passes its historical models). The chain lock keeps a
+    concurrent append from slipping between the read of the last row and the record.
+    """
+    with transaction.atomic():
+        _lock_chain()
+        if boundary_model.objects.exists():
+            raise ValueError(BOUNDARY_EXISTS)
+        last = event_model.objects.order_by("-id").values_list("id", "hash").first()
+        last_id, last_hash = last if last else (0, GENESIS_HASH)
+        key = current_key()
+        return boundary_model.objects.create(
+            legacy_last_id=last_id,
+            legacy_last_hash=last_hash,
+            key_id=key.key_id,
+            signature=key.sign(BOUNDARY_PURPOSE, boundary_content(last_id, last_hash)),
+        )
+
+
 @dataclass(frozen=True)
 class ChainBreak:
-    row_id: int
+    """One inconsistency; row_id names the row to look at (None: not about one row)."""
+
+    row_id: int | None
     reason: str
 
 
-def verify_chain(events: Iterable[AuditEvent] | None = None) -> Iterator[ChainBreak]:
-    """Yield every break in the chain in id order; the first names the earliest bad row."""
+@dataclass
+class ChainSummary:
+    """What a verification pass saw, for the report (filled in as the rows stream by)."""
+
+    rows: int = 0
+    last_id: int = 0
+    last_hash: str = GENESIS_HASH
+    legacy_rows: int = 0
+    first_keyed_id: int | None = None
+    rows_by_key: Counter[str] = field(default_factory=Counter)
+    legacy_last_id: int | None = None
+
+
+def _boundary_breaks(boundaries: list[ChainBoundary]) -> Iterator[ChainBreak]:
+    if not boundaries:
+        yield ChainBreak(
+            None,
+            "鍵付き連鎖の開始点の記録（audit_chainboundary）がありません（削除された可能性があります）。",
+        )
+        return
+    if len(boundaries) > 1:
+        yield ChainBreak(
+            None, f"鍵付き連鎖の開始点の記録が {len(boundaries)} 件あります（1件のはずです）。"
+        )
+    for boundary in boundaries:
+        key = key_by_id(boundary.key_id)
+        if key is None:
+            yield ChainBreak(
+                None, "鍵付き連鎖の開始点の記録: " + UNKNOWN_KEY.format(key_id=boundary.key_id)
+            )
+        elif not hmac.compare_digest(
+            key.sign(BOUNDARY_PURPOSE, boundary.signed_content()), boundary.signature
+        ):
+            yield ChainBreak(
+                None,
+                "鍵付き連鎖の開始点の記録の署名が一致しません（書き換えられています）。",
+            )
+
+
+def _trusted_boundary(summary: ChainSummary) -> tuple[ChainBoundary | None, list[ChainBreak]]:
+    boundaries = list(ChainBoundary.objects.order_by("id"))
+    breaks = list(_boundary_breaks(boundaries))
+    if breaks:
+        return None, breaks
+    summary.legacy_last_id = boundaries[0].legacy_last_id
+    return boundaries[0], []
+
+
+def _placement_break(
+    event: AuditEvent, summary: ChainSummary, boundary: ChainBoundary | None
+) -> ChainBreak | None:
+    """Legacy rows may only form the start of the chain, up to the signed boundary."""
+    if event.hash_alg != LEGACY_ALGORITHM:
+        if boundary is not None and event.id <= boundary.legacy_last_id:
+            return ChainBreak(
+                event.id,
+                f"行 #{event.id} は鍵付きですが、開始点の記録では鍵なしの行"
+                f"（#{boundary.legacy_last_id} まで）のはずです。",
+            )
+        return None
+    if summary.first_keyed_id is not None:
+        return ChainBreak(
+            event.id,
+            f"行 #{event.id} は鍵なしの旧方式ですが、鍵付きの行 #{summary.first_keyed_id} より後に"
+            "あります（鍵付きの行を旧方式に書き換えてハッシュを付け直した改ざん）。",
+        )
+    if boundary is not None and event.id > boundary.legacy_last_id:
+        return ChainBreak(
+            event.id,
+            f"行 #{event.id} は鍵なしの旧方式ですが、鍵なしの行は開始点の記録で"
+            f" #{boundary.legacy_last_id} までです"
+            "（旧方式に書き換えてハッシュを付け直した改ざん）。",
+        )
+    return None
+
+
+def _hash_break(event: AuditEvent, keys: dict[str, AuditKey]) -> ChainBreak | None:
+    try:
+        expected = event.compute_hash(keys=keys)
+    except (UnknownKeyError, UnknownAlgorithmError) as error:
+        return ChainBreak(event.id, f"行 #{event.id}: {error}")
+    if not hmac.compare_digest(expected, event.hash):
+        return ChainBreak(event.id, f"行 #{event.id} の内容がハッシュと一致しません（改ざん）。")
+    return None
+
+
+def _boundary_row_break(row_id: int) -> ChainBreak:
+    return ChainBreak(
+        row_id,
+        f"行 #{row_id}（鍵なしの最終行）のハッシュが開始点の記録と一致しません"
+        "（鍵なしの行が書き換えられています）。",
+    )
+
+
+def _record(event: AuditEvent, summary: ChainSummary) -> None:
+    summary.rows += 1
+    summary.last_id, summary.last_hash = event.id, event.hash
+    if event.hash_alg == LEGACY_ALGORITHM:
+        summary.legacy_rows += 1
+    else:
+        if summary.first_keyed_id is None:
+            summary.first_keyed_id = event.id
+        summary.rows_by_key[event.key_id] += 1
+
+
+def verify_chain(
+    events: Iterable[AuditEvent] | None = None, summary: ChainSummary | None = None
+) -> Iterator[ChainBreak]:
+    """Yield every break in the chain in id order; the first names the earliest bad row.
+
+    Streams the table (one pass, constant memory). Pass a ChainSummary to learn what was seen.
+    """
+    summary = summary if summary is not None else ChainSummary()
+    boundary, boundary_breaks = _trusted_boundary(summary)
+    yield from boundary_breaks
     if events is None:
         events = AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
+    keys = {key.key_id: key for key in audit_keys()}
     expected_id, expected_prev = 1, GENESIS_HASH
     for event in events:
         if event.id != expected_id:
@@ -110,6 +266,20 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> Iterator[ChainBr
                 f"行 #{expected_id - 1} が書き換えられ、ハッシュが付け直されています"
                 f"（次の行 #{event.id} の連鎖と一致しません）。",
             )
-        if event.compute_hash() != event.hash:
-            yield ChainBreak(event.id, f"行 #{event.id} の内容がハッシュと一致しません（改ざん）。")
+        for found in (_placement_break(event, summary, boundary), _hash_break(event, keys)):
+            if found is not None:
+                yield found
+        if (
+            boundary is not None
+            and event.id == boundary.legacy_last_id
+            and event.hash != boundary.legacy_last_hash
+        ):
+            yield _boundary_row_break(event.id)
+        _record(event, summary)
         expected_id, expected_prev = event.id + 1, event.hash
+    if boundary is not None and boundary.legacy_last_id > summary.last_id:
+        yield ChainBreak(
+            summary.last_id + 1,
+            f"行 #{summary.last_id + 1}〜#{boundary.legacy_last_id} が削除されています"
+            f"（開始点の記録では鍵なしの行が #{boundary.legacy_last_id} まであります）。",
+        )

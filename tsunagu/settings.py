@@ -2,7 +2,8 @@
 
 TSUNAGU_ENV=development (default) runs on the embedded SQLite database with a development key.
 TSUNAGU_ENV=production refuses to start without SECRET_KEY and ALLOWED_HOSTS, with DEBUG or demo
-mode on, or with the development key. DATABASE_URL switches to PostgreSQL.
+mode on, with the development key, or without TSUNAGU_ENCRYPTION_KEY and TSUNAGU_AUDIT_KEY.
+DATABASE_URL switches to PostgreSQL.
 """
 
 import os
@@ -172,6 +173,25 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Audit chain: key and checkpoints (audit/keys.py, audit/checkpoints.py, docs/audit.md) ------
+# Keys that HMAC the audit chain, comma-separated, newest first; never stored in the database.
+# Development derives one from SECRET_KEY when none is set; production requires them.
+AUDIT_KEYS = env_list("TSUNAGU_AUDIT_KEY")
+AUDIT_KEY_MIN_LENGTH = 32
+if PRODUCTION and (not AUDIT_KEYS or min(len(key) for key in AUDIT_KEYS) < AUDIT_KEY_MIN_LENGTH):
+    raise ImproperlyConfigured(
+        f"本番環境では {AUDIT_KEY_MIN_LENGTH}文字以上の TSUNAGU_AUDIT_KEY"
+        "（監査ログの鍵）が必要です。"
+        " 作り方: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+# Signed checkpoints of the chain's end: appended to this file ("" = no file) and/or sent to
+# syslog ("/dev/log" or "host:port", UDP; "" = no syslog). Ship them off the server.
+AUDIT_CHECKPOINT_FILE = env_str(
+    "TSUNAGU_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_SYSLOG = env_str("TSUNAGU_AUDIT_CHECKPOINT_SYSLOG", "")
+# --- end of the audit block ---------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.StaffBackend"]

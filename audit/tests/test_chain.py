@@ -6,20 +6,8 @@ from django.db import connection, transaction
 
 from audit.models import GENESIS_HASH, AppendOnlyError, AuditEvent
 from audit.services import audit_record, verify_chain
+from audit.tests.tampering import tamper as _tamper
 from tsunagu.test import BaseTestCase
-
-
-def _tamper(sql: str, params: list[object]) -> None:
-    """What an attacker with database owner rights does: drop the guard, then change rows."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-            cursor.execute(sql, params)
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-        else:
-            cursor.execute("DROP TRIGGER audit_no_update")
-            cursor.execute("DROP TRIGGER audit_no_delete")
-            cursor.execute(sql, params)
 
 
 class AuditChainTests(BaseTestCase):

@@ -15,6 +15,7 @@ from tsunagu.test import BaseTestCase
 
 ROOT = Path(__file__).resolve().parents[2]
 ENCRYPTION_KEY = "nO8kz2n6qGk1K7yqfX0m6F4oXy0b3P6r9s2Tq8u1V5w="
+AUDIT_KEY = "audit-key-for-the-settings-tests-only-0123456789"
 GOOD_KEY = "k" * 20 + "-production-secret-key-for-tests-only-0123456789"
 
 
@@ -29,6 +30,7 @@ def start_production(**env: str) -> subprocess.CompletedProcess[str]:
             "TSUNAGU_ENV": "production",
             "DJANGO_SETTINGS_MODULE": "tsunagu.settings",
             "TSUNAGU_ENCRYPTION_KEY": ENCRYPTION_KEY,
+            "TSUNAGU_AUDIT_KEY": AUDIT_KEY,
         }
     )
     clean.update(env)
@@ -51,6 +53,14 @@ def start_production(**env: str) -> subprocess.CompletedProcess[str]:
         (
             {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "a.lg.jp", "TSUNAGU_ENCRYPTION_KEY": ""},
             "TSUNAGU_ENCRYPTION_KEY",
+        ),
+        (
+            {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "a.lg.jp", "TSUNAGU_AUDIT_KEY": ""},
+            "TSUNAGU_AUDIT_KEY（監査ログの鍵）が必要です",
+        ),
+        (
+            {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "a.lg.jp", "TSUNAGU_AUDIT_KEY": "short"},
+            "32文字以上の TSUNAGU_AUDIT_KEY",
         ),
         ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "a.lg.jp"}, "50文字以上の SECRET_KEY"),
         (
