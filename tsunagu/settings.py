@@ -269,6 +269,10 @@ PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "callable": "tsunagu.periodic.clear_expired_sessions",
         "every_minutes": env_int("TSUNAGU_CLEAR_SESSIONS_MINUTES", 60),
     },
+    "audit_checkpoint": {
+        "callable": "audit.checkpoints.write_checkpoint",
+        "every_minutes": env_int("TSUNAGU_AUDIT_CHECKPOINT_MINUTES", 10),
+    },
     "prune_finished_tasks": {
         "callable": "tsunagu.periodic.prune_finished_tasks",
         "every_minutes": 24 * 60,
