@@ -1,11 +1,14 @@
 """The JSON API (/api/v1/). Every record goes through the same access functions as the pages."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from accounts.access import get_for_user, list_for_user
@@ -14,7 +17,7 @@ from accounts.roles import Right
 from accounts.views import STAFF_FIELDS
 from api.activities import router as activities_router
 from api.assessments_plans import router as assessments_plans_router
-from api.auth import PersonalTokenAuth
+from api.auth import PersonalTokenAuth, TokenThrottled, document_throttling, throttled_body
 from api.cases import router as cases_router
 from api.common import Refused
 from api.consultations import router as consultations_router
@@ -33,6 +36,11 @@ class TsunaguApi(NinjaAPI):
         if module in SPLIT_FROM_CASES:
             module = "api.cases"
         return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**kwargs)
+        document_throttling(schema)
+        return schema
 
 
 api = TsunaguApi(
@@ -65,6 +73,13 @@ def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
         request, {"detail": "認証が必要です。有効なAPIトークンを送ってください。"}, status=401
     )
+
+
+@api.exception_handler(TokenThrottled)
+def token_throttled(request: HttpRequest, exc: TokenThrottled) -> HttpResponse:
+    response = api.create_response(request, throttled_body(exc), status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

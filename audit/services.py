@@ -14,15 +14,17 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from audit.models import GENESIS_HASH, AuditEvent
+from tsunagu.client_address import client_address
 
 # An arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 7_354_920_114
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: X-Forwarded-For only from a trusted proxy (tsunagu.client_address)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def object_type_of(model: type[Model] | Model) -> str:
