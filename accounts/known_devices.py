@@ -29,6 +29,8 @@ def _entries(request: HttpRequest) -> dict[str, str]:
         )
     except (KeyError, signing.BadSignature):
         return {}
+    if not value:
+        return {}
     entries = {}
     for entry in value.split(","):
         user_id, _, device_id = entry.partition(":")
@@ -46,7 +48,7 @@ def remember_device(request: HttpRequest, response: HttpResponse, user: User) ->
     """Mark this browser as known for `user` (keeping its id if it had one), renewed each time."""
     entries = _entries(request)
     device_id = entries.pop(str(user.pk), None) or secrets.token_urlsafe(16)
-    kept = list(entries.items())[-(ACCOUNTS_PER_DEVICE - 1) :] + [(str(user.pk), device_id)]
+    kept = [*list(entries.items())[-(ACCOUNTS_PER_DEVICE - 1) :], (str(user.pk), device_id)]
     response.set_signed_cookie(
         KNOWN_DEVICE_COOKIE,
         ",".join(f"{user_id}:{device}" for user_id, device in kept),

@@ -172,7 +172,7 @@ class Contract(models.Model):
 class CredentialsEnd:
     """Why all of a user's sessions and tokens were ended (the audit row's reason)."""
 
-    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a secret)
     DEACTIVATED = "deactivated"
 
 
@@ -211,7 +211,7 @@ class User(AbstractUser):
     ) -> "User":
         user = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
         # What the row said when loaded: a save that turns it off ends the credentials.
-        user._loaded_active = user.__dict__.get("is_active")
+        user._loaded_active = bool(user.__dict__.get("is_active"))
         return user
 
     def save(
@@ -328,8 +328,12 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user: User, expires_at: datetime | None = None) -> tuple["ApiToken", str]:
         token = cls.PREFIX + secrets.token_urlsafe(32)
+        now = timezone.now()
         api_token = cls.objects.create(
-            user=user, digest=token_digest(token), expires_at=expires_at or default_token_expiry()
+            user=user,
+            digest=token_digest(token),
+            created_at=now,
+            expires_at=expires_at or now + timedelta(days=settings.API_TOKEN_DAYS),
         )
         return api_token, token
 

@@ -67,9 +67,10 @@ class TokenRevocation:
     BY_COMMAND = "revoked_by_command"
 
 
-TOKEN_NOT_YOURS_MESSAGE = "このAPIトークンは見つかりません。"
-TOKEN_EXPIRY_IN_PAST_MESSAGE = "有効期限には今より後の日時を指定してください。"
-TOKEN_FOR_INACTIVE_USER_MESSAGE = "利用停止中の職員にはAPIトークンを発行できません。"
+# Messages, not secrets (S105 reads "TOKEN" in a name as a password).
+TOKEN_NOT_YOURS_MESSAGE = "このAPIトークンは見つかりません。"  # noqa: S105
+TOKEN_EXPIRY_IN_PAST_MESSAGE = "有効期限には今より後の日時を指定してください。"  # noqa: S105
+TOKEN_FOR_INACTIVE_USER_MESSAGE = "利用停止中の職員にはAPIトークンを発行できません。"  # noqa: S105
 
 
 class ApiTokenRefused(Exception):

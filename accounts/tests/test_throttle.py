@@ -163,9 +163,7 @@ class PairBackoffTests(BaseTestCase):
 
     def test_an_inactive_account_gets_the_same_answer_as_a_wrong_password(self) -> None:
         type(self.soudan).objects.filter(pk=self.soudan.pk).update(is_active=False)
-        response = client_at(OFFICE).post(
-            "/login/", {"username": "soudan", "password": PASSWORD}
-        )
+        response = client_at(OFFICE).post("/login/", {"username": "soudan", "password": PASSWORD})
         self.assertContains(response, "ユーザー名またはパスワードが正しくありません。")
 
 
@@ -247,4 +245,23 @@ class UnlockTests(BaseTestCase):
         self.assertLess(
             LoginThrottle.objects.get(user=self.soudan).blocked_until or timezone.now(),
             timezone.now(),
+        )
+
+
+@override_settings(TRUSTED_PROXIES=["10.0.0.5"])
+class BehindTheProxyTests(BaseTestCase):
+    def test_behind_the_proxy_a_strangers_failures_slow_only_the_strangers_address(self) -> None:
+        proxy = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=STRANGER)
+        fail(proxy, times=30)
+        colleague = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=OFFICE)
+        self.assertEqual(sign_in(colleague), 302)
+        self.assertEqual(
+            set(LoginThrottle.objects.values_list("ip_address", flat=True)), {STRANGER}
+        )
+
+    def test_a_forged_header_from_outside_the_proxy_is_not_believed(self) -> None:
+        forger = Client(REMOTE_ADDR=STRANGER, HTTP_X_FORWARDED_FOR=OFFICE)
+        fail(forger, times=5)
+        self.assertEqual(
+            set(LoginThrottle.objects.values_list("ip_address", flat=True)), {STRANGER}
         )
