@@ -76,3 +76,13 @@ class TrustedProxyMiddlewareTests(SimpleTestCase):
         from django.conf import settings
 
         self.assertEqual(settings.MIDDLEWARE[0], "tsunagu.client_address.TrustedProxyMiddleware")
+
+
+def test_a_bad_trusted_proxy_entry_stops_the_start_with_its_name() -> None:
+    from tsunagu.tests.test_settings import GOOD_KEY, start_production
+
+    result = start_production(
+        SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="a.lg.jp", TSUNAGU_TRUSTED_PROXIES="10.0.0.5,proxy"
+    )
+    assert result.returncode != 0
+    assert "TSUNAGU_TRUSTED_PROXIES の 'proxy'" in result.stderr
