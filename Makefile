@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py refresh_person_keys
 	TSUNAGU_DEMO=1 $(PY) manage.py load_demo
+	$(PY) manage.py schedule_periodic
 	@echo "バックグラウンドのタスク（県全体の集計など）は db_worker が処理します（ログ: var/worker.log）"
 	@mkdir -p var; trap 'kill 0' EXIT; \
 	  TSUNAGU_DEMO=1 $(PY) manage.py db_worker --interval 2 --no-reload >var/worker.log 2>&1 & \

@@ -8,6 +8,7 @@ input (see `kept_form_data`). Nothing typed is lost to the idle timeout.
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
@@ -35,12 +36,25 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
 
 def _keep_form(request: HttpRequest) -> None:
+    """Keep the POST of a staff member whose session expired, within a size bound.
+
+    Only a browser where staff logged in (the signed last-user cookie, which a stranger cannot
+    make) keeps a form: an anonymous visitor's POST stores nothing, so strangers cannot fill the
+    session table. Expired sessions, kept forms with them, are removed by the periodic
+    `clear_sessions` job (tsunagu/periodic.py).
+    """
+    last_user = request.get_signed_cookie(LAST_USER_COOKIE, default=None)
+    if last_user is None:
+        return
     data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    text = json.dumps(data, ensure_ascii=False)
+    if len(text.encode()) > settings.KEPT_FORM_MAX_BYTES:
+        return
     request.session[KEPT_FORM_SESSION_KEY] = {
         "path": request.path,
         # The input may hold 要配慮個人情報 (an assessment's medical history): encrypted at rest.
-        "data": encrypt(json.dumps(data, ensure_ascii=False)),
-        "user": request.get_signed_cookie(LAST_USER_COOKIE, default=None),
+        "data": encrypt(text),
+        "user": last_user,
     }
 
 

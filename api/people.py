@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
@@ -23,9 +24,14 @@ from api.schemas import ErrorOut
 from people.duplicates import find_duplicates
 from people.forms import HouseholdForm, PersonForm
 from people.household_views import MEMBER_FIELDS
-from people.models import Household, Person
+from people.models import Household, Person, RestrictionReason
 from people.search import search_persons
-from people.services import household_create, person_create, person_update
+from people.services import (
+    RESTRICTION_FIELDS,
+    household_create,
+    person_create,
+    person_update,
+)
 from people.views import DETAIL_FIELDS, IDENTITY_FIELDS
 
 router = Router(tags=["本人・世帯"])
@@ -54,8 +60,43 @@ class PersonIn(Schema):
     confirmed_new: bool = False
 
 
-class PersonUpdateIn(PersonIn):
-    version: int
+class PersonUpdateIn(Schema):
+    """Only the fields sent are changed; a field left out keeps its value."""
+
+    family_name: str | None = None
+    given_name: str | None = None
+    family_name_kana: str | None = None
+    given_name_kana: str | None = None
+    koseki_kana: str | None = None
+    alias: str | None = None
+    birth_date: str | None = None
+    estimated_age: int | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    address_detail: str | None = None
+    contact_preferences: list[str] | None = None
+    phone_hours: str | None = None
+    contact_note: str | None = None
+    # Refused here with a pointer to the restriction endpoint (never silently ignored or reset).
+    is_restricted: bool | None = None
+    restriction_reason: str | None = None
+    version: int | None = None
+
+
+RESTRICTION_ELSEWHERE = (
+    "制限対象者の設定・解除はこの更新ではできません。POST /api/v1/persons/{id}/restriction で"
+    "行ってください。"
+)
+
+
+class RestrictionIn(Schema):
+    is_restricted: bool
+    restriction_reason: str = ""
+    # Lifting a restriction must be confirmed, as on the page.
+    confirm_lift: bool = False
+    version: int | None = None
 
 
 class PersonOut(Schema):
@@ -75,6 +116,19 @@ class PersonOut(Schema):
     address: str | None
     merged_into: int | None
     version: int
+
+
+class PersonDetailOut(PersonOut):
+    """One person as read, created or updated: every editable field (null when hidden)."""
+
+    koseki_kana: str | None
+    estimated_age: int | None
+    age_band: str | None
+    address_detail: str | None
+    contact_preferences: list[str] | None
+    phone_hours: str | None
+    contact_note: str | None
+    restriction_reason: str | None
 
 
 class SearchHitOut(Schema):
@@ -130,26 +184,51 @@ def _user(request: HttpRequest) -> User:
 
 
 def person_out(person: Person, user: User) -> PersonOut:
+    return PersonOut(**_person_fields(person, user))
+
+
+def person_detail_out(person: Person, user: User) -> PersonDetailOut:
+    identity = can_see_identity(user, person)
+    fields: dict[str, Any] = {
+        field: getattr(person, field) if identity else None for field in DETAIL_ONLY_FIELDS
+    }
+    return PersonDetailOut(**_person_fields(person, user), **fields)
+
+
+# The editable fields that only the detail (one person) shows, besides those of the lists.
+DETAIL_ONLY_FIELDS = (
+    "koseki_kana",
+    "estimated_age",
+    "age_band",
+    "address_detail",
+    "contact_preferences",
+    "phone_hours",
+    "contact_note",
+    "restriction_reason",
+)
+
+
+def _person_fields(person: Person, user: User) -> dict[str, Any]:
     identity = can_see_identity(user, person)
     hidden = None
-    return PersonOut(
-        id=person.pk,
-        restricted=person.is_restricted,
-        family_name=person.family_name if identity else hidden,
-        given_name=person.given_name if identity else hidden,
-        family_name_kana=person.family_name_kana if identity else hidden,
-        given_name_kana=person.given_name_kana if identity else hidden,
-        alias=person.alias if identity else hidden,
-        label=str(person) if identity else person.restricted_label,
-        birth_date=person.birth_date if identity else hidden,
-        age=person.age() if identity else hidden,
-        age_label=person.age_label() if identity else "—",
-        sex=person.sex if identity else hidden,
-        postal_code=person.postal_code if identity else hidden,
-        address=person.address if identity else hidden,
-        merged_into=person.merged_into_id,
-        version=person.version,
-    )
+    return {
+        "id": person.pk,
+        "restricted": person.is_restricted,
+        "family_name": person.family_name if identity else hidden,
+        "given_name": person.given_name if identity else hidden,
+        "family_name_kana": person.family_name_kana if identity else hidden,
+        "given_name_kana": person.given_name_kana if identity else hidden,
+        "alias": person.alias if identity else hidden,
+        "label": str(person) if identity else person.restricted_label,
+        "birth_date": person.birth_date if identity else hidden,
+        "age": person.age() if identity else hidden,
+        "age_label": person.age_label() if identity else "—",
+        "sex": person.sex if identity else hidden,
+        "postal_code": person.postal_code if identity else hidden,
+        "address": person.address if identity else hidden,
+        "merged_into": person.merged_into_id,
+        "version": person.version,
+    }
 
 
 def _form_errors(form: PersonForm | HouseholdForm) -> Status[FormErrors]:
@@ -190,7 +269,7 @@ def persons_search(request: HttpRequest, q: str = "") -> list[SearchHitOut]:
 
 @router.post(
     "/persons",
-    response={201: PersonOut, 403: ErrorOut, 409: DuplicatesFound, 422: FormErrors},
+    response={201: PersonDetailOut, 403: ErrorOut, 409: DuplicatesFound, 422: FormErrors},
     summary="本人・家族の登録",
 )
 def persons_create(request: HttpRequest, payload: PersonIn) -> Status[Any]:
@@ -235,15 +314,15 @@ def persons_create(request: HttpRequest, payload: PersonIn) -> Status[Any]:
     person, _ = person_create(
         organisation_id=organisation_id, data=data, phone=phone, by=user, request=request
     )
-    return Status(201, person_out(person, user))
+    return Status(201, person_detail_out(person, user))
 
 
 @router.get(
     "/persons/{person_id}",
-    response={200: PersonOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: PersonDetailOut, 403: ErrorOut, 404: ErrorOut},
     summary="本人・家族1名",
 )
-def persons_read(request: HttpRequest, person_id: int) -> PersonOut:
+def persons_read(request: HttpRequest, person_id: int) -> PersonDetailOut:
     user = _user(request)
     person = get_for_user(
         user,
@@ -253,17 +332,69 @@ def persons_read(request: HttpRequest, person_id: int) -> PersonOut:
         request=request,
         fields=DETAIL_FIELDS,
     )
-    return person_out(person, user)
+    return person_detail_out(person, user)
 
 
-@router.put(
+@router.patch(
     "/persons/{person_id}",
-    response={200: PersonOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: FormErrors},
-    summary="本人・家族の更新（version 必須）",
+    response={200: PersonDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: FormErrors},
+    summary="本人・家族の更新（送った項目だけ・version 必須）",
 )
 def persons_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn) -> Status[Any]:
-    """読んだときの `version` を送ります。その後に他の人が更新していれば 409 で、保存しません。"""
+    """送った項目だけを変更します。送らなかった項目はそのままです。
+
+    読んだときの `version` を送ります。その後に他の人が更新していれば 409 で、保存しません。
+    制限対象者の設定・解除は `POST /persons/{id}/restriction` で行います（ここでは 422）。
+    """
     user = _user(request)
+    person = _person_to_edit(request, user, person_id)
+    sent = payload.dict(exclude_unset=True, exclude={"version"})
+    if any(field in sent for field in RESTRICTION_FIELDS):
+        errors = {field: [RESTRICTION_ELSEWHERE] for field in RESTRICTION_FIELDS if field in sent}
+        return Status(422, FormErrors(detail="制限は変更していません。", errors=errors))
+    if payload.version is None:
+        return Status(422, FormErrors(detail="保存していません。", errors=_MISSING_VERSION))
+    form = PersonForm(_merged_form_data(person, sent), instance=person)
+    if not form.is_valid():
+        return _form_errors(form)
+    # The form may fill these from what was sent (the address from a postal code).
+    changed = set(sent) | {"address", "age_band"}
+    data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields if field in changed}
+    return _saved(request, user, person, data=data, version=payload.version)
+
+
+@router.post(
+    "/persons/{person_id}/restriction",
+    response={200: PersonDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: FormErrors},
+    summary="制限対象者の設定・解除（version 必須）",
+)
+def persons_restriction(
+    request: HttpRequest, person_id: int, payload: RestrictionIn
+) -> Status[Any]:
+    """DV・虐待などで制限対象者にする（理由が必要）か、解除します（`confirm_lift: true` が必要）。
+
+    担当チーム以外の職員には氏名などが表示されなくなります。変更は監査ログに記録されます。
+    """
+    user = _user(request)
+    person = _person_to_edit(request, user, person_id)
+    if payload.version is None:
+        return Status(422, FormErrors(detail="保存していません。", errors=_MISSING_VERSION))
+    data: dict[str, Any] = {"is_restricted": payload.is_restricted}
+    if payload.is_restricted or payload.restriction_reason:
+        data["restriction_reason"] = payload.restriction_reason
+    if data.get("restriction_reason") not in (None, "", *RestrictionReason.values):
+        errors = {"restriction_reason": [RESTRICTION_REASON_UNKNOWN]}
+        return Status(422, FormErrors(detail="保存していません。", errors=errors))
+    return _saved(
+        request, user, person, data=data, version=payload.version, confirm=payload.confirm_lift
+    )
+
+
+_MISSING_VERSION = {"version": ["読み込んだときの version を送ってください。"]}
+RESTRICTION_REASON_UNKNOWN = "制限の理由が選択肢にありません。"
+
+
+def _person_to_edit(request: HttpRequest, user: User, person_id: int) -> Person:
     person = get_for_user(
         user,
         Person.objects.prefetch_related("team"),
@@ -273,17 +404,47 @@ def persons_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn
         fields=DETAIL_FIELDS,
     )
     require_identity(user, person, request=request)
-    form = PersonForm(_person_form_data(payload), instance=person)
-    if not form.is_valid():
-        return _form_errors(form)
-    data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields}
+    return person
+
+
+def _merged_form_data(person: Person, sent: dict[str, Any]) -> dict[str, Any]:
+    """The person's current values with the sent ones on top, as a page form would post them."""
+    current = PersonForm(instance=person)
+    data: dict[str, Any] = {
+        name: current[name].value() for name in PersonForm.Meta.fields if name in current.fields
+    }
+    data["birth_date"] = person.birth_date.isoformat() if person.birth_date else ""
+    for name, value in sent.items():
+        data[name] = "" if value is None and name != "contact_preferences" else value
+    data["contact_preferences"] = data.get("contact_preferences") or []
+    data["estimated_age"] = "" if data.get("estimated_age") is None else data["estimated_age"]
+    return data
+
+
+def _saved(
+    request: HttpRequest,
+    user: User,
+    person: Person,
+    *,
+    data: dict[str, Any],
+    version: int,
+    confirm: bool = False,
+) -> Status[Any]:
     try:
         updated = person_update(
-            person=person, data=data, version=payload.version, by=user, request=request
+            person=person,
+            data=data,
+            version=version,
+            by=user,
+            request=request,
+            confirm_lift_restriction=confirm,
         )
     except StaleVersionError as error:
         return Status(409, ErrorOut(detail=str(error)))
-    return Status(200, person_out(updated, user))
+    except ValidationError as error:
+        errors = {field: list(messages) for field, messages in error.message_dict.items()}
+        return Status(422, FormErrors(detail="保存していません。", errors=errors))
+    return Status(200, person_detail_out(updated, user))
 
 
 def household_out(household: Household, user: User, *, members: bool) -> HouseholdOut:

@@ -1,15 +1,17 @@
 """The JSON API (/api/v1/). Every record goes through the same access functions as the pages."""
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
+from ninja.parser import Parser
 
 from accounts.access import get_for_user, list_for_user
 from accounts.models import Organisation, User
@@ -30,6 +32,38 @@ from api.schemas import ErrorOut, MeOut, OrganisationOut, StaffOut
 SPLIT_FROM_CASES = {"api.consultations", "api.assessments_plans", "api.activities", "api.referrals"}
 
 
+BODY_NOT_JSON = (
+    "リクエストの本文を JSON として読めません。JSON のオブジェクト（{…}）を送ってください。"
+)
+BODY_NOT_OBJECT = "本文は JSON のオブジェクト（{…}）で送ってください。保存していません。"
+UNAUTHENTICATED = "認証が必要です。有効なAPIトークンを送ってください。"
+
+
+class BodyNotAnObject(ValueError):
+    pass
+
+
+class ObjectBodyParser(Parser):
+    """Every request body of this API is a JSON object.
+
+    A string, number or list would otherwise reach the schemas, which read attributes of
+    whatever they are given: `"abc"` became an assessment with every field at its default.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject
+        return data
+
+
+# Answers every operation may give besides its own, written into the OpenAPI document.
+COMMON_RESPONSES: dict[str, dict[str, Any]] = {
+    "401": {"description": UNAUTHENTICATED},
+    "400": {"description": BODY_NOT_JSON},
+}
+
+
 class TsunaguApi(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         module = operation.view_func.__module__
@@ -39,6 +73,14 @@ class TsunaguApi(NinjaAPI):
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(**kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path in schema["paths"].values():
+            for method, operation in path.items():
+                responses = operation.setdefault("responses", {})
+                if operation.get("security"):
+                    responses.setdefault("401", {**COMMON_RESPONSES["401"], "content": error})
+                if method in {"post", "put", "patch"}:
+                    responses.setdefault("400", {**COMMON_RESPONSES["400"], "content": error})
         document_throttling(schema)
         return schema
 
@@ -51,6 +93,7 @@ api = TsunaguApi(
     auth=PersonalTokenAuth(),
     urls_namespace="api-v1",
     docs_url=None,  # the interactive docs page loads scripts from a CDN: not in closed networks
+    parser=ObjectBodyParser(),
 )
 
 
@@ -70,9 +113,17 @@ def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthorised(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "認証が必要です。有効なAPIトークンを送ってください。"}, status=401
-    )
+    return api.create_response(request, {"detail": UNAUTHENTICATED}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals in Japanese: an unreadable body is 400, a non-object body 422."""
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        body = {"detail": BODY_NOT_OBJECT, "errors": {"__all__": [BODY_NOT_OBJECT]}}
+        return api.create_response(request, body, status=422)
+    detail = BODY_NOT_JSON if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(TokenThrottled)

@@ -4,7 +4,10 @@ from typing import Any
 from django import forms
 
 from people.models import AgeBand, ContactPreference, Household, Person, Relationship
+from people.services import RESTRICTION_REASON_REQUIRED
 from people.validation import (
+    POSTAL_LOOKUP_UNAVAILABLE,
+    PostalLookupUnavailable,
     address_for_postal_code,
     normalise_postal_code,
     parse_date_input,
@@ -37,6 +40,27 @@ class JapaneseDateField(forms.Field):
         return parse_date_input(text)
 
 
+def fill_address_from_postal_code(form: forms.BaseForm, cleaned: dict[str, Any]) -> None:
+    """Check the postal code and fill an empty address from it.
+
+    An unknown code is the worker's to correct. When the postal data cannot be read, a typed
+    address still saves; an empty one gets a message on the field, and the input stays.
+    """
+    postal_code = cleaned.get("postal_code")
+    if not postal_code:
+        return
+    try:
+        address = address_for_postal_code(postal_code)
+    except forms.ValidationError as error:
+        form.add_error("postal_code", error)
+    except PostalLookupUnavailable:
+        if not cleaned.get("address"):
+            form.add_error("postal_code", POSTAL_LOOKUP_UNAVAILABLE)
+    else:
+        if not cleaned.get("address"):
+            cleaned["address"] = address
+
+
 def postal_code_field() -> forms.CharField:
     # Wider than the stored 7 digits: workers type 100-0001 or full-width digits.
     return forms.CharField(
@@ -55,6 +79,11 @@ class PersonForm(forms.ModelForm[Person]):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     phone = forms.CharField(label="電話番号", max_length=30, required=False)
+    # Shown only for a restricted person: lifting the restriction must be confirmed.
+    confirm_lift_restriction = forms.BooleanField(
+        label="制限の解除を確認しました（解除すると担当チーム以外にも氏名などが表示されます）",
+        required=False,
+    )
 
     class Meta:
         model = Person
@@ -101,6 +130,8 @@ class PersonForm(forms.ModelForm[Person]):
         if self.instance.pk:
             del self.fields["phone"]
             self.fields["version"].initial = self.instance.version
+        if not self.instance.is_restricted:
+            del self.fields["confirm_lift_restriction"]
 
     def clean_birth_date(self) -> date | None:
         value: date | None = self.cleaned_data.get("birth_date")
@@ -126,18 +157,9 @@ class PersonForm(forms.ModelForm[Person]):
             raise forms.ValidationError(
                 "氏名か仮名・呼び名（例: Bさんの長男）のどちらかを入力してください。"
             )
-        if cleaned.get("postal_code") and not cleaned.get("address"):
-            try:
-                cleaned["address"] = address_for_postal_code(cleaned["postal_code"])
-            except forms.ValidationError as error:
-                self.add_error("postal_code", error)
-        elif cleaned.get("postal_code"):
-            try:
-                address_for_postal_code(cleaned["postal_code"])
-            except forms.ValidationError as error:
-                self.add_error("postal_code", error)
+        fill_address_from_postal_code(self, cleaned)
         if cleaned.get("is_restricted") and not cleaned.get("restriction_reason"):
-            self.add_error("restriction_reason", "制限対象者にする理由を選んでください。")
+            self.add_error("restriction_reason", RESTRICTION_REASON_REQUIRED)
         if cleaned.get("birth_date") and cleaned.get("estimated_age") is not None:
             self.add_error("estimated_age", "生年月日がわかる場合は推定年齢は不要です。")
         if not cleaned.get("age_band"):
@@ -161,15 +183,11 @@ class HouseholdForm(forms.ModelForm[Household]):
             self.fields["version"].initial = self.instance.version
 
     def clean_postal_code(self) -> str:
-        postal_code = normalise_postal_code(self.cleaned_data.get("postal_code", ""))
-        if postal_code:
-            address_for_postal_code(postal_code)
-        return postal_code
+        return normalise_postal_code(self.cleaned_data.get("postal_code", ""))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("postal_code") and not cleaned.get("address"):
-            cleaned["address"] = address_for_postal_code(cleaned["postal_code"])
+        fill_address_from_postal_code(self, cleaned)
         return cleaned
 
 

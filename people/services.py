@@ -31,6 +31,14 @@ from people.models import (
 STALE_MESSAGE = (
     "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"
 )
+# A restriction (DV, abuse) hides the person from everyone off the team: setting or lifting it is
+# an explicit, confirmed and audited change, never a side effect of saving other fields.
+RESTRICTION_FIELDS = ("is_restricted", "restriction_reason")
+RESTRICTION_REASON_REQUIRED = "制限対象者にする理由を選んでください。"
+RESTRICTION_LIFT_UNCONFIRMED = (
+    "制限を解除すると、担当チーム以外の職員にも氏名・住所などが表示されます。"
+    "解除してよいか確認し、「制限の解除を確認しました」を選んでください。"
+)
 
 
 # The key of PersonMerge.moved_links naming the users a merge added to the kept record's team.
@@ -80,7 +88,10 @@ def person_update(
     version: int,
     by: User,
     request: HttpRequest | None = None,
+    confirm_lift_restriction: bool = False,
 ) -> Person:
+    """Change the fields in `data` (and only those). A restriction change must be confirmed when
+    it lifts the restriction; it is audited as such."""
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         if current.version != version or current.merged_into_id is not None:
@@ -88,6 +99,7 @@ def person_update(
         changed = [field for field, value in data.items() if getattr(current, field) != value]
         if not changed:
             return current
+        restriction = _restriction_change(current, data, confirm_lift_restriction)
         for field in changed:
             setattr(current, field, data[field])
         also_saved = []
@@ -98,14 +110,36 @@ def person_update(
             also_saved.append("estimated_on")
         current.version = F("version") + 1
         current.save(update_fields=[*changed, *also_saved, "version", "updated_at"])
-        if "is_restricted" in changed and current.is_restricted:
+        if restriction == "set":
             # Whoever restricts a person stays able to see them (the team would be empty else).
             current.team.add(by)
         audit_record(
-            action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current, fields=changed
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=changed,
+            detail={"restriction": restriction} if restriction else None,
         )
     current.refresh_from_db()
     return current
+
+
+def _restriction_change(current: Person, data: dict[str, Any], confirm_lift: bool) -> str:
+    """'set', 'lifted', 'reason' or '' for what `data` does to the person's restriction."""
+    restricted = data.get("is_restricted", current.is_restricted)
+    reason = data.get("restriction_reason", current.restriction_reason)
+    if restricted and not reason:
+        raise ValidationError({"restriction_reason": RESTRICTION_REASON_REQUIRED})
+    if restricted and not current.is_restricted:
+        return "set"
+    if current.is_restricted and not restricted:
+        if not confirm_lift:
+            raise ValidationError({"is_restricted": RESTRICTION_LIFT_UNCONFIRMED})
+        return "lifted"
+    if restricted and reason != current.restriction_reason:
+        return "reason"
+    return ""
 
 
 def household_create(

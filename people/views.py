@@ -1,6 +1,7 @@
 """Pages for persons: search, create (with probable duplicates shown first), view, edit."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -157,11 +158,14 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"] or 0,
                 by=user,
                 request=request,
+                confirm_lift_restriction=form.cleaned_data.get("confirm_lift_restriction", False),
             )
         except StaleVersionError as error:
             stale_person = Person.objects.get(pk=person.pk)
             form = _rebound_with_version(request, person, stale_person.version)
             form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, "保存しました。")
             return redirect("person_detail", pk=person.pk)

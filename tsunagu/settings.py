@@ -133,6 +133,7 @@ MIDDLEWARE = [
     # First: proxy headers from anyone but a trusted proxy are dropped before anything reads them.
     "tsunagu.client_address.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tsunagu.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,6 +146,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# The token-authenticated JSON API lives under this path (no session, no login page).
+API_PATH_PREFIX = "/api/"
 
 ROOT_URLCONF = "tsunagu.urls"
 WSGI_APPLICATION = "tsunagu.wsgi.application"
@@ -236,6 +240,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "tsunagu.views.csrf_failure"
+# The largest form input kept across an idle timeout (bytes of its JSON); a larger one is not kept.
+KEPT_FORM_MAX_BYTES = env_int("TSUNAGU_KEPT_FORM_MAX_BYTES", 256 * 1024)
 
 # Contacts outside these hours, on weekends and holidays count as 時間外 (tsunagu/office_hours.py).
 OFFICE_HOURS = env_str("TSUNAGU_OFFICE_HOURS", "08:30-17:15")
@@ -266,6 +272,17 @@ STORAGES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Jobs the task worker repeats (tsunagu/periodic.py; `manage.py schedule_periodic` queues them).
+PERIODIC_JOBS: dict[str, dict[str, object]] = {
+    "clear_sessions": {
+        "callable": "tsunagu.periodic.clear_expired_sessions",
+        "every_minutes": env_int("TSUNAGU_CLEAR_SESSIONS_MINUTES", 60),
+    },
+    "prune_finished_tasks": {
+        "callable": "tsunagu.periodic.prune_finished_tasks",
+        "every_minutes": 24 * 60,
+    },
+}
 
 # Everything the pages load comes from this server: no CDN, no web font, no inline script/style.
 SECURE_CSP = {
@@ -295,11 +312,29 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Errors (with their tracebacks) go to the console and to a rotating file in the data directory,
+# so that they are kept when gunicorn runs as a daemon with no terminal. TSUNAGU_LOG_FILE=""
+# turns the file off (e.g. under systemd, whose journal keeps the console).
+LOG_FILE = env_str("TSUNAGU_LOG_FILE", str(DATA_DIR / "tsunagu.log"))
+LOG_HANDLERS: dict[str, dict[str, object]] = {"console": {"class": "logging.StreamHandler"}}
+if LOG_FILE:
+    Path(LOG_FILE).parent.mkdir(parents=True, exist_ok=True)
+    LOG_HANDLERS["file"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": LOG_FILE,
+        "maxBytes": 10 * 1024 * 1024,
+        "backupCount": 5,
+        "encoding": "utf-8",
+        "formatter": "timestamped",
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "timestamped": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"}
+    },
+    "handlers": LOG_HANDLERS,
+    "root": {"handlers": list(LOG_HANDLERS), "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
 SILENCED_SYSTEM_CHECKS = [

@@ -157,3 +157,28 @@ class ExpiredSessionTests(BaseTestCase):
         )
         self.assertNotContains(response, "復元しました")
         self.assertFalse(response.context["form"].is_bound)
+
+
+class AnonymousPostTests(BaseTestCase):
+    def test_an_anonymous_post_stores_no_session(self) -> None:
+        from django.contrib.sessions.models import Session
+
+        before = Session.objects.count()
+        for _ in range(3):
+            response = self.client.post("/persons/new/", {"family_name": "x" * 100_000})
+            self.assertEqual(response.status_code, 302)
+        self.assertEqual(Session.objects.count(), before)
+
+    @override_settings(KEPT_FORM_MAX_BYTES=1000)
+    def test_a_form_over_the_bound_is_not_kept(self) -> None:
+        from django.contrib.sessions.models import Session
+
+        from tsunagu.test import PASSWORD
+
+        self.client.post("/login/", {"username": "admin", "password": PASSWORD})
+        self.client.session.flush()
+        self.client.cookies.pop("sessionid")
+        before = Session.objects.count()
+        self.client.post(f"/staff/{self.douryou.pk}/", {"note": "x" * 2000})
+        self.assertEqual(Session.objects.count(), before)
+        self.assertNotContains(self.client.get("/login/"), "入力中の内容は保存されています")

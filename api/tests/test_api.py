@@ -110,6 +110,7 @@ class OpenApiTests(ApiTestCase):
                 "/api/v1/organisations",
                 "/api/v1/staff",
                 "/api/v1/staff/{staff_id}",
+                "/api/v1/persons/{person_id}/restriction",
                 "/api/v1/persons",
                 "/api/v1/persons/{person_id}",
                 "/api/v1/households",

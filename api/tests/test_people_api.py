@@ -110,13 +110,13 @@ class PersonReadUpdateApiTests(PeopleApiTestCase):
 
     def test_an_update_with_the_current_version_saves(self) -> None:
         body = {"family_name": "高橋", "given_name": "勇樹", "version": 1}
-        response = self.call("PUT", f"/persons/{self.takahashi.pk}", self.soudan, body)
+        response = self.call("PATCH", f"/persons/{self.takahashi.pk}", self.soudan, body)
         self.assertEqual((response.status_code, response.json()["version"]), (200, 2))
 
     def test_a_stale_update_is_409_and_overwrites_nothing(self) -> None:
         Person.objects.filter(pk=self.takahashi.pk).update(version=2, given_name="勇輝")
         body = {"family_name": "高橋", "given_name": "勇樹", "version": 1}
-        response = self.call("PUT", f"/persons/{self.takahashi.pk}", self.soudan, body)
+        response = self.call("PATCH", f"/persons/{self.takahashi.pk}", self.soudan, body)
         self.assertEqual(response.status_code, 409)
         self.assertIn("ほかの人が先に", response.json()["detail"])
         self.assertEqual(Person.objects.get(pk=self.takahashi.pk).given_name, "勇輝")
@@ -143,7 +143,7 @@ class HouseholdApiTests(PeopleApiTestCase):
 class MalformedRequestTests(PeopleApiTestCase):
     def test_a_value_of_the_wrong_type_is_422_in_japanese(self) -> None:
         body = {"family_name": "高橋", "version": "abc"}
-        response = self.call("PUT", f"/persons/{self.takahashi.pk}", self.soudan, body)
+        response = self.call("PATCH", f"/persons/{self.takahashi.pk}", self.soudan, body)
         self.assertEqual(response.status_code, 422)
         self.assertEqual(response.json()["errors"], {"version": ["値の形式が正しくありません。"]})
         self.assertEqual(Person.objects.get(pk=self.takahashi.pk).version, 1)

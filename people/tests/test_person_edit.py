@@ -199,3 +199,31 @@ class StaleSaveTests(EditTestCase):
         self.assertEqual(response.status_code, 302)
         person = self.fresh()
         self.assertEqual((person.address_detail, person.version), ("2-3 ひだまり荘101", 3))
+
+
+class RestrictionOnThePageTests(EditTestCase):
+    def restrict(self) -> None:
+        Person.objects.filter(pk=self.person.pk).update(is_restricted=True, restriction_reason="dv")
+
+    def test_unticking_the_restriction_without_confirming_keeps_it(self) -> None:
+        self.restrict()
+        self.client.force_login(self.soudan)
+        response = self.client.post(self.url(), self.form())
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "解除してよいか確認")
+        self.assertTrue(self.fresh().is_restricted)
+
+    def test_a_confirmed_lift_is_saved_and_audited(self) -> None:
+        self.restrict()
+        self.client.force_login(self.soudan)
+        response = self.client.post(self.url(), self.form(confirm_lift_restriction="on"))
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(self.fresh().is_restricted)
+        event = AuditEvent.objects.filter(object_id=str(self.person.pk)).latest("id")
+        self.assertEqual(event.detail["restriction"], "lifted")
+
+    def test_the_confirmation_is_offered_only_for_a_restricted_person(self) -> None:
+        self.client.force_login(self.soudan)
+        self.assertNotContains(self.client.get(self.url()), "confirm_lift_restriction")
+        self.restrict()
+        self.assertContains(self.client.get(self.url()), "confirm_lift_restriction")

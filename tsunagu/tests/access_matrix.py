@@ -522,11 +522,15 @@ route("api-v1:persons_search", **API_OWN_LIST)
 route("api-v1:persons_create", "POST", **API_CREATE)
 route("api-v1:persons_read", kwargs=api_person, **API_OWN_RECORD)
 # The body passes the schema; the owner's worker gets the service's 422, everyone else the refusal.
+# Clearing every name is refused by the form (a partial update is checked as a whole).
+NO_NAME = {"version": 0, "family_name": "", "given_name": "", "alias": ""}
+route("api-v1:persons_update", "PATCH", kwargs=api_person, body=NO_NAME, **API_OWN_POST)
+# A reason that is not one of the choices is refused before anything is saved.
 route(
-    "api-v1:persons_update",
-    "PUT",
+    "api-v1:persons_restriction",
+    "POST",
     kwargs=api_person,
-    body={"version": 0},
+    body={"is_restricted": True, "restriction_reason": "?", "version": 0},
     **API_OWN_POST,
 )
 route("api-v1:households_list", **API_OWN_LIST)
