@@ -177,14 +177,7 @@ def staff_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    staff = get_for_user(
-        user,
-        User.objects.prefetch_related("staff_roles"),
-        pk,
-        right=Right.MANAGE_STAFF,
-        request=request,
-        fields=STAFF_FIELDS,
-    )
+    staff = _managed_staff(request, pk)
     initial = {
         "roles": sorted(staff.role_codes),
         "is_active": staff.is_active,
