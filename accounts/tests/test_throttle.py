@@ -119,6 +119,15 @@ class PairBackoffTests(BaseTestCase):
         # Nor do they reach the audit log: five failures, five rows.
         self.assertEqual(len(self.audit_rows(action=AuditEvent.Action.LOGIN_FAILED)), 5)
 
+    def test_a_refused_attempt_is_cheap_and_writes_no_audit_row(self) -> None:
+        stranger = client_at(STRANGER)
+        fail(stranger, times=5)
+        rows = len(self.audit_rows())
+        # the typed name's account, the waits of its keys, the refusal count of pair and address
+        with self.assertNumQueries(4):
+            fail(stranger)
+        self.assertEqual(len(self.audit_rows()), rows)
+
     def test_even_the_right_password_waits_and_the_message_says_how_long(self) -> None:
         stranger = client_at(STRANGER)
         fail(stranger, times=6)  # the 6th is refused: the wait is 1 minute

@@ -34,6 +34,13 @@ class TokenThrottleTests(BaseTestCase):
         self.assertEqual((row.failures, row.refused), (20, 20))
         self.assertEqual(len(self.audit_rows(action=AuditEvent.Action.LOGIN_FAILED)), 20)
 
+    def test_a_refused_token_costs_three_queries(self) -> None:
+        for _ in range(20):
+            get_me("tsg_bad")
+        # the token, the address's wait, its refusal count
+        with self.assertNumQueries(3):
+            self.assertEqual(get_me("tsg_bad").status_code, 429)
+
     def test_a_valid_token_still_works_from_a_throttled_address(self) -> None:
         out = StringIO()
         call_command("create_api_token", "soudan", stdout=out, stderr=StringIO())
