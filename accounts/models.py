@@ -294,12 +294,6 @@ def default_token_expiry() -> datetime:
     return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
 
 
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def usable(self, now: datetime | None = None) -> "ApiTokenQuerySet":
-        """Neither revoked nor expired (the owner's being active is checked by the caller)."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
-
-
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 digest is stored; the token is shown once.
 
@@ -315,8 +309,6 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField("有効期限", default=default_token_expiry)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "APIトークン"
@@ -334,7 +326,7 @@ class ApiToken(models.Model):
             digest=token_digest(token),
             created_at=now,
             expires_at=expires_at or now + timedelta(days=settings.API_TOKEN_DAYS),
-        )
+        )  # api.auth.refusal_reason says when a token may no longer be used
         return api_token, token
 
     @property

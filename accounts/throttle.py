@@ -175,10 +175,10 @@ def api_token_attempt(request: HttpRequest) -> Attempt:
     return Attempt((Counter(Kind.API_ADDRESS, _key(address), limit, None, "", address or None),))
 
 
-def throttles_of(users: QuerySet[User]) -> QuerySet[LoginThrottle]:
+def throttles_of(user_ids: list[int]) -> QuerySet[LoginThrottle]:
     """The keys of these accounts that wait now (for the administrator's page)."""
     return (
-        LoginThrottle.objects.filter(user__in=users, blocked_until__gt=timezone.now())
+        LoginThrottle.objects.filter(user_id__in=user_ids, blocked_until__gt=timezone.now())
         .select_related("user")
         .order_by("user__username", "-blocked_until")
     )

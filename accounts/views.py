@@ -134,7 +134,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         request=request,
         fields=STAFF_FIELDS,
     )
-    throttled = throttles_of(User.objects.filter(pk__in=[member.pk for member in staff]))
+    throttled = throttles_of([member.pk for member in staff])
     return render(
         request, "accounts/staff_list.html", {"staff": staff, "throttled": list(throttled)}
     )
