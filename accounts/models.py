@@ -2,14 +2,16 @@
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.roles import Right, Role, rights_of
 
@@ -167,6 +169,13 @@ class Contract(models.Model):
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
 
 
+class CredentialsEnd:
+    """Why all of a user's sessions and tokens were ended (the audit row's reason)."""
+
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a secret)
+    DEACTIVATED = "deactivated"
+
+
 class User(AbstractUser):
     """A staff member (職員). Belongs to one organisation; rights come from roles."""
 
@@ -183,6 +192,9 @@ class User(AbstractUser):
         blank=True,
     )
     is_demo = models.BooleanField("デモ用アカウント", default=False)
+    # Mixed into every session's hash: raising it ends all sessions of the user for good, even
+    # if the account is later reactivated with the same password (see _get_session_auth_hash).
+    credential_epoch = models.PositiveIntegerField("資格情報の世代", default=0, editable=False)
 
     objects: ClassVar[UserManager["User"]] = UserManager()  # type: ignore[assignment]
 
@@ -192,6 +204,55 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Any, values: Any, *, fetch_mode: Any = None
+    ) -> "User":
+        user = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        # What the row said when loaded: a save that turns it off ends the credentials.
+        user._loaded_active = bool(user.__dict__.get("is_active"))
+        return user
+
+    def save(
+        self, *args: Any, ended_by: "User | None" = None, request: Any = None, **kwargs: Any
+    ) -> None:
+        """Saving a new password or a deactivation ends every session and token of the user.
+
+        Whatever the path (staff page, `manage.py changepassword`, shell), so no way of changing
+        the password or switching the account off can leave an old credential alive. `ended_by`
+        and `request` name who did it in the audit rows.
+        """
+        reason = self._pending_credentials_end()
+        if reason is not None:
+            self.credential_epoch += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "credential_epoch"}
+        super().save(*args, **kwargs)
+        self._loaded_active = self.is_active
+        if reason is not None:
+            # Tokens are several rows and an audit row each: the service does that work.
+            from accounts.services import revoke_api_tokens
+
+            revoke_api_tokens(user=self, reason=reason, by=ended_by, request=request)
+
+    def _pending_credentials_end(self) -> "str | None":
+        if self._state.adding:
+            return None
+        if getattr(self, "_loaded_active", None) and not self.is_active:
+            return CredentialsEnd.DEACTIVATED
+        # set_password() keeps the raw password until the save; a hash upgrade at login clears it
+        # first (AbstractBaseUser.check_password), so it does not count as a change.
+        if getattr(self, "_password", None) is not None:
+            return CredentialsEnd.PASSWORD_CHANGED
+        return None
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "accounts.User.session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.credential_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     @cached_property
     def role_codes(self) -> frozenset[str]:
@@ -229,24 +290,89 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def default_token_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A personal API token. Only its SHA-256 digest is stored; the token is shown once."""
+    """A personal API token. Only its SHA-256 digest is stored; the token is shown once.
+
+    A token ends at `expires_at` (TSUNAGU_API_TOKEN_DAYS after issue unless given) or when
+    revoked; a revoked token never works again.
+    """
 
     PREFIX = "tsg_"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField("有効期限", default=default_token_expiry)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "APIトークン"
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"APIトークン #{self.pk}（{self.user}）"
 
     @classmethod
-    def issue(cls, user: User) -> tuple["ApiToken", str]:
+    def issue(cls, user: User, expires_at: datetime | None = None) -> tuple["ApiToken", str]:
         token = cls.PREFIX + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, digest=token_digest(token)), token
+        now = timezone.now()
+        api_token = cls.objects.create(
+            user=user,
+            digest=token_digest(token),
+            created_at=now,
+            expires_at=expires_at or now + timedelta(days=settings.API_TOKEN_DAYS),
+        )  # api.auth.refusal_reason says when a token may no longer be used
+        return api_token, token
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "失効"
+        if self.expires_at <= timezone.now():
+            return "期限切れ"
+        return "有効"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted for one key, and until when that key must wait (accounts.throttle).
+
+    Kept in the database so that every app server behind the load balancer sees the same count.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT_ADDRESS = "account_address", "アカウント×アドレス"
+        KNOWN_DEVICE = "known_device", "登録済みの端末"
+        ADDRESS = "address", "アドレス（ログイン画面）"
+        API_ADDRESS = "api_address", "アドレス（APIトークン）"
+
+    kind = models.CharField("種類", max_length=20, choices=Kind)
+    key = models.CharField(max_length=64)  # SHA-256 of the kind's parts, never a typed name
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="login_throttles"
+    )
+    subject = models.CharField(max_length=64, blank=True)  # audit.services.login_subject
+    ip_address = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
+    failures = models.PositiveIntegerField("失敗回数", default=0)
+    refused = models.PositiveIntegerField("待機中に断った回数", default=0)
+    last_failure_at = models.DateTimeField("最後の失敗")
+    blocked_until = models.DateTimeField("待機の終わり", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ログインの制限"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="one_login_throttle_per_key")
+        ]
+        indexes = [models.Index(fields=["last_failure_at"], name="login_throttle_age")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.ip_address or ''}（{self.failures}回）"
+
+    def wait_seconds(self, now: datetime) -> int:
+        if self.blocked_until is None or self.blocked_until <= now:
+            return 0
+        return max(1, int((self.blocked_until - now).total_seconds() + 0.999))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -6,14 +8,27 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_user, list_for_user
 from accounts.forms import StaffLoginForm, StaffRolesForm
+from accounts.known_devices import remember_device
 from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE, kept_form_data
-from accounts.models import Contract, Organisation, User
+from accounts.models import ApiToken, Contract, Organisation, User
 from accounts.roles import Right
-from accounts.services import StaleVersionError, staff_set_roles, staff_version
+from accounts.services import (
+    StaleVersionError,
+    TokenRevocation,
+    own_token,
+    revoke_api_token,
+    revoke_api_tokens,
+    staff_set_roles,
+    staff_version,
+    unlock_login,
+)
+from accounts.throttle import throttles_of, throttles_of_account
 
 STAFF_FIELDS = ("display_name", "username", "roles", "is_active", "last_login")
 
@@ -31,6 +46,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
+        if isinstance(form, StaffLoginForm) and form.attempt is not None:
+            form.attempt.record_success()
+        # TOTP (a later issue) goes here: a second factor before the device is remembered.
+        remember_device(self.request, response, form.get_user())
         response.set_signed_cookie(
             LAST_USER_COOKIE,
             str(form.get_user().pk),
@@ -44,6 +63,46 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing the password ends the user's other sessions and revokes their tokens (User.save);
+    this session goes on (Django updates its hash)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            "パスワードを変更しました。ほかの端末のログインとAPIトークンはすべて無効になりました。",
+        )
+        return response
+
+
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's own account: password change and their API tokens (revocable here)."""
+    user: User = request.user  # type: ignore[assignment]
+    tokens = ApiToken.objects.filter(user=user)
+    return render(
+        request,
+        "accounts/account.html",
+        {"tokens": tokens, "token_days": settings.API_TOKEN_DAYS},
+    )
+
+
+@require_POST
+def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    api_token = own_token(user, pk)
+    if revoke_api_token(
+        api_token=api_token, reason=TokenRevocation.BY_OWNER, by=user, request=request
+    ):
+        messages.success(request, f"APIトークン #{api_token.pk} を失効させました。")
+    else:
+        messages.info(request, f"APIトークン #{api_token.pk} はすでに失効しています。")
+    return redirect("account")
 
 
 def organisations(request: HttpRequest) -> HttpResponse:
@@ -75,12 +134,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         request=request,
         fields=STAFF_FIELDS,
     )
-    return render(request, "accounts/staff_list.html", {"staff": staff})
+    throttled = throttles_of([member.pk for member in staff])
+    return render(
+        request, "accounts/staff_list.html", {"staff": staff, "throttled": list(throttled)}
+    )
 
 
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _managed_staff(request: HttpRequest, pk: int) -> User:
     user: User = request.user  # type: ignore[assignment]
-    staff = get_for_user(
+    return get_for_user(
         user,
         User.objects.prefetch_related("staff_roles"),
         pk,
@@ -88,6 +150,34 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         fields=STAFF_FIELDS,
     )
+
+
+@require_POST
+def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """The administrator ends the account's sign-in waits (audited)."""
+    staff = _managed_staff(request, pk)
+    unlock_login(staff=staff, by=request.user, request=request)  # type: ignore[arg-type]
+    messages.success(request, f"{staff} さんのログインの制限を解除しました。")
+    return redirect("staff_detail", pk=staff.pk)
+
+
+@require_POST
+def staff_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """The administrator revokes every API token of the account (audited, one row each)."""
+    staff = _managed_staff(request, pk)
+    count = revoke_api_tokens(
+        user=staff,
+        reason=TokenRevocation.BY_ADMINISTRATOR,
+        by=request.user,  # type: ignore[arg-type]
+        request=request,
+    )
+    messages.success(request, f"{staff} さんのAPIトークン {count} 件を失効させました。")
+    return redirect("staff_detail", pk=staff.pk)
+
+
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    staff = _managed_staff(request, pk)
     initial = {
         "roles": sorted(staff.role_codes),
         "is_active": staff.is_active,
@@ -129,5 +219,12 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/staff_detail.html",
-        {"staff": staff, "form": form, "stale": stale, "current": initial},
+        {
+            "staff": staff,
+            "form": form,
+            "stale": stale,
+            "current": initial,
+            "throttles": throttles_of_account(staff).order_by("-last_failure_at"),
+            "tokens": ApiToken.objects.filter(user=staff),
+        },
     )

@@ -19,7 +19,7 @@ from accounts.roles import Right
 from accounts.views import STAFF_FIELDS
 from api.activities import router as activities_router
 from api.assessments_plans import router as assessments_plans_router
-from api.auth import PersonalTokenAuth
+from api.auth import PersonalTokenAuth, TokenThrottled, document_throttling, throttled_body
 from api.cases import router as cases_router
 from api.common import Refused
 from api.consultations import router as consultations_router
@@ -81,6 +81,7 @@ class TsunaguApi(NinjaAPI):
                     responses.setdefault("401", {**COMMON_RESPONSES["401"], "content": error})
                 if method in {"post", "put", "patch"}:
                     responses.setdefault("400", {**COMMON_RESPONSES["400"], "content": error})
+        document_throttling(schema)
         return schema
 
 
@@ -123,6 +124,13 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return api.create_response(request, body, status=422)
     detail = BODY_NOT_JSON if exc.status_code == 400 else str(exc)
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(TokenThrottled)
+def token_throttled(request: HttpRequest, exc: TokenThrottled) -> HttpResponse:
+    response = api.create_response(request, throttled_body(exc), status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

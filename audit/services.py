@@ -28,6 +28,8 @@ from audit.models import (
     boundary_content,
 )
 
+from tsunagu.client_address import client_address
+
 BOUNDARY_EXISTS = "鍵付き連鎖の開始点はすでに記録されています（一度だけ記録します）。"
 
 # An arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain.
@@ -35,9 +37,10 @@ _CHAIN_LOCK_KEY = 7_354_920_114
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: X-Forwarded-For only from a trusted proxy (tsunagu.client_address)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def object_type_of(model: type[Model] | Model) -> str:

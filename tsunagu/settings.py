@@ -6,6 +6,7 @@ mode on, with the development key, or without TSUNAGU_ENCRYPTION_KEY and TSUNAGU
 DATABASE_URL switches to PostgreSQL.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -49,6 +50,20 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks; a bad entry stops the start, named."""
+    entries = env_list(name)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} の {entry!r} はIPアドレスでもネットワーク"
+                "（例: 10.0.0.5, 10.0.0.0/24）でもありません。"
+            ) from None
+    return entries
 
 
 ENVIRONMENT = env_str("TSUNAGU_ENV", "development")
@@ -116,6 +131,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: proxy headers from anyone but a trusted proxy are dropped before anything reads them.
+    "tsunagu.client_address.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tsunagu.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -209,10 +226,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: after this many failures for one account or one address within the window,
-# further attempts are refused until the window has passed.
+# ---- Sign-in throttling, API tokens, trusted proxies (accounts/throttle.py, tsunagu/
+# client_address.py) ----
+# After this many failures for one account from one address (or one known device), each further
+# failure makes that pair wait 1, 2, 4 … minutes, up to the maximum; an address trying many
+# accounts gets four times the room. Nothing is locked for good, and a stranger's failures never
+# slow the account's known devices. A count is forgotten this many hours after its wait ended.
 LOGIN_FAILURE_LIMIT = env_int("TSUNAGU_LOGIN_FAILURE_LIMIT", 5)
-LOGIN_FAILURE_WINDOW_MINUTES = env_int("TSUNAGU_LOGIN_FAILURE_WINDOW_MINUTES", 15)
+LOGIN_BACKOFF_MAX_MINUTES = env_int("TSUNAGU_LOGIN_BACKOFF_MAX_MINUTES", 60)
+LOGIN_FAILURE_MEMORY_HOURS = env_int("TSUNAGU_LOGIN_FAILURE_MEMORY_HOURS", 24)
+# How long a browser stays a known device of an account after its last sign-in there.
+KNOWN_DEVICE_DAYS = env_int("TSUNAGU_KNOWN_DEVICE_DAYS", 180)
+# A personal API token expires this many days after issue unless given another expiry.
+API_TOKEN_DAYS = env_int("TSUNAGU_API_TOKEN_DAYS", 90)
+# The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR
+# networks, comma-separated). Default none: REMOTE_ADDR is the client, the headers are dropped.
+TRUSTED_PROXIES = env_networks("TSUNAGU_TRUSTED_PROXIES")
 
 # Sharing with other organisations (accounts/access.py): an accepted referral keeps the receiving
 # organisation's access this many days after the referral ended; a 支援会議's material stays open
@@ -303,6 +332,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # Believed only from TSUNAGU_TRUSTED_PROXIES: TrustedProxyMiddleware drops it from others.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -13,6 +13,23 @@ urlpatterns = [
     path("organisations/", accounts_views.organisations, name="organisations"),
     path("staff/", accounts_views.staff_list, name="staff_list"),
     path("staff/<int:pk>/", accounts_views.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/unlock/", accounts_views.staff_unlock, name="staff_unlock"),
+    path(
+        "staff/<int:pk>/tokens/revoke/",
+        accounts_views.staff_tokens_revoke,
+        name="staff_tokens_revoke",
+    ),
+    path("account/", accounts_views.account, name="account"),
+    path(
+        "account/password/",
+        accounts_views.PasswordChangeView.as_view(),
+        name="account_password",
+    ),
+    path(
+        "account/tokens/<int:pk>/revoke/",
+        accounts_views.account_token_revoke,
+        name="account_token_revoke",
+    ),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
     path("", include("people.urls")),

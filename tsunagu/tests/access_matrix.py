@@ -127,6 +127,24 @@ route(
     kwargs=staff,
     **statuses(404, same=403, coord=403, stats=403, auditor=403, admin=200),
 )
+# The administrator's actions on a colleague: end their sign-in waits, revoke their tokens.
+STAFF_ACTION = statuses(404, same=403, coord=403, stats=403, auditor=403, admin=302)
+route("staff_unlock", "POST", kwargs=staff, **STAFF_ACTION)
+route("staff_tokens_revoke", "POST", kwargs=staff, **STAFF_ACTION)
+
+
+def own_token(w: Any) -> dict[str, Any]:
+    from accounts.models import ApiToken
+
+    token = ApiToken.objects.filter(user=w.users["same"]).order_by("pk").first()
+    assert token is not None
+    return {"pk": token.pk}
+
+
+# Everyone's own account page; a token is revoked by its owner only (anyone else: 404).
+route("account", **statuses(200))
+route("account_password", **statuses(200))
+route("account_token_revoke", "POST", kwargs=own_token, **statuses(404, same=302))
 route("audit_log", **statuses(403, auditor=200))
 route("audit_log_csv", **statuses(403, auditor=200))
 
