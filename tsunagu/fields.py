@@ -54,20 +54,26 @@ class DecryptionError(ImproperlyConfigured):
 
 
 @cache
-def _fernet() -> MultiFernet:
+def _keys() -> tuple[Fernet, ...]:
     keys = settings.ENCRYPTION_KEYS or [
         base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest()).decode()
     ]
     try:
-        # The first key encrypts; older keys still decrypt (key rotation).
-        return MultiFernet([Fernet(key) for key in keys])
+        return tuple(Fernet(key) for key in keys)
     except ValueError as error:
         raise ImproperlyConfigured(KEY_INVALID.format(error=error)) from None
 
 
+@cache
+def _fernet() -> MultiFernet:
+    # The first key encrypts; older keys still decrypt (key rotation).
+    return MultiFernet(list(_keys()))
+
+
 def _forget_keys(*, setting: str, **kwargs: Any) -> None:
-    """Tests (and `reencrypt`'s tests) change the keys with override_settings."""
+    """Tests change the keys with override_settings."""
     if setting in {"ENCRYPTION_KEYS", "SECRET_KEY"}:
+        _keys.cache_clear()
         _fernet.cache_clear()
 
 
@@ -241,12 +247,33 @@ def decrypt_to_plain(field: EncryptedJSONField, stored: str, where: str) -> str:
 
 
 def to_newest_key(field: EncryptedJSONField, stored: str, where: str) -> str:
-    """`reencrypt`: every value under the newest key (a value not yet encrypted is encrypted)."""
+    """`reencrypt`: every value under the newest key (a value not yet encrypted is encrypted).
+
+    A value the newest key already opens is left as it is, so a run stopped part-way and run
+    again only writes the rows it had not reached.
+    """
     if not stored:
         return stored
     if not is_token(stored):
         return field.seal_plain(stored)
+    if opens_with_newest_key(stored):
+        return stored
     return rotate(stored, where)
+
+
+def opens_with_newest_key(token: str) -> bool:
+    try:
+        _keys()[0].decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def check_value(field: EncryptedJSONField, stored: str, where: str) -> str:
+    """`reencrypt --check`: decrypts the value (an error names the row) and changes nothing."""
+    if stored and is_token(stored):
+        decrypt(stored, where)
+    return stored
 
 
 def rewrite_in_batches(
