@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from consultations.channels import Channel
 from people.models import Relationship
-from tsunagu.fields import EncryptedJSONField, EncryptedTextField
+from tsunagu.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 
 
 class ConsulterType(models.TextChoices):
@@ -170,7 +170,8 @@ class ImportBatch(models.Model):
     size = models.PositiveBigIntegerField("サイズ（バイト）")
     encoding = models.CharField("文字コード", max_length=20, blank=True)
     status = models.CharField("状態", max_length=20, choices=Status, default=Status.PREVIEWED)
-    content = models.BinaryField("ファイルの内容", null=True, editable=False)
+    # The spreadsheet holds every memo of the file: encrypted like the memos themselves.
+    content = EncryptedBinaryField("ファイルの内容", null=True, editable=False)
     summary = models.JSONField("内容の要約", default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     imported_at = models.DateTimeField(null=True, blank=True)

@@ -49,7 +49,8 @@ def insert_rows(model: type[Model], field_names: Sequence[str], rows: Iterable[R
     """Insert `rows` (values in the order of `field_names`, Python values as on the model).
 
     The model's other concrete fields get their defaults. Dates, datetimes and JSON are
-    converted by their field, as `save()` converts them, and encrypted fields are encrypted. Returns the number of rows.
+    converted by their field, as `save()` converts them, and encrypted fields are encrypted.
+    Returns the number of rows.
     """
     fields = [_concrete_field(model, name) for name in field_names]
     others = [

@@ -10,7 +10,14 @@ it is. Backwards, the tokens are decrypted to the plain text (with the key that 
 
 from django.db import migrations
 
-from tsunagu.fields import decrypt_to_plain, encrypt_plain, rewrite_in_batches
+from tsunagu.fields import (
+    decrypt_to_plain,
+    decrypt_to_plain_bytes,
+    encrypt_plain,
+    encrypt_plain_bytes,
+    rewrite_binary,
+    rewrite_in_batches,
+)
 
 # Only the fields of 0004_encrypt_sensitive_text:
 # older encrypted fields of these models stay as they are.
@@ -26,6 +33,9 @@ def encrypt_rows(apps, schema_editor):
         rewrite_in_batches(
             model, encrypt_plain, fields=fields, using=schema_editor.connection.alias
         )
+    # The spreadsheets kept between preview and confirmation, one file per transaction.
+    batch = apps.get_model("consultations", "ImportBatch")
+    rewrite_binary(batch, "content", encrypt_plain_bytes, using=schema_editor.connection.alias)
 
 
 def decrypt_rows(apps, schema_editor):
@@ -34,6 +44,8 @@ def decrypt_rows(apps, schema_editor):
         rewrite_in_batches(
             model, decrypt_to_plain, fields=fields, using=schema_editor.connection.alias
         )
+    batch = apps.get_model("consultations", "ImportBatch")
+    rewrite_binary(batch, "content", decrypt_to_plain_bytes, using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -47,8 +47,8 @@ from collaboration.tests.sharing_world import build_sharing_world
 from community.models import Reservation, Session
 from community.services import reserve, session_update
 from community.tests.helpers import make_reservation_place, make_session
-from consultations.importing.writing import import_file
-from consultations.models import Consultation, ConsultationDraft
+from consultations.importing.writing import confirm_batch, import_file, preview_upload
+from consultations.models import Consultation, ConsultationDraft, ImportBatch
 from consultations.services import consultation_record
 from consultations.tests.import_files import csv_bytes
 from people.models import Household, Person, PersonPhone
@@ -97,6 +97,20 @@ def write_raw(obj: models.Model, field: str, value: str) -> None:
             f"UPDATE {table} SET {connection.ops.quote_name(column)} = %s WHERE id = %s",  # noqa: S608
             [value, obj.pk],
         )
+
+
+def run_migration(module: str, direction: str) -> None:
+    """A data migration's own function (forward or backward) on the current database."""
+    migration = importlib.import_module(module)
+    getattr(migration, direction)(apps, SimpleNamespace(connection=connection))
+
+
+def stored_bytes(obj: models.Model, field: str) -> bytes:
+    table = connection.ops.quote_name(obj._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {field} FROM {table} WHERE id = %s", [obj.pk])  # noqa: S608
+        (value,) = cursor.fetchone()
+    return bytes(value)
 
 
 def stored(obj: models.Model, field: str) -> str:
@@ -492,6 +506,36 @@ class ImportTests(EncryptedTestCase):
             {stored(c, "content") for c in Consultation.objects.exclude(pk=memo.pk)}, {""}
         )
 
+    def test_the_spreadsheet_kept_between_preview_and_confirmation_is_encrypted(self) -> None:
+        content = csv_bytes()
+        batch = preview_upload(
+            content=content, file_name="記録.csv", organisation=self.window, user=self.soudan
+        )
+        raw = stored_bytes(batch, "content")
+        self.assertTrue(raw.startswith(b"gAAAAA"))
+        self.assertNotIn("初回の電話".encode(), raw)
+        self.assertEqual(bytes(ImportBatch.objects.get(pk=batch.pk).content or b""), content)
+        confirm_batch(batch, user=self.soudan)
+        self.assertEqual(Consultation.objects.exclude(content="").get().content, "初回の電話")
+        self.assertIsNone(ImportBatch.objects.get(pk=batch.pk).content)
+
+    def test_reencrypt_and_the_data_migration_handle_the_kept_spreadsheet(self) -> None:
+        content = csv_bytes()
+        with override_settings(ENCRYPTION_KEYS=[OLD_KEY]):
+            batch = preview_upload(
+                content=content, file_name="記録.csv", organisation=self.window, user=self.soudan
+            )
+        with override_settings(ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY]):
+            call_command("reencrypt", stdout=io.StringIO())
+        with override_settings(ENCRYPTION_KEYS=[NEW_KEY]):
+            self.assertEqual(bytes(ImportBatch.objects.get(pk=batch.pk).content or b""), content)
+            migration = "consultations.migrations.0005_encrypt_existing_rows"
+            run_migration(migration, "decrypt_rows")
+            self.assertEqual(stored_bytes(batch, "content"), content)
+            run_migration(migration, "encrypt_rows")
+            self.assertTrue(stored_bytes(batch, "content").startswith(b"gAAAAA"))
+            self.assertEqual(bytes(ImportBatch.objects.get(pk=batch.pk).content or b""), content)
+
 
 class FieldTests(BaseTestCase):
     def test_filtering_on_an_encrypted_field_by_its_value_is_refused_in_japanese(self) -> None:
@@ -588,10 +632,6 @@ class ReencryptTests(BaseTestCase):
 class DataMigrationTests(BaseTestCase):
     """The data migrations' own functions, on rows as they were before encryption."""
 
-    def run_migration(self, module: str, direction: str) -> None:
-        migration = importlib.import_module(module)
-        getattr(migration, direction)(apps, SimpleNamespace(connection=connection))
-
     def test_the_cases_migration_encrypts_plain_rows_and_the_reverse_restores_them(self) -> None:
         case = open_case(self.soudan)
         activity = phone_call(case, "x", self.soudan)
@@ -608,7 +648,7 @@ class DataMigrationTests(BaseTestCase):
         for (obj, field), value in plain.items():
             write_raw(obj, field, value)
         name = "cases.migrations.0005_encrypt_existing_rows"
-        self.run_migration(name, "encrypt_rows")
+        run_migration(name, "encrypt_rows")
         for (obj, field), value in plain.items():
             raw = stored(obj, field)
             self.assertEqual(is_token(raw), bool(value), field)
@@ -616,10 +656,10 @@ class DataMigrationTests(BaseTestCase):
         self.assertEqual(Activity.objects.get(pk=activity.pk).content, "診断名を聞いた")
         self.assertEqual(Assessment.objects.get(pk=assessment.pk).life_domains, {"health": "issue"})
         # Run again (after kill -9): the tokens are left as they are.
-        self.run_migration(name, "encrypt_rows")
+        run_migration(name, "encrypt_rows")
         self.assertEqual({key: stored(*key) for key in plain}, first_run)
 
-        self.run_migration(name, "decrypt_rows")
+        run_migration(name, "decrypt_rows")
         self.assertEqual({key: stored(*key) for key in plain}, plain)
         # Fields encrypted before this migration are not its business either way.
         self.assertEqual(stored(assessment, "medical_history"), medical)
@@ -630,15 +670,15 @@ class DataMigrationTests(BaseTestCase):
         write_raw(draft, "data", '{"content": ["避難中"]}')
         write_raw(person, "contact_note", "夜は電話しない")
         write_raw(person, "restriction_reason", "dv")
-        self.run_migration("consultations.migrations.0005_encrypt_existing_rows", "encrypt_rows")
-        self.run_migration("people.migrations.0007_encrypt_existing_rows", "encrypt_rows")
+        run_migration("consultations.migrations.0005_encrypt_existing_rows", "encrypt_rows")
+        run_migration("people.migrations.0007_encrypt_existing_rows", "encrypt_rows")
         self.assertTrue(is_token(stored(draft, "data")))
         self.assertTrue(is_token(stored(person, "restriction_reason")))
         self.assertEqual(ConsultationDraft.objects.get(pk=draft.pk).data, {"content": ["避難中"]})
         person = Person.objects.get(pk=person.pk)
         self.assertEqual((person.contact_note, person.restriction_reason), ("夜は電話しない", "dv"))
-        self.run_migration("consultations.migrations.0005_encrypt_existing_rows", "decrypt_rows")
-        self.run_migration("people.migrations.0007_encrypt_existing_rows", "decrypt_rows")
+        run_migration("consultations.migrations.0005_encrypt_existing_rows", "decrypt_rows")
+        run_migration("people.migrations.0007_encrypt_existing_rows", "decrypt_rows")
         self.assertEqual(stored(draft, "data"), '{"content": ["避難中"]}')
         self.assertEqual(stored(person, "restriction_reason"), "dv")
 

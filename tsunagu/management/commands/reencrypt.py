@@ -4,13 +4,17 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 
 from tsunagu.fields import (
     BATCH_SIZE,
     DecryptionError,
+    EncryptedBinaryField,
+    bytes_to_newest_key,
+    check_bytes,
     check_value,
     encrypted_fields,
+    rewrite_binary,
     rewrite_in_batches,
     to_newest_key,
 )
@@ -18,6 +22,15 @@ from tsunagu.fields import (
 
 def models_with_encrypted_fields() -> list[type[models.Model]]:
     return [model for model in apps.get_models() if encrypted_fields(model)]
+
+
+def encrypted_files() -> list[tuple[type[models.Model], str]]:
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedBinaryField)
+    ]
 
 
 class Command(BaseCommand):
@@ -55,6 +68,20 @@ class Command(BaseCommand):
             if not options["check"]:
                 label = f"{model._meta.label}（{names}）"
                 self.stdout.write(f"{label}: {written}行を暗号化し直しました。")
+        for model, name in encrypted_files():
+            try:
+                written = rewrite_binary(
+                    model,
+                    name,
+                    check_bytes if options["check"] else bytes_to_newest_key,
+                    using=DEFAULT_DB_ALIAS,
+                )
+            except DecryptionError as error:
+                raise CommandError(str(error)) from None
+            total += written
+            if not options["check"]:
+                label = f"{model._meta.label}（{name}）"
+                self.stdout.write(f"{label}: {written}件を暗号化し直しました。")
         if options["check"]:
             self.stdout.write("すべての暗号化された項目を今の鍵で復号できました。")
         else:
