@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from tsunagu.fields import SENSITIVE, EncryptedJSONField, EncryptedTextField
+from tsunagu.fields import SENSITIVE, EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 
 class Stage(models.TextChoices):
@@ -104,7 +104,7 @@ class StageChange(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField(max_length=20, choices=Stage, blank=True)
     to_stage = models.CharField(max_length=20, choices=Stage)
-    note = models.CharField("メモ", max_length=300, blank=True)
+    note = EncryptedCharField("メモ", max_length=300)
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -178,13 +178,13 @@ class Assessment(models.Model):
     state_since_month = models.PositiveSmallIntegerField("いつから（月）", null=True, blank=True)
     since_is_approximate = models.BooleanField("おおよそ", default=True)
     age_at_onset = models.PositiveSmallIntegerField("始まった年齢", null=True, blank=True)
-    triggers = models.TextField("きっかけ", blank=True)
+    triggers = EncryptedTextField("きっかけ")
     medical_flags = EncryptedJSONField(f"医療連携の検討（{SENSITIVE}）")
     medical_history = EncryptedTextField(f"医療・服薬の経過（{SENSITIVE}）")
-    life_domains = models.JSONField("生活の領域ごとの状況", default=dict, blank=True)
-    strengths = models.TextField("強み・できていること", blank=True)
-    wishes_person = models.TextField("本人の希望", blank=True)
-    wishes_family = models.TextField("家族の希望", blank=True)
+    life_domains = EncryptedJSONField("生活の領域ごとの状況", default=dict)
+    strengths = EncryptedTextField("強み・できていること")
+    wishes_person = EncryptedTextField("本人の希望")
+    wishes_family = EncryptedTextField("家族の希望")
     guideline_stage = models.CharField(
         "支援の段階（ガイドライン）", max_length=20, choices=GuidelineStage, blank=True
     )
@@ -212,12 +212,12 @@ class SupportPlan(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
     number = models.PositiveIntegerField("版")
-    long_term_goal = models.TextField("長期目標")
-    short_term_goals = models.TextField("短期目標")
-    services = models.TextField("利用するサービス・資源", blank=True)
+    long_term_goal = EncryptedTextField("長期目標", blank=False)
+    short_term_goals = EncryptedTextField("短期目標", blank=False)
+    services = EncryptedTextField("利用するサービス・資源")
     uses_work_readiness = models.BooleanField("就労準備支援事業を利用", default=False)
     work_readiness_started_on = models.DateField("就労準備支援の開始日", null=True, blank=True)
-    work_readiness_extension_reason = models.TextField("1年を超えて利用する理由", blank=True)
+    work_readiness_extension_reason = EncryptedTextField("1年を超えて利用する理由")
     review_on = models.DateField("見直し日")
     approved_on = models.DateField("承認日", null=True, blank=True)
     approval_meeting = models.CharField(
@@ -239,7 +239,7 @@ class SupportPlan(models.Model):
 
 class PlanAction(models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="actions")
-    description = models.CharField("取り組み", max_length=300)
+    description = EncryptedCharField("取り組み", max_length=300, blank=False)
     responsible_worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="担当職員",
@@ -291,9 +291,9 @@ class Activity(models.Model):
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name="参加した職員", related_name="+", blank=True
     )
-    other_participants = models.CharField("その他の参加者", max_length=200, blank=True)
-    content = models.TextField("内容")
-    next_action = models.CharField("次にすること", max_length=300, blank=True)
+    other_participants = EncryptedCharField("その他の参加者", max_length=200)
+    content = EncryptedTextField("内容", blank=False)
+    next_action = EncryptedCharField("次にすること", max_length=300)
     next_action_on = models.DateField("次の予定日", null=True, blank=True)
     is_out_of_hours = models.BooleanField("時間外", default=False, editable=False)
     recorded_by = models.ForeignKey(

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationType
-from tsunagu.fields import EncryptedTextField
+from tsunagu.fields import EncryptedCharField, EncryptedTextField
 
 
 class AgencyCategory(models.TextChoices):
@@ -110,9 +110,9 @@ class Referral(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name="つなぎ先", on_delete=models.PROTECT, related_name="referrals"
     )
-    purpose = models.CharField("つなぐ目的", max_length=300)
+    purpose = EncryptedCharField("つなぐ目的", max_length=300, blank=False)
     state = models.CharField("状態", max_length=20, choices=State, default=State.PROPOSED)
-    failed_reason = models.CharField("不成立の理由", max_length=300, blank=True)
+    failed_reason = EncryptedCharField("不成立の理由", max_length=300)
     accompanied = models.BooleanField("同行する", default=False)
     referred_on = models.DateField("つないだ日", default=timezone.localdate)
     follow_up_on = models.DateField("確認する日")
@@ -149,7 +149,7 @@ class ReferralEvent(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     state = models.CharField("状態", max_length=20, choices=Referral.State)
-    note = models.CharField("メモ", max_length=300, blank=True)
+    note = EncryptedCharField("メモ", max_length=300)
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -200,7 +200,7 @@ class Consent(models.Model):
     given_by = models.CharField("同意した人", max_length=20, choices=GivenBy)
     guardian_name = models.CharField("保護者・後見人の氏名", max_length=100, blank=True)
     method = models.CharField("同意の方法", max_length=20, choices=Method)
-    purpose = models.CharField("利用目的", max_length=300)
+    purpose = EncryptedCharField("利用目的", max_length=300, blank=False)
     organisations = models.ManyToManyField(
         "accounts.Organisation", verbose_name="共有先の機関", blank=True, related_name="+"
     )
@@ -217,7 +217,7 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    withdrawal_note = models.CharField("撤回の記録", max_length=300, blank=True)
+    withdrawal_note = EncryptedCharField("撤回の記録", max_length=300)
 
     class Meta:
         verbose_name = "同意"
@@ -365,7 +365,7 @@ class Decision(models.Model):
         "cases.SupportPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField("決定の種類", max_length=20, choices=Kind)
-    text = models.TextField("決定内容")
+    text = EncryptedTextField("決定内容", blank=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -386,7 +386,7 @@ class ActionItem(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    title = models.CharField("やること", max_length=300)
+    title = EncryptedCharField("やること", max_length=300, blank=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="担当者",
@@ -441,7 +441,7 @@ class AdviceRequest(models.Model):
         related_name="advice_requests_received",
     )
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="advice_requests")
-    question = models.TextField("相談したいこと（氏名・住所は書かない）")
+    question = EncryptedTextField("相談したいこと（氏名・住所は書かない）", blank=False)
     disciplines = models.JSONField("助言を求める分野", default=list)
     identity_consent = models.ForeignKey(
         Consent,
@@ -476,11 +476,11 @@ class Advice(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="専門職", on_delete=models.PROTECT, related_name="+"
     )
     discipline = models.CharField("分野", max_length=20, choices=Discipline)
-    text = models.TextField("助言")
+    text = EncryptedTextField("助言", blank=False)
     joint_support = models.BooleanField(
         "センターも直接支援に加わる（同行・訪問など）", default=False
     )
-    joint_support_note = models.CharField("直接支援の内容", max_length=300, blank=True)
+    joint_support_note = EncryptedCharField("直接支援の内容", max_length=300)
     given_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

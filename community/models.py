@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from people.models import AgeBand, Sex
+from tsunagu.fields import EncryptedCharField, EncryptedTextField
 
 
 class PlaceKind(models.TextChoices):
@@ -249,7 +250,7 @@ class Session(models.Model):
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name="担当スタッフ", related_name="+", blank=True
     )
-    notes = models.TextField("メモ", blank=True)
+    notes = EncryptedTextField("メモ")
     is_cancelled = models.BooleanField("休み", default=False)
     cancel_reason = models.CharField("休みの理由", max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -432,7 +433,7 @@ class Reservation(models.Model):
     )
     status = models.CharField("状態", max_length=20, choices=Status)
     channel = models.CharField("受付方法", max_length=20, choices=Channel, default=Channel.PHONE)
-    note = models.CharField("メモ", max_length=200, blank=True)
+    note = EncryptedCharField("メモ", max_length=200)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True

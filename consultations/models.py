@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from consultations.channels import Channel
 from people.models import Relationship
+from tsunagu.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 
 
 class ConsulterType(models.TextChoices):
@@ -84,7 +85,7 @@ class Consultation(models.Model):
     age_at_contact = models.PositiveSmallIntegerField("相談時の年齢", null=True, blank=True)
     categories = models.JSONField("相談内容", default=list)
     main_concern = models.CharField("主な相談内容", max_length=20, choices=Category)
-    content = models.TextField("相談の内容", blank=True)
+    content = EncryptedTextField("相談の内容")
     urgency = models.CharField("緊急度", max_length=10, choices=Urgency, default=Urgency.NORMAL)
     disposition = models.CharField("対応", max_length=20, choices=Disposition)
     case = models.ForeignKey(
@@ -132,7 +133,8 @@ class ConsultationDraft(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consultation_drafts"
     )
-    data = models.JSONField(default=dict)
+    # What was typed: the consultation's content and the person's details, so encrypted.
+    data = EncryptedJSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -168,7 +170,8 @@ class ImportBatch(models.Model):
     size = models.PositiveBigIntegerField("サイズ（バイト）")
     encoding = models.CharField("文字コード", max_length=20, blank=True)
     status = models.CharField("状態", max_length=20, choices=Status, default=Status.PREVIEWED)
-    content = models.BinaryField("ファイルの内容", null=True, editable=False)
+    # The spreadsheet holds every memo of the file: encrypted like the memos themselves.
+    content = EncryptedBinaryField("ファイルの内容", null=True, editable=False)
     summary = models.JSONField("内容の要約", default=dict)
     created_at = models.DateTimeField(default=timezone.now)
     imported_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from people import names
 from tsunagu.dates import age_on
+from tsunagu.fields import EncryptedCharField, EncryptedTextField
 
 
 class Sex(models.TextChoices):
@@ -100,11 +101,10 @@ class Person(models.Model):
     address_detail = models.CharField("番地・建物名", max_length=200, blank=True)
     contact_preferences = models.JSONField("連絡方法の希望", default=list, blank=True)
     phone_hours = models.CharField("電話可能な時間帯", max_length=100, blank=True)
-    contact_note = models.CharField("連絡についての注意", max_length=300, blank=True)
+    contact_note = EncryptedCharField("連絡についての注意", max_length=300)
     is_restricted = models.BooleanField("制限対象者（DV・虐待など）", default=False)
-    restriction_reason = models.CharField(
-        "制限の理由", max_length=20, choices=RestrictionReason, blank=True
-    )
+    # Encrypted: the reason (DV, abuse) is itself 要配慮; `is_restricted` stays plain for access.
+    restriction_reason = EncryptedCharField("制限の理由", max_length=20, choices=RestrictionReason)
     # Who may see a restricted person's identity (the owning team); later the case team joins.
     team = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name="担当チーム", related_name="+", blank=True
@@ -243,7 +243,7 @@ class PersonPhone(models.Model):
     number = models.CharField("電話番号", max_length=30)
     digits = models.CharField(max_length=20, editable=False, db_index=True)
     kind = models.CharField("種別", max_length=10, choices=Kind, default=Kind.MOBILE)
-    note = models.CharField("備考", max_length=100, blank=True)
+    note = EncryptedCharField("備考", max_length=100)
 
     class Meta:
         verbose_name = "電話番号"
@@ -287,7 +287,7 @@ class Household(models.Model):
     label = models.CharField("世帯の呼び名", max_length=100, help_text="例: 高橋さん世帯")
     postal_code = models.CharField("郵便番号", max_length=7, blank=True)
     address = models.CharField("住所", max_length=200, blank=True)
-    note = models.TextField("メモ", blank=True)
+    note = EncryptedTextField("メモ")
     members = models.ManyToManyField(
         Person, through="HouseholdMembership", related_name="households"
     )

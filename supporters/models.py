@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tsunagu.fields import EncryptedCharField, EncryptedTextField
+
 
 class SupporterKind(models.TextChoices):
     PROFESSIONAL = "professional", "専門職"
@@ -149,7 +151,7 @@ class Dispatch(models.Model):
         max_length=30,
         help_text="名前（下の名前）かニックネームだけ。姓・住所・病状は書かないでください。",
     )
-    briefing = models.CharField("サポーターへの連絡事項", max_length=300, blank=True)
+    briefing = EncryptedCharField("サポーターへの連絡事項", max_length=300)
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="担当職員",
@@ -158,7 +160,7 @@ class Dispatch(models.Model):
     )
     contact_phone = models.CharField("当日の連絡先（電話）", max_length=30, blank=True)
     state = models.CharField("状態", max_length=20, choices=State, default=State.PLANNED)
-    cancelled_reason = models.CharField("中止の理由", max_length=200, blank=True)
+    cancelled_reason = EncryptedCharField("中止の理由", max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -181,9 +183,9 @@ class DispatchReport(models.Model):
     """The supporter's short report after a dispatch; the worker reads it."""
 
     dispatch = models.OneToOneField(Dispatch, on_delete=models.PROTECT, related_name="report")
-    what_happened = models.TextField("どんなことをしたか")
+    what_happened = EncryptedTextField("どんなことをしたか", blank=False)
     minutes_spent = models.PositiveSmallIntegerField("活動した時間（分）")
-    concerns = models.TextField("職員に伝えたい気がかりなこと", blank=True)
+    concerns = EncryptedTextField("職員に伝えたい気がかりなこと")
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
