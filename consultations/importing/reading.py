@@ -23,9 +23,10 @@ from typing import IO, Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook import Workbook
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from consultations.importing.values import normalise
 from people.validation import reject_control_characters_keep_lines
@@ -177,7 +178,7 @@ def _read_csv(content: bytes, encoding: str, limits: Limits) -> Sheet:
     return _sheet_from_records("csv", encoding, _csv_records(text, limits), limits)
 
 
-def _csv_records(text: str, limits: Limits) -> Iterator[list[str]]:
+def _csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     """The records of a CSV text; `line` is the record's row number (a quoted line break
     inside a cell does not start a row, as in the spreadsheet)."""
     # The csv module refuses a field over its own limit (131,072 characters); above ours the
@@ -199,7 +200,7 @@ def _csv_records(text: str, limits: Limits) -> Iterator[list[str]]:
             raise FileRefused(UNREADABLE_CSV.format(line=line, reason=error)) from None
         if has_nul and any("\x00" in cell for cell in record):
             raise FileRefused(NUL_CHARACTER.format(line=line))
-        yield record
+        yield line, record
         line += 1
 
 
@@ -355,35 +356,56 @@ def _open_archive(content: bytes, limits: Limits) -> _CountingArchive:
     return archive
 
 
-def _load_workbook(content: bytes, archive: _CountingArchive) -> Workbook:
-    """openpyxl's read-only workbook, reading its parts through the counting archive."""
+def _first_sheet(content: bytes, archive: _CountingArchive) -> tuple[str, WorkSheetParser]:
+    """The first worksheet's path and openpyxl's parser of it, reading through the archive.
+
+    openpyxl's read-only workbook would scan a sheet without a <dimension> to its end while
+    loading, and pad every row to a declared width; its parts are read here instead (the
+    shared strings, the workbook and its styles, for dates) and the sheet's parser driven
+    directly, so that the limits apply from the first row.
+    """
     reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=False)
-    # openpyxl opens its own ZipFile; it reads nothing from it before read(), so the counting
-    # archive takes its place (openpyxl offers no way to hand it one).
+    # openpyxl opens its own ZipFile and reads nothing from it before its read steps: the
+    # counting archive takes its place (openpyxl offers no way to hand it one).
     reader.archive.close()
     reader.archive = archive
     reader.valid_files = archive.namelist()
-    reader.read()
-    return reader.wb
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    workbook = reader.wb
+    apply_stylesheet(archive, workbook)
+    for _sheet, relation in reader.parser.find_sheets():
+        if relation.target in reader.valid_files and "chartsheet" not in relation.Type:
+            path: str = relation.target
+            parser = WorkSheetParser(
+                archive.open(path),
+                reader.shared_strings,
+                data_only=False,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            return path, parser
+    raise FileRefused("Excel ファイルにシートがありません。")
 
 
 def _read_xlsx(content: bytes, limits: Limits) -> Sheet:
     archive = _open_archive(content, limits)
+    errors: list[RowError] = []
     try:
         try:
-            workbook = _load_workbook(content, archive)
-            worksheet = workbook.worksheets[0]
-            # The declared dimension (<dimension ref="A1:XFD1048576"/>) would pad every row to
-            # its width and add its rows: the rows and cells are counted as they come instead.
-            worksheet.reset_dimensions()
-            errors: list[RowError] = []
-            records = _xlsx_records(worksheet, errors, limits)
-            sheet = _sheet_from_records("xlsx", "", records, limits)
+            path, parser = _first_sheet(content, archive)
+            try:
+                records = _xlsx_records(parser, errors, limits)
+                sheet = _sheet_from_records("xlsx", "", records, limits)
+            finally:
+                parser.source.close()
             errors += [
                 RowError(
                     _row_of(ref), f"{ref.decode()} が結合されたセルです。結合を解除してください。"
                 )
-                for ref in _merged_ranges(worksheet)
+                for ref in _merged_ranges(archive, path)
             ]
         except _UNREADABLE_ERRORS:
             raise FileRefused(UNREADABLE_XLSX) from None
@@ -393,9 +415,9 @@ def _read_xlsx(content: bytes, limits: Limits) -> Sheet:
     return sheet
 
 
-def _merged_ranges(worksheet: object) -> list[bytes]:
-    # Read-only worksheets do not parse <mergeCells>; it follows the cell data in the sheet XML.
-    with worksheet._get_source() as source:  # type: ignore[attr-defined]
+def _merged_ranges(archive: zipfile.ZipFile, path: str) -> list[bytes]:
+    # The sheet parser does not keep <mergeCells>; it follows the cell data in the sheet XML.
+    with archive.open(path) as source:
         tail, found = b"", []
         while chunk := source.read(1 << 20):
             data = tail + chunk
@@ -409,26 +431,29 @@ def _row_of(ref: bytes) -> int:
 
 
 def _xlsx_records(
-    worksheet: object, errors: list[RowError], limits: Limits
-) -> Iterator[list[Cell]]:
-    for line, row in enumerate(worksheet.iter_rows(), start=1):  # type: ignore[attr-defined]
-        # openpyxl builds a row as wide as its last cell: refuse a wide one before reading it.
-        _refuse_wide(line, len(row), limits)
-        values: list[Cell] = []
-        for index, cell in enumerate(row):
-            value = cell.value
-            if cell.data_type == "f":
+    parser: WorkSheetParser, errors: list[RowError], limits: Limits
+) -> Iterator[tuple[int, list[Cell]]]:
+    """(row number, cells) as the sheet stores them; a row as wide as its last cell."""
+    for line, cells in parser.parse():
+        width = cells[-1]["column"] if cells else 0
+        # Refused before a row of that width is built.
+        _refuse_wide(line, width, limits)
+        values: list[Cell] = [""] * width
+        for cell in cells:
+            value = cell["value"]
+            if cell["data_type"] == "f":
+                ref = f"{get_column_letter(cell['column'])}{line}"
                 errors.append(
                     RowError(
-                        cell.row,
-                        f"{get_column_letter(index + 1)}{cell.row} に数式（{value}）"
-                        "が入っています。"
+                        line,
+                        f"{ref} に数式（{value}）が入っています。"
                         "数式を値に変換して保存し直してください。",
                     )
                 )
                 value = None
-            values.append("" if value is None else value)
-        yield values
+            if value is not None and 1 <= cell["column"] <= width:
+                values[cell["column"] - 1] = value
+        yield line, values
 
 
 # --- both -----------------------------------------------------------------------------------------
@@ -462,9 +487,12 @@ def _header_errors(header: Sequence[Cell]) -> None:
 
 
 def _sheet_from_records(
-    file_format: str, encoding: str, records: Iterator[Sequence[Cell]], limits: Limits
+    file_format: str, encoding: str, records: Iterator[tuple[int, Sequence[Cell]]], limits: Limits
 ) -> Sheet:
-    header = next(records, [])
+    """The sheet of (row number, cells) records, the first of which is the header (row 1)."""
+    first_line, header = next(records, (1, []))
+    if first_line != 1:
+        header = []  # row 1 is blank: no header
     _refuse_wide(1, len(header), limits)
     long_cells = _long_cells(1, header, limits.cell_chars)
     if long_cells:
@@ -503,8 +531,9 @@ def _sheet_from_records(
             f"見出しは {'、'.join(COLUMNS)} です（順番は自由）。"
         )
     last_line = limits.rows + 1
-    for line, record in enumerate(records, start=2):
-        if line > last_line:
+    # Rows are counted by number and by count: an xlsx may repeat or skip row numbers.
+    for count, (line, record) in enumerate(records, start=2):
+        if line > last_line or count > last_line:
             raise FileRefused(TOO_MANY_ROWS.format(limit=limits.rows))
         _refuse_wide(line, len(record), limits)
         if any(isinstance(value, str) and len(value) > limits.cell_chars for value in record):
