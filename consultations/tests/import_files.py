@@ -157,9 +157,7 @@ def bomb_xlsx(
     return _zip(members, ("xl/worksheets/sheet1.xml", deflated, crc, declared_sheet_size or size))
 
 
-def _zip(
-    stored: list[tuple[str, bytes]], deflated_member: tuple[str, bytes, int, int]
-) -> bytes:
+def _zip(stored: list[tuple[str, bytes]], deflated_member: tuple[str, bytes, int, int]) -> bytes:
     """A zip archive (PKWARE APPNOTE 4.3) of `stored` members and one deflated member."""
     out = io.BytesIO()
     directory = []
