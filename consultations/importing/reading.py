@@ -211,8 +211,10 @@ UNKNOWN_ENCODING = (
 
 
 def _decode(content: bytes, chosen: str) -> tuple[str, str]:
-    if b"\x00" in content[:4096]:
-        # UTF-16 (Excel's "Unicode テキスト") or not a text file at all.
+    head = content[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") * 8 > len(head):
+        # UTF-16 (Excel's "Unicode テキスト"): a NUL in every other byte. A stray NUL in a
+        # text file is refused at its row instead (_csv_records).
         raise FileRefused(UNKNOWN_ENCODING)
     if chosen:
         try:

@@ -58,8 +58,8 @@ class Command(BaseCommand):
             raise CommandError(str(refusal)) from None
         except FileNotFoundError:
             raise CommandError(f"ファイル {path} が見つかりません。") from None
-        except OSError as error:
-            raise CommandError(f"ファイル {path} を読めません（{error.strerror}）。") from None
+        except OSError as unreadable:
+            raise CommandError(f"ファイル {path} を読めません（{unreadable.strerror}）。") from None
         except FileRefused as refusal:
             raise CommandError(str(refusal)) from None
         except ImportRefused as refusal:
