@@ -29,10 +29,13 @@ from cases.models import (
 from people.forms import JapaneseDateField
 from people.models import Household
 
-# The free-text rule lives with the other input checks, where the import finds it too; its
-# message is re-exported for the tests that take it from here.
+# The free-text rule lives with the other input checks, where the import finds it too; it and
+# its message are re-exported for the modules that take them from here.
 from people.validation import FREE_TEXT_CONTROL_CHARACTERS as FREE_TEXT_CONTROL_CHARACTERS
-from people.validation import reject_control_characters, reject_control_characters_keep_lines
+from people.validation import reject_control_characters
+from people.validation import (
+    reject_control_characters_keep_lines as reject_control_characters_keep_lines,
+)
 
 DATE_HELP = "例: 令和7年5月1日、R7.5.1、2025-05-01"
 BLANK = ("", "—")
