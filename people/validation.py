@@ -29,6 +29,22 @@ def reject_control_characters(value: str) -> None:
             )
 
 
+FREE_TEXT_CONTROL_CHARACTERS = (
+    "使えない制御文字（見えない書式文字など）が含まれています。削除してください。"
+)
+
+
+def reject_control_characters_keep_lines(value: str) -> None:
+    """Free text may have line breaks and tabs; other control characters are refused.
+
+    The rule of every multi-line field: the pages' forms, the API and the spreadsheet import.
+    """
+    try:
+        reject_control_characters(value.replace("\r", "").replace("\n", "").replace("\t", ""))
+    except ValidationError:
+        raise ValidationError(FREE_TEXT_CONTROL_CHARACTERS, code="control_char") from None
+
+
 def normalise_postal_code(value: str) -> str:
     """'１００-０００１' → '1000001'; an empty value stays empty."""
     digits = unicodedata.normalize("NFKC", value).replace("-", "").replace("〒", "").strip()

@@ -252,6 +252,17 @@ SUPPORT_MEETING_MATERIAL_DAYS = env_int("TSUNAGU_SUPPORT_MEETING_MATERIAL_DAYS",
 # The largest spreadsheet the consultation import reads (bytes); a larger one is refused unread.
 CONSULTATION_IMPORT_MAX_BYTES = env_int("TSUNAGU_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 
+# --- Spreadsheet import: what is read of a file (consultations/importing/reading.py) ---------
+# An xlsx is a zip archive: a few MB can unpack to gigabytes. Reading stops at the first limit
+# with a message naming it (docs/import.md). The defaults let the 100k-row file through.
+CONSULTATION_IMPORT_MAX_UNPACKED_BYTES = env_int(
+    "TSUNAGU_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024
+)
+CONSULTATION_IMPORT_MAX_ROWS = env_int("TSUNAGU_IMPORT_MAX_ROWS", 200_000)
+CONSULTATION_IMPORT_MAX_COLUMNS = env_int("TSUNAGU_IMPORT_MAX_COLUMNS", 256)
+CONSULTATION_IMPORT_MAX_CELL_CHARS = env_int("TSUNAGU_IMPORT_MAX_CELL_CHARS", 32_767)
+# --- end of the spreadsheet import's limits ---------------------------------------------------
+
 # Idle expiry: the session ends after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("TSUNAGU_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60

@@ -8,16 +8,20 @@ and queued for the coordinators' review (DuplicateCandidate), as the intake does
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import LocalGovernment, Organisation, User
 from collaboration.models import Agency, AgencyCategory
 from consultations.channels import Channel, OfficialMethod, official_method
+from consultations.forms import ConsultationForm
 from consultations.importing import values as v
 from consultations.importing.reading import Cell, RowError, Sheet
 from consultations.models import Disposition
@@ -25,6 +29,7 @@ from people import names
 from people.duplicates import HIGH, MAX_CANDIDATES, POSSIBLE, score_pair
 from people.keys import KeyCache
 from people.models import AgeBand, Person, Sex
+from people.validation import reject_control_characters, reject_control_characters_keep_lines
 from tsunagu.dates import age_on
 from tsunagu.office_hours import is_out_of_hours
 
@@ -33,6 +38,21 @@ from tsunagu.office_hours import is_out_of_hours
 CONSULTATION_TIME = time(12, 0)
 PREVIEW_LIMIT = 200
 BUCKET_LIMIT = 200
+# The stored text columns and the rule their fields have on the intake page and in the API
+# (people/validation.py): one-line text refuses every control character; the memo, multi-line
+# like the page's 相談の内容 that it is stored in, keeps line breaks and tabs.
+TEXT_RULES: dict[str, Callable[[str], None]] = {
+    "本人ID": reject_control_characters,
+    "氏名": reject_control_characters,
+    "フリガナ": reject_control_characters,
+    "つなぎ先": reject_control_characters,
+    "メモ": reject_control_characters_keep_lines,
+}
+# The lengths are the fields' own: the person's columns, and the intake form's 相談の内容.
+NAME_MAX = Person._meta.get_field("family_name").max_length or 0
+KANA_MAX = Person._meta.get_field("family_name_kana").max_length or 0
+ALIAS_MAX = Person._meta.get_field("alias").max_length or 0
+MEMO_MAX = ConsultationForm.base_fields["content"].max_length or 0  # type: ignore[attr-defined]
 MATCH_FIELDS = (
     "id",
     "family_name",
@@ -47,6 +67,11 @@ MATCH_FIELDS = (
     "reading_key",
     "is_restricted",
 )
+
+
+def alias_of_file_id(file_id: str) -> str:
+    """The alias of an unnamed person known by the file's 本人ID only."""
+    return f"本人ID {file_id}（取込）"
 
 
 @dataclass
@@ -81,7 +106,7 @@ class FilePerson:
         if self.is_named:
             return ""
         if self.file_id:
-            return f"本人ID {self.file_id}（取込）"
+            return alias_of_file_id(self.file_id)
         return f"氏名不明（取込・{self.line}行目）"
 
     def estimated_age(self) -> int | None:
@@ -246,10 +271,39 @@ def _text(row: dict[str, Cell], column: str) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=65536)
+def text_refusal(column: str, text: str) -> str:
+    """Why a stored text cell is refused, in the pages' words, or "" when it is accepted."""
+    if text.isprintable():  # no control or format character: nothing for the rules to refuse
+        return ""
+    try:
+        TEXT_RULES[column](text)
+    except ValidationError as error:
+        return f"{column}: {error.messages[0]}"
+    return ""
+
+
+def _text_errors(row: dict[str, Cell]) -> list[str]:
+    """The stored text columns checked as the intake page and the API check their fields."""
+    errors = [
+        refusal
+        for column in TEXT_RULES
+        if column in row and (refusal := text_refusal(column, v.clean_text(_text(row, column))))
+    ]
+    memo = v.clean_text(_text(row, "メモ"))
+    if len(memo) > MEMO_MAX:
+        errors.append(f"メモが長すぎます（{MEMO_MAX:,}文字まで。{len(memo):,}文字あります）。")
+    file_id = v.clean_text(_text(row, "本人ID"))
+    if len(alias_of_file_id(file_id)) > ALIAS_MAX:
+        id_max = ALIAS_MAX - len(alias_of_file_id(""))
+        errors.append(f"本人IDが長すぎます（{id_max}文字まで）。")
+    return errors
+
+
 def _plan_row(
     plan: ImportPlan, line: int, row: dict[str, Cell], today: date, directory: "_AgencyDirectory"
 ) -> None:
-    errors: list[str] = []
+    errors: list[str] = _text_errors(row)
 
     def read[T](column: str, reader: Any, default: T) -> T:
         if column not in row:
@@ -334,8 +388,11 @@ def _person_of(
     key = f"id:{file_id}" if file_id else f"line:{line}"
     family, given = _split(v.clean_text(_text(row, "氏名")))
     family_kana, given_kana = _split(v.clean_text(_text(row, "フリガナ")))
-    if len(family) > 60 or len(given) > 60:
-        errors.append("氏名が長すぎます（姓・名それぞれ60文字まで）。")
+    if len(family) > NAME_MAX or len(given) > NAME_MAX:
+        errors.append(f"氏名が長すぎます（姓・名それぞれ{NAME_MAX}文字まで）。")
+        return None
+    if len(family_kana) > KANA_MAX or len(given_kana) > KANA_MAX:
+        errors.append(f"フリガナが長すぎます（セイ・メイそれぞれ{KANA_MAX}文字まで）。")
         return None
     person = plan.persons.get(key)
     if person is None:

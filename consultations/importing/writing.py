@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.access import own_organisation_id, require_right
 from accounts.models import Organisation, User
+from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record, object_type_of
 from collaboration.models import Referral, ReferralEvent
@@ -35,6 +38,7 @@ from tsunagu.dates import fiscal_year
 REFERRAL_HISTORY_DAYS = 90
 REFERRAL_FOLLOW_UP_DAYS = 14
 IMPORT_NOTE = "表計算ソフトからの取込"
+OTHER_ORGANISATION = "取り込めるのは、取り込む職員の所属機関の記録だけです。"
 
 
 class ImportRefused(Exception):
@@ -75,10 +79,30 @@ def refuse_reimport(organisation: Organisation, digest: str) -> None:
         )
 
 
+def refuse_unless_allowed(
+    user: User, organisation: Organisation, request: HttpRequest | None = None
+) -> None:
+    """The rights check of every door (page, command): the right to write personal records
+    (403, audited), and records go only to the importer's own organisation."""
+    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
+    if organisation.pk != own_organisation_id(user):
+        raise PermissionDenied(OTHER_ORGANISATION)
+
+
 def check_file(
-    *, content: bytes, file_name: str, organisation: Organisation, user: User, encoding: str = ""
+    *,
+    content: bytes,
+    file_name: str,
+    organisation: Organisation,
+    user: User,
+    encoding: str = "",
+    request: HttpRequest | None = None,
 ) -> ImportPlan:
-    """Read and check a file; FileRefused for the file, ImportRefused listing the bad rows."""
+    """Read and check a file; FileRefused for the file, ImportRefused listing the bad rows.
+
+    PermissionDenied (before the file is read) unless `user` may import into `organisation`.
+    """
+    refuse_unless_allowed(user, organisation, request)
     refuse_reimport(organisation, file_digest(content))
     plan = plan_import(read_sheet(content, file_name, encoding), organisation, user)
     if not plan.is_valid:
@@ -105,6 +129,7 @@ def import_file(
         organisation=organisation,
         user=user,
         encoding=encoding,
+        request=request,
     )
     if dry_run:
         return ImportResult(plan, None)
@@ -136,6 +161,7 @@ def preview_upload(
         organisation=organisation,
         user=user,
         encoding=encoding,
+        request=request,
     )
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -177,6 +203,7 @@ def confirm_batch(
             organisation=batch.organisation,
             user=user,
             encoding=batch.encoding,
+            request=request,
         )
         write_plan(plan, batch, user=user, request=request)
     return batch

@@ -4,13 +4,14 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from audit.models import AuditEvent
 from collaboration.models import Agency, Referral
 from consultations.importing.reading import FileRefused
-from consultations.importing.writing import ImportRefused, import_file
+from consultations.importing.writing import OTHER_ORGANISATION, ImportRefused, import_file
 from consultations.models import Consultation, ImportBatch
 from consultations.tests.import_files import HEADER, ROWS, csv_bytes, xlsx_bytes
 from people.models import DuplicateCandidate, Person
@@ -412,3 +413,85 @@ class BadInputTest(ImportTestCase):
                 user=self.soudan,
                 encoding="euc-jp",
             )
+
+
+class ImportingOrganisationTest(ImportTestCase):
+    """Records go to the importing worker's own organisation through every door; the command
+    runs the page's rights check (the service's)."""
+
+    def test_the_command_refuses_another_organisation(self) -> None:
+        errors = self.refused(csv_bytes(), organisation=self.minato_window.pk)
+        self.assertEqual(errors[-1], OTHER_ORGANISATION)
+        self.assertFalse(Consultation.objects.exists())
+
+    def test_the_command_accepts_the_users_own_organisation_by_id(self) -> None:
+        self.run_import(csv_bytes(), organisation=self.window.pk)
+        self.assertEqual(Consultation.objects.filter(organisation=self.window).count(), 4)
+
+    def test_the_command_refuses_a_worker_without_the_right_and_audits_it(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "a.csv"
+            path.write_bytes(csv_bytes())
+            with self.assertRaises(CommandError) as raised:
+                call_command("import_consultations", str(path), user="toukei")
+        self.assertIn("この操作の権限がありません", str(raised.exception))
+        self.assertFalse(Consultation.objects.exists())
+        denied = self.audit_rows(action=AuditEvent.Action.DENIED, actor=self.toukei)
+        self.assertEqual(denied[-1].detail["right"], "edit_personal_data")
+
+    def test_the_service_refuses_another_organisation_before_reading_the_file(self) -> None:
+        with self.assertRaisesMessage(PermissionDenied, OTHER_ORGANISATION):
+            import_file(
+                content=b"not even a spreadsheet",
+                file_name="a.csv",
+                organisation=self.minato_window,
+                user=self.soudan,
+            )
+        self.assertFalse(ImportBatch.objects.exists())
+
+
+class StoredTextTest(ImportTestCase):
+    """Each stored text column passes its field's rule on the intake page and in the API."""
+
+    def test_a_control_character_is_refused_with_its_row_and_column(self) -> None:
+        rows = [
+            row(),
+            row(氏名="山田\u202e 健太"),
+            row(フリガナ="ヤマダ\x07"),
+            row(本人ID="A\u200b1"),
+            row(対応="つなぐ", つなぎ先種別="サポステ", つなぎ先="サポ\x1bステ"),
+            row(メモ="電話\x1bあり"),
+            row(メモ="1行目\n2行目\tタブ"),
+        ]
+        errors = self.refused(csv_bytes(rows))
+        one_line = "制御文字（改行・タブ・見えない書式文字など）は使えません。"
+        free_text = "使えない制御文字（見えない書式文字など）が含まれています。削除してください。"
+        self.assertEqual(
+            errors,
+            [
+                f"3行目: 氏名: {one_line}",
+                f"4行目: フリガナ: {one_line}",
+                f"5行目: 本人ID: {one_line}",
+                f"6行目: つなぎ先: {one_line}",
+                f"7行目: メモ: {free_text}",
+                "誤りが5件あります。何も取り込んでいません。",
+            ],
+        )
+
+    def test_lengths_are_the_fields_own(self) -> None:
+        rows = [
+            row(フリガナ="ア" * 121),
+            row(本人ID="X" * 112),
+            row(メモ="あ" * 20_001),
+            row(本人ID="X" * 111, メモ="あ" * 20_000),
+        ]
+        errors = self.refused(csv_bytes(rows))
+        self.assertEqual(
+            errors,
+            [
+                "2行目: フリガナが長すぎます（セイ・メイそれぞれ120文字まで）。",
+                "3行目: 本人IDが長すぎます（111文字まで）。",
+                "4行目: メモが長すぎます（20,000文字まで。20,001文字あります）。",
+                "誤りが3件あります。何も取り込んでいません。",
+            ],
+        )

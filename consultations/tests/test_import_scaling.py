@@ -6,6 +6,7 @@ from unittest import mock
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.roles import Right
 from collaboration.models import Agency, AgencyCategory, Referral, ReferralEvent
 from consultations.importing.bulk import reserve_ids
 from consultations.importing.writing import import_file
@@ -57,6 +58,7 @@ class ImportScalingTest(BaseTestCase):
             category=AgencyCategory.YOUTH_SUPPORT_STATION,
         )
         records_changed([2024])
+        self.soudan.has_right(Right.EDIT_PERSONAL_DATA)  # the roles are read once per user
         queries = []
         for size, first in ((12, 0), (120, 1000)):
             # Each file has a likely match (linked) and a possible duplicate (queued).

@@ -1,24 +1,31 @@
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.access import own_organisation_id
 from accounts.models import Organisation, User
 from consultations.importing.reading import ENCODINGS, FileRefused, refuse_if_too_large
 from consultations.importing.writing import ImportRefused, import_file
 
 
 class Command(BaseCommand):
+    """The command door of the import: the same service and rights check as the page
+    (writing.check_file), so records go only to the importing worker's own organisation."""
+
     help = (
-        "表計算ソフト（xlsx・CSV）の相談記録を取り込みます。誤りのある行が1つでもあれば"
-        "何も取り込まず、すべての誤りを行番号つきで表示します。"
+        "表計算ソフト（xlsx・CSV）の相談記録を、取り込む職員の所属機関に取り込みます。"
+        "誤りのある行が1つでもあれば何も取り込まず、すべての誤りを行番号つきで表示します。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="取り込むファイル（.xlsx または .csv）")
         parser.add_argument("--user", required=True, help="取込を行う職員のユーザー名")
         parser.add_argument(
-            "--organisation", type=int, help="取り込む先の機関のID（省略時は職員の所属機関）"
+            "--organisation",
+            type=int,
+            help="取り込む先の機関のID（職員の所属機関だけを指定できます。省略時も所属機関）",
         )
         parser.add_argument(
             "--encoding",
@@ -35,8 +42,8 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"職員「{options['user']}」が見つかりません。")
-        organisation = self._organisation(options["organisation"], user)
         try:
+            organisation = self._organisation(options["organisation"], user)
             refuse_if_too_large(path.stat().st_size)
             content = path.read_bytes()
             result = import_file(
@@ -47,8 +54,12 @@ class Command(BaseCommand):
                 encoding=options["encoding"],
                 dry_run=options["dry_run"],
             )
+        except PermissionDenied as refusal:
+            raise CommandError(str(refusal)) from None
         except FileNotFoundError:
             raise CommandError(f"ファイル {path} が見つかりません。") from None
+        except OSError as unreadable:
+            raise CommandError(f"ファイル {path} を読めません（{unreadable.strerror}）。") from None
         except FileRefused as refusal:
             raise CommandError(str(refusal)) from None
         except ImportRefused as refusal:
@@ -61,12 +72,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def _organisation(organisation_id: int | None, user: User) -> Organisation:
+        """The organisation named by --organisation (the service refuses another than the
+        user's own), or the user's own (PermissionDenied when the user has none)."""
         if organisation_id is None:
-            if user.organisation is None:
-                raise CommandError(
-                    "職員に所属機関がありません。--organisation を指定してください。"
-                )
-            return user.organisation
+            organisation_id = own_organisation_id(user)
         organisation = Organisation.objects.filter(pk=organisation_id).first()
         if organisation is None:
             raise CommandError(f"機関 #{organisation_id} が見つかりません。")
