@@ -27,7 +27,6 @@ from audit.models import (
     UnknownKeyError,
     boundary_content,
 )
-
 from tsunagu.client_address import client_address
 
 BOUNDARY_EXISTS = "鍵付き連鎖の開始点はすでに記録されています（一度だけ記録します）。"
