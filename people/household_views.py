@@ -25,7 +25,12 @@ from cases.involvement import household_involvement
 from community.involvement import household_attendance
 from people.forms import HouseholdForm, JapaneseDateField, MembershipForm
 from people.models import Household, HouseholdMembership, Person
-from people.services import household_add_member, household_create, household_end_membership
+from people.services import (
+    ALREADY_LEFT,
+    household_add_member,
+    household_create,
+    household_end_membership,
+)
 
 MEMBER_FIELDS = ("label", "memberships", "members.name", "members.birth_date")
 
@@ -127,9 +132,6 @@ def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Only the team may place a restricted person (DV, abuse) in a household.
     require_identity(user, person, request=request)
-    if household.memberships.filter(person=person, left_on__isnull=True).exists():
-        messages.error(request, f"{person} さんはすでにこの世帯の世帯員です。")
-        return redirect("household_detail", pk=pk)
     data = {
         key: form.cleaned_data[key]
         for key in ("relationship", "joined_on", "lives_together", "is_key_contact")
@@ -143,8 +145,10 @@ def household_add_member_view(request: HttpRequest, pk: int) -> HttpResponse:
             by=user,
             request=request,
         )
-    except StaleVersionError as error:
-        messages.error(request, str(error))
+    except (StaleVersionError, ValidationError) as error:
+        messages.error(
+            request, error.messages[0] if isinstance(error, ValidationError) else str(error)
+        )
     else:
         messages.success(request, f"{person} さんを世帯員に加えました。")
     return redirect("household_detail", pk=pk)
@@ -166,9 +170,7 @@ def household_end_membership_view(
         messages.error(request, f"離脱日を確認してください: {error.messages[0]}")
         return redirect("household_detail", pk=pk)
     if membership is None:
-        messages.error(request, "この世帯員はすでに離脱しています。")
-    elif membership.joined_on and left_on < membership.joined_on:
-        messages.error(request, "離脱日は加入日より後の日付にしてください。")
+        messages.error(request, ALREADY_LEFT)
     else:
         try:
             household_end_membership(

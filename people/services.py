@@ -31,6 +31,9 @@ from people.models import (
 STALE_MESSAGE = (
     "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"
 )
+ALREADY_MEMBER = "{person} さんはすでにこの世帯の世帯員です。"
+ALREADY_LEFT = "この世帯員はすでに離脱しています。"
+LEFT_BEFORE_JOINED = "離脱日は加入日より後の日付にしてください。"
 # A restriction (DV, abuse) hides the person from everyone off the team: setting or lifting it is
 # an explicit, confirmed and audited change, never a side effect of saving other fields.
 RESTRICTION_FIELDS = ("is_restricted", "restriction_reason")
@@ -170,6 +173,8 @@ def household_add_member(
         current = Household.objects.select_for_update().get(pk=household.pk)
         if current.version != version:
             raise StaleVersionError(STALE_MESSAGE)
+        if current.memberships.filter(person=person, left_on__isnull=True).exists():
+            raise ValidationError(ALREADY_MEMBER.format(person=person))
         if data.get("is_key_contact"):
             current.memberships.update(is_key_contact=False)
         membership = HouseholdMembership.objects.create(household=current, person=person, **data)
@@ -192,12 +197,14 @@ def household_end_membership(
     by: User,
     request: HttpRequest | None = None,
 ) -> None:
+    if membership.joined_on and left_on < membership.joined_on:
+        raise ValidationError(LEFT_BEFORE_JOINED)
     with transaction.atomic():
         ended = HouseholdMembership.objects.filter(pk=membership.pk, left_on__isnull=True).update(
             left_on=left_on
         )
         if not ended:
-            raise ValidationError("この世帯員はすでに離脱しています。")
+            raise ValidationError(ALREADY_LEFT)
         Household.objects.filter(pk=membership.household_id).update(version=F("version") + 1)
         audit_record(
             action=AuditEvent.Action.UPDATE,
