@@ -12,10 +12,7 @@ from accounts.roles import Role
 from accounts.throttle import throttles_of_account
 from audit.models import AuditEvent
 from audit.services import audit_record
-
-
-class StaleVersionError(Exception):
-    """The record changed since the form was opened; nothing was saved."""
+from tsunagu.versioning import StaleVersionError
 
 
 def staff_version(staff: User) -> str:

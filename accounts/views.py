@@ -19,7 +19,6 @@ from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE, kept_fo
 from accounts.models import ApiToken, Contract, Organisation, User
 from accounts.roles import Right
 from accounts.services import (
-    StaleVersionError,
     TokenRevocation,
     own_token,
     revoke_api_token,
@@ -29,6 +28,7 @@ from accounts.services import (
     unlock_login,
 )
 from accounts.throttle import throttles_of, throttles_of_account
+from tsunagu.versioning import StaleVersionError
 
 STAFF_FIELDS = ("display_name", "username", "roles", "is_active", "last_login")
 

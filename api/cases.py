@@ -61,8 +61,8 @@ from api.schemas import ErrorOut
 from cases.models import Case, Stage, StageChange
 from cases.services import case_close, case_open, case_reopen, case_set_stage
 from cases.views import DETAIL_FIELDS, SUMMARY_FIELDS, case_queryset, load_case
-from people.forms import JapaneseDateField
 from people.models import Person
+from tsunagu.forms import JapaneseDateField
 
 router = Router(tags=TAGS)
 

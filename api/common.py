@@ -23,13 +23,13 @@ from ninja import Schema
 from accounts.access import get_for_user, own_organisation_id, require_identity, require_right
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
-from accounts.services import StaleVersionError
 from api.people import FormErrors
-from cases.forms import japanese_messages, reject_control_characters_keep_lines
 from collaboration.models import Agency
 from people.models import Household, Person
-from people.validation import reject_control_characters
 from people.views import IDENTITY_FIELDS
+from tsunagu.forms import japanese_messages
+from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines
+from tsunagu.versioning import StaleVersionError
 
 __all__ = ["FormErrors"]  # re-exported: the 422 schema of api.people, shared by every module
 

@@ -51,7 +51,7 @@ from consultations.services import consultation_record
 from consultations.views import DETAIL_FIELDS
 from people.forms import PersonForm
 from people.models import Person
-from people.validation import parse_date_input
+from tsunagu.validation import parse_date_input
 
 router = Router(tags=TAGS)
 

@@ -19,7 +19,6 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
 from api.schemas import ErrorOut
 from people.duplicates import find_duplicates
 from people.forms import HouseholdForm, PersonForm
@@ -33,6 +32,7 @@ from people.services import (
     person_update,
 )
 from people.views import DETAIL_FIELDS, IDENTITY_FIELDS
+from tsunagu.versioning import StaleVersionError
 
 router = Router(tags=["本人・世帯"])
 

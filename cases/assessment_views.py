@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from accounts.access import can_see_sensitive, request_user
 from accounts.middleware import kept_form_data
 from accounts.roles import Right
-from cases.forms import AssessmentForm, domain_rows, medical_flag_labels, show_refusal
+from cases.forms import AssessmentForm, domain_rows, medical_flag_labels
 from cases.services import assessment_add
 from cases.views import (
     SENSITIVE_NOTE,
@@ -22,6 +22,7 @@ from cases.views import (
     case_context,
     load_case,
 )
+from tsunagu.forms import show_refusal
 
 ASSESSMENT_FIELDS = ("assessments",)
 

@@ -4,12 +4,10 @@ The JSON API reads its input with these same forms, so a field is parsed alike a
 the same message on both paths. A service's refusal is shown at its field with `show_refusal`.
 """
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -26,117 +24,27 @@ from cases.models import (
     Stage,
     SupportPlan,
 )
-from people.forms import JapaneseDateField
 from people.models import Household
+from tsunagu.forms import (
+    BLANK,
+    DATE_HELP,
+    Choices,
+    OfferedChoiceField,
+    VersionForm,
+    date_field,
+    japanese_messages,
+    short_text,
+    text_area,
+)
 
 # The free-text rule lives with the other input checks, where the import finds it too; it and
 # its message are re-exported for the modules that take them from here.
-from people.validation import FREE_TEXT_CONTROL_CHARACTERS as FREE_TEXT_CONTROL_CHARACTERS
-from people.validation import reject_control_characters
-from people.validation import (
+from tsunagu.validation import FREE_TEXT_CONTROL_CHARACTERS as FREE_TEXT_CONTROL_CHARACTERS
+from tsunagu.validation import (
     reject_control_characters_keep_lines as reject_control_characters_keep_lines,
 )
 
-DATE_HELP = "例: 令和7年5月1日、R7.5.1、2025-05-01"
-BLANK = ("", "—")
 DOMAIN_PREFIX = "domain_"
-Choices = Sequence[tuple[Any, str]]
-
-
-def japanese_messages(form: forms.BaseForm) -> None:
-    """Messages that name the field in place of Django's generic ones: 「{label}を入力して
-    ください。」「{label}を選んでください。」「{label}は一覧にあるものから選んでください。」.
-    A field's own messages stay."""
-    for name, field in form.fields.items():
-        label = str(field.label or name)
-        if isinstance(field, forms.ChoiceField):
-            messages = {
-                "required": f"{label}を選んでください。",
-                "invalid_choice": f"{label}は一覧にあるものから選んでください。",
-                "invalid_pk_value": f"{label}は一覧にあるものから選んでください。",
-            }
-        else:
-            messages = {"required": f"{label}を入力してください。"}
-        generic = _generic_messages(type(field))
-        for key, message in messages.items():
-            if key in field.error_messages and field.error_messages[key] is generic.get(key):
-                field.error_messages[key] = message
-
-
-def _generic_messages(field_class: type[forms.Field]) -> dict[str, Any]:
-    messages: dict[str, Any] = {}
-    for cls in reversed(field_class.__mro__):
-        messages.update(getattr(cls, "default_error_messages", {}))
-    return messages
-
-
-def error_text(form: forms.BaseForm) -> str:
-    """A form's messages in one line, for a page that answers with a message and a redirect."""
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)
-
-
-def show_refusal(
-    form: forms.BaseForm, error: ValidationError, names: Mapping[str, str] | None = None
-) -> None:
-    """A service's refusal on the page: each message at the field it names (`names` maps the
-    service's names to the form's), any other above the form."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for key, messages in error.message_dict.items():
-        field = (names or {}).get(key, key)
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
-class OfferedChoiceField(forms.ChoiceField):
-    """Offers `choices` (what may follow now) yet accepts any of `accepted`: the service decides
-    what may follow, and its message says why."""
-
-    def __init__(self, *, accepted: Choices, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.accepted = {str(value) for value, _ in accepted}
-
-    def valid_value(self, value: Any) -> bool:
-        return str(value) in self.accepted
-
-
-def date_field(label: str, *, required: bool = False, **kwargs: Any) -> JapaneseDateField:
-    kwargs.setdefault("help_text", DATE_HELP)
-    field = JapaneseDateField(label=label, required=required, **kwargs)
-    field.error_messages["required"] = f"{label}を入力してください。"
-    return field
-
-
-def text_area(label: str, *, required: bool = False, rows: int = 3) -> forms.CharField:
-    field = forms.CharField(
-        label=label,
-        required=required,
-        widget=forms.Textarea(attrs={"rows": rows, "cols": 60}),
-        validators=[reject_control_characters_keep_lines],
-    )
-    field.error_messages["required"] = f"{label}を入力してください。"
-    return field
-
-
-def short_text(label: str, max_length: int, *, required: bool = False) -> forms.CharField:
-    field = forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required,
-        validators=[reject_control_characters],
-    )
-    field.error_messages["required"] = f"{label}を入力してください。"
-    return field
-
-
-class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        japanese_messages(self)
 
 
 class StageForm(VersionForm):

@@ -17,13 +17,14 @@ from accounts.access import request_user
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
-from cases.forms import Choices, PlanActionForm, PlanActionFormSet, PlanForm, show_refusal
+from cases.forms import PlanActionForm, PlanActionFormSet, PlanForm
 from cases.models import Case, PlanAction, SupportPlan
 from cases.services import plan_save
 from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.forms import agency_choices
 from collaboration.services import directory_for
+from tsunagu.forms import Choices, show_refusal
+from tsunagu.versioning import StaleVersionError
 
 PLAN_FIELDS = (*SUMMARY_FIELDS, "plan")
 ACTION_PREFIX = "actions"

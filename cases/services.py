@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from accounts.access import can_see_identity, can_see_sensitive
 from accounts.models import User
-from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
 from collaboration.models import Referral, ReferralEvent
 from tsunagu.office_hours import is_out_of_hours
+from tsunagu.versioning import StaleVersionError
 
 STALE_CASE = "ほかの人が先にこのケースを更新しました。最新の内容を確認してください。"
 STALE_PLAN = (

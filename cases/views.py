@@ -23,7 +23,6 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.forms import (
@@ -31,10 +30,8 @@ from cases.forms import (
     CloseForm,
     ReopenForm,
     StageForm,
-    VersionForm,
     domain_rows,
     medical_flag_labels,
-    show_refusal,
 )
 from cases.models import Assessment, Case, PlanAction, Stage
 from cases.services import (
@@ -48,6 +45,8 @@ from cases.watch import build_watch_list, mine
 from collaboration.consent_services import consents_for_case
 from collaboration.meeting_services import meetings_for_case
 from people.models import Household
+from tsunagu.forms import VersionForm, show_refusal
+from tsunagu.versioning import StaleVersionError
 
 ACTIVITIES_PER_PAGE = 50
 SUMMARY_FIELDS = ("title", "person", "household", "stage", "lead_worker", "team", "opened_on")

@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 
 from accounts.models import Organisation
-from cases.forms import BLANK, japanese_messages, short_text, text_area
 from collaboration.models import Discipline
+from tsunagu.forms import BLANK, japanese_messages, short_text, text_area
 
 
 class AdviceRequestForm(forms.Form):

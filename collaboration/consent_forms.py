@@ -8,9 +8,9 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from accounts.models import Organisation
-from cases.forms import Choices, date_field, japanese_messages, short_text, text_area
 from collaboration.consent_services import default_expiry
 from collaboration.models import AgencyCategory, Consent, InfoKind
+from tsunagu.forms import Choices, date_field, japanese_messages, short_text, text_area
 
 
 def organisation_label(organisation: Organisation) -> str:

@@ -26,7 +26,6 @@ from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
-from cases.forms import show_refusal
 from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.consent_forms import ConsentForm, WithdrawForm, organisation_label
 from collaboration.consent_services import (
@@ -41,6 +40,7 @@ from collaboration.consent_services import (
 from collaboration.disclosures import disclosure_record
 from collaboration.models import AgencyCategory, Consent, InfoKind
 from people.models import Person
+from tsunagu.forms import show_refusal
 from tsunagu.pdf import render_pdf
 
 DEFAULT_PURPOSE = "ひきこもり等の相談について、関係機関が連携して支援を行うため"

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.access import own_organisation_id
 from accounts.models import LocalGovernment, User
-from cases.forms import (
+from collaboration.models import Agency, AgencyCategory, Referral
+from tsunagu.forms import (
     BLANK,
     DATE_HELP,
     Choices,
@@ -19,8 +20,7 @@ from cases.forms import (
     short_text,
     text_area,
 )
-from collaboration.models import Agency, AgencyCategory, Referral
-from people.validation import reject_control_characters
+from tsunagu.validation import reject_control_characters
 
 FOLLOW_UP_AFTER_DAYS = 14
 

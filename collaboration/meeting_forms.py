@@ -5,7 +5,8 @@ from typing import Any
 
 from django import forms
 
-from cases.forms import (
+from collaboration.models import Decision, Meeting
+from tsunagu.forms import (
     BLANK,
     Choices,
     VersionForm,
@@ -14,7 +15,6 @@ from cases.forms import (
     short_text,
     text_area,
 )
-from collaboration.models import Decision, Meeting
 
 
 class MeetingForm(forms.Form):

@@ -24,7 +24,6 @@ from django.utils import timezone
 from accounts.access import valid_consents, visible_to
 from accounts.models import Organisation, User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, SupportPlan
@@ -36,6 +35,7 @@ from collaboration.models import (
     Meeting,
     MeetingMember,
 )
+from tsunagu.versioning import StaleVersionError
 
 STALE_MINUTES = (
     "ほかの参加者が先に議事録を保存しました。保存されている内容と入力した内容を見比べてから、"

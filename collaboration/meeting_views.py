@@ -36,10 +36,8 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
-from cases.forms import show_refusal
 from cases.models import Case, Stage
 from collaboration.meeting_forms import (
     ActionItemForm,
@@ -61,6 +59,8 @@ from collaboration.meeting_services import (
     minutes_save,
 )
 from collaboration.models import ActionItem, AgendaItem, Meeting, MeetingMember
+from tsunagu.forms import show_refusal
+from tsunagu.versioning import StaleVersionError
 
 SUMMARY_FIELDS = ("kind", "title", "held_at", "place", "online", "members")
 DETAIL_FIELDS = (*SUMMARY_FIELDS, "agenda", "decisions", "action_items")

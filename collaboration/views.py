@@ -16,8 +16,6 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
-from cases.forms import show_refusal
 from cases.models import Case
 from cases.services import REFERRAL_FROM_CLOSED_CASE, referral_create, referral_set_state
 from cases.views import SUMMARY_FIELDS, case_context, load_case
@@ -33,6 +31,8 @@ from collaboration.forms import (
 from collaboration.models import Referral, ReferralEvent
 from collaboration.services import agency_create, directory_for
 from people.models import HouseholdMembership
+from tsunagu.forms import show_refusal
+from tsunagu.versioning import StaleVersionError
 
 REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
 AGENCY_LIST_LIMIT = 200

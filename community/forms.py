@@ -7,7 +7,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from cases.forms import date_field, japanese_messages, short_text, text_area
 from community.models import (
     CurriculumUnit,
     Frequency,
@@ -20,6 +19,7 @@ from community.models import (
     Weekday,
 )
 from people.models import AgeBand, Sex
+from tsunagu.forms import date_field, japanese_messages, short_text, text_area
 
 TIME_HELP = "例: 13:00"
 

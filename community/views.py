@@ -26,7 +26,6 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from cases.forms import error_text, show_refusal
 from cases.models import Case, Stage
 from community import services
 from community.access import can_run, ibasho_right, load, load_list
@@ -55,6 +54,7 @@ from community.models import (
 from people.models import Person
 from people.search import search_persons
 from tsunagu.dates import fiscal_year, fiscal_year_range
+from tsunagu.forms import error_text, show_refusal
 
 NAME_FIELDS = ("family_name", "given_name", "alias")
 UPCOMING_DAYS = 35

@@ -14,15 +14,14 @@ from django.utils import timezone
 
 from accounts.access import persons_for_search
 from accounts.models import User
-from cases.forms import japanese_messages, reject_control_characters_keep_lines, show_refusal
 from collaboration.models import Agency
 from collaboration.services import directory_for
 from consultations.channels import Channel
 from consultations.models import Category, ConsulterType, Disposition, Urgency
 from consultations.services import DISPOSITION_REQUIRED
-from people.forms import JapaneseDateField
 from people.models import AgeBand, Person, Relationship
-from people.validation import reject_control_characters
+from tsunagu.forms import JapaneseDateField, japanese_messages, show_refusal
+from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines
 
 MAX_AGE = 130
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

@@ -17,10 +17,10 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
-from accounts.services import StaleVersionError
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.services import MergeError, duplicate_mark_different, person_merge, person_merge_undo
 from people.views import DETAIL_FIELDS
+from tsunagu.versioning import StaleVersionError
 
 
 def _open_candidates(user: User) -> "list[DuplicateCandidate]":

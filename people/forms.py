@@ -10,34 +10,10 @@ from people.validation import (
     PostalLookupUnavailable,
     address_for_postal_code,
     normalise_postal_code,
-    parse_date_input,
-    reject_control_characters,
     reject_future_birth_date,
 )
-from tsunagu.dates import wareki
-
-
-class JapaneseDateField(forms.Field):
-    """Accepts 西暦 (1975-05-05, 1975/5/5) and 和暦 (昭和50年5月5日, S50.5.5)."""
-
-    widget = forms.TextInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", "例: 昭和50年5月5日、S50.5.5、1975-05-05")
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        return wareki(value) if isinstance(value, date) else value
-
-    def to_python(self, value: Any) -> date | None:
-        if isinstance(value, date):
-            return value
-        text = str(value or "").strip()
-        if not text:
-            return None
-        if len(text) > 30:
-            raise forms.ValidationError("日付は30文字以内で入力してください。")
-        return parse_date_input(text)
+from tsunagu.forms import JapaneseDateField
+from tsunagu.validation import reject_control_characters
 
 
 def fill_address_from_postal_code(form: forms.BaseForm, cleaned: dict[str, Any]) -> None:

@@ -19,11 +19,9 @@ from accounts.access import (
     require_right,
 )
 from accounts.roles import Right
-from accounts.services import StaleVersionError
-from cases.forms import error_text
 from cases.involvement import household_involvement
 from community.involvement import household_attendance
-from people.forms import HouseholdForm, JapaneseDateField, MembershipForm
+from people.forms import HouseholdForm, MembershipForm
 from people.models import Household, HouseholdMembership, Person
 from people.services import (
     ALREADY_LEFT,
@@ -31,6 +29,8 @@ from people.services import (
     household_create,
     household_end_membership,
 )
+from tsunagu.forms import JapaneseDateField, error_text
+from tsunagu.versioning import StaleVersionError
 
 MEMBER_FIELDS = ("label", "memberships", "members.name", "members.birth_date")
 

@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
 from people.duplicates import Duplicate, find_duplicates, record_candidates
@@ -27,6 +26,7 @@ from people.models import (
     PersonMerge,
     PersonPhone,
 )
+from tsunagu.versioning import StaleVersionError
 
 STALE_MESSAGE = (
     "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"

@@ -17,12 +17,12 @@ from accounts.access import (
     require_right,
 )
 from accounts.roles import Right
-from accounts.services import StaleVersionError
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
 from people.models import HouseholdMembership, Person, PersonMerge
 from people.search import search_persons
 from people.services import person_create, person_update
+from tsunagu.versioning import StaleVersionError
 
 IDENTITY_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "alias")
 DETAIL_FIELDS = (*IDENTITY_FIELDS, "birth_date", "sex", "address", "phones", "contact")

@@ -6,17 +6,11 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import User
-from cases.forms import (
-    BLANK,
-    date_field,
-    japanese_messages,
-    short_text,
-    text_area,
-)
 from cases.models import Case
 from community.models import Session
 from supporters.models import Dispatch, Supporter, SupporterKind, Weekday
 from tsunagu.dates import wareki
+from tsunagu.forms import BLANK, date_field, japanese_messages, short_text, text_area
 
 DATETIME_HELP = "例: 2025-05-01 14:30"
 DATETIME_INVALID = "日時は 2025-05-01 14:30 の形で入力してください。"

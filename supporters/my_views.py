@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import get_own_dispatch, list_own_dispatches, request_user
-from cases.forms import show_refusal
 from supporters.forms import ReportForm
 from supporters.models import Dispatch
 from supporters.services import report_file
+from tsunagu.forms import show_refusal
 
 
 def my_dispatches(request: HttpRequest) -> HttpResponse:

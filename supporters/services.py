@@ -16,13 +16,13 @@ from django.utils import timezone
 from accounts.access import visible_to
 from accounts.models import Contract, StaffRole, User
 from accounts.roles import Role
-from accounts.services import StaleVersionError
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, Stage
 from community.models import Session
 from supporters.models import Dispatch, DispatchReport, Supporter, Training
 from tsunagu.dates import wareki
+from tsunagu.versioning import StaleVersionError
 
 STALE_SUPPORTER = "ほかの人が先にこのサポーターの登録を更新しました。最新の内容を確認してください。"
 NOT_A_SUPPORTER_ACCOUNT = "サポーターの役割を持つ、この機関か委託先のアカウントを選んでください。"

@@ -22,8 +22,6 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
-from accounts.services import StaleVersionError
-from cases.forms import show_refusal
 from cases.models import Case, Stage
 from community.models import Session
 from supporters.forms import CancelForm, DispatchForm, SupporterForm, TrainingForm
@@ -36,6 +34,8 @@ from supporters.services import (
     supporter_update,
     training_add,
 )
+from tsunagu.forms import show_refusal
+from tsunagu.versioning import StaleVersionError
 
 SUPPORTER_FIELDS = ("name", "kind", "user", "area", "availability", "trainings")
 DISPATCH_FIELDS = (

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from api.common import INVALID
 from api.tests.test_cases_api import CasesApiTestCase
-from cases.forms import FREE_TEXT_CONTROL_CHARACTERS
 from cases.models import Activity, Assessment, Case, Stage, SupportPlan
 from cases.services import (
     ACTION_WITHOUT_DESCRIPTION,
@@ -27,6 +26,7 @@ from cases.services import (
 from collaboration.models import Agency, Referral
 from consultations.models import Consultation
 from people.models import Person
+from tsunagu.validation import FREE_TEXT_CONTROL_CHARACTERS
 
 
 class SharedRulesTestCase(CasesApiTestCase):

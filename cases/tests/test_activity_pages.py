@@ -3,11 +3,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from cases.forms import FREE_TEXT_CONTROL_CHARACTERS
 from cases.models import Activity, Case
 from cases.services import NEXT_ACTION_BEFORE, OUTCOME_WITHOUT_VISIT, VISIT_WITHOUT_OUTCOME
 from cases.tests.helpers import days_ago, open_case
 from tsunagu.test import BaseTestCase
+from tsunagu.validation import FREE_TEXT_CONTROL_CHARACTERS
 
 
 def local_minute(moment: datetime) -> str:

@@ -29,9 +29,9 @@ from people import names
 from people.duplicates import HIGH, MAX_CANDIDATES, POSSIBLE, score_pair
 from people.keys import KeyCache
 from people.models import AgeBand, Person, Sex
-from people.validation import reject_control_characters, reject_control_characters_keep_lines
 from tsunagu.dates import age_on
 from tsunagu.office_hours import is_out_of_hours
+from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines
 
 # A consultation's time of day is not in the spreadsheets: noon, inside office hours, so that only
 # weekends, holidays and the year-end closure count as 時間外.

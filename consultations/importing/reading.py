@@ -29,7 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from consultations.importing.values import normalise
-from people.validation import reject_control_characters_keep_lines
+from tsunagu.validation import reject_control_characters_keep_lines
 
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（BOM付き）", "cp932": "Shift_JIS（CP932）"}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
