@@ -39,8 +39,8 @@ from cases.models import Assessment, Case, DomainStatus, LifeDomain, MedicalFlag
 from cases.plan_views import plans_with_actions
 from cases.services import assessment_add, plan_save
 from cases.views import load_case
-from collaboration.forms import agency_choices
-from collaboration.services import directory_for
+from collaboration.directory.forms import agency_choices
+from collaboration.directory.services import directory_for
 
 router = Router(tags=TAGS)
 

@@ -43,8 +43,8 @@ from api.common import (
 )
 from api.people import PersonIn, PersonOut, person_out
 from api.schemas import ErrorOut
+from collaboration.directory.services import directory_for
 from collaboration.models import Agency
-from collaboration.services import directory_for
 from consultations.forms import ConsultationForm as IntakeForm
 from consultations.models import Consultation
 from consultations.services import consultation_record

@@ -32,12 +32,13 @@ from api.common import (
 from api.people import PersonOut, person_out
 from api.schemas import ErrorOut
 from cases.models import Case
-from cases.services import referral_create, referral_set_state
 from cases.views import load_case
-from collaboration.forms import AgencyForm, ReferralForm, ReferralStateForm, agency_choices
+from collaboration.directory.forms import AgencyForm, agency_choices
+from collaboration.directory.services import agency_create, directory_for
 from collaboration.models import Agency, Referral, ReferralEvent
-from collaboration.services import agency_create, directory_for
-from collaboration.views import REFERRAL_FIELDS
+from collaboration.referrals.forms import ReferralForm, ReferralStateForm
+from collaboration.referrals.services import referral_create, referral_set_state
+from collaboration.referrals.views import REFERRAL_FIELDS
 from people.models import Person
 
 router = Router(tags=TAGS)

@@ -21,8 +21,8 @@ from cases.forms import PlanActionForm, PlanActionFormSet, PlanForm
 from cases.models import Case, PlanAction, SupportPlan
 from cases.services import plan_save
 from cases.views import SUMMARY_FIELDS, case_context, load_case
-from collaboration.forms import agency_choices
-from collaboration.services import directory_for
+from collaboration.directory.forms import agency_choices
+from collaboration.directory.services import directory_for
 from tsunagu.forms import Choices, show_refusal
 from tsunagu.versioning import StaleVersionError
 

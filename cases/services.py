@@ -19,7 +19,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
-from collaboration.models import Referral, ReferralEvent
+from collaboration.models import Referral
 from tsunagu.office_hours import is_out_of_hours
 from tsunagu.versioning import StaleVersionError
 
@@ -29,8 +29,6 @@ STALE_PLAN = (
 )
 WORK_READINESS_DAYS = 365
 CLOSURE_FOLLOW_UP_PAST = "確認日は今日以降の日付にしてください。"
-REFERRAL_FOLLOW_UP_PAST = "確認する日は今日以降の日付にしてください。"
-REFERRAL_FROM_CLOSED_CASE = "終結したケースです。再開してからつないでください。"
 ASSESSED_IN_FUTURE = "実施日が未来の日付です。"
 SINCE_MONTH_WITHOUT_YEAR = "月を入れるときは年も入力してください。"
 SINCE_IN_FUTURE = "いつからが未来の時期になっています。"
@@ -40,7 +38,6 @@ ACTION_WORKER_AND_AGENCY = "担当は職員か機関のどちらか一方を選�
 VISIT_WITHOUT_OUTCOME = "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
 OUTCOME_WITHOUT_VISIT = "訪問の結果は種類が「訪問」のときだけ選べます。"
 NEXT_ACTION_BEFORE = "次の予定日が、この記録の日より前になっています。"
-FAILED_WITHOUT_REASON = "不成立の理由を入力してください。"
 
 
 def _refuse(errors: dict[str, str]) -> None:
@@ -416,94 +413,3 @@ def _update_contact_dates(case: Case, activity: Activity) -> None:
         fields.append("first_met_on")
     if fields:
         case.save(update_fields=fields)
-
-
-def follow_up_refusal(follow_up_on: date | None) -> str | None:
-    """Why a referral's follow-up date is refused, if it is: it is followed up from today on."""
-    if follow_up_on is not None and follow_up_on < timezone.localdate():
-        return REFERRAL_FOLLOW_UP_PAST
-    return None
-
-
-def referral_create(
-    *,
-    organisation_id: int,
-    person_id: int,
-    agency_id: int,
-    purpose: str,
-    follow_up_on: date,
-    accompanied: bool = False,
-    case: Case | None = None,
-    by: User,
-    request: HttpRequest | None = None,
-) -> Referral:
-    if case is not None and not case.is_open:
-        raise ValidationError(REFERRAL_FROM_CLOSED_CASE)
-    if refusal := follow_up_refusal(follow_up_on):
-        raise ValidationError({"follow_up_on": refusal})
-    with transaction.atomic():
-        referral = Referral.objects.create(
-            organisation_id=organisation_id,
-            case=case,
-            person_id=person_id,
-            agency_id=agency_id,
-            purpose=purpose,
-            follow_up_on=follow_up_on,
-            accompanied=accompanied,
-            referred_by=by,
-        )
-        ReferralEvent.objects.create(referral=referral, state=referral.state, by=by)
-        audit_record(
-            action=AuditEvent.Action.CREATE,
-            actor=by,
-            request=request,
-            obj=referral,
-            fields=["person", "agency", "purpose"],
-            detail={"case": case.pk if case else None},
-        )
-    return referral
-
-
-def referral_set_state(
-    *,
-    referral: Referral,
-    state: str,
-    version: int,
-    note: str = "",
-    follow_up_on: date | None = None,
-    by: User,
-    request: HttpRequest | None = None,
-) -> Referral:
-    """Only a state that follows the current one (`Referral.NEXT_STATES`); failing needs a
-    reason."""
-    with transaction.atomic():
-        current = Referral.objects.select_for_update().get(pk=referral.pk)
-        if current.version != version:
-            raise StaleVersionError("ほかの人が先にこのつなぎを更新しました。")
-        errors: dict[str, str] = {}
-        if state not in Referral.NEXT_STATES[current.state]:
-            errors["state"] = (
-                f"「{current.get_state_display()}」から「{Referral.State(state).label}」には変えられません。"
-            )
-        if state == Referral.State.FAILED and not note.strip():
-            errors["note"] = FAILED_WITHOUT_REASON
-        _refuse(errors)
-        changed = ["state"]
-        current.state = state
-        if state == Referral.State.FAILED:
-            current.failed_reason = note
-            changed.append("failed_reason")
-        if follow_up_on and follow_up_on != current.follow_up_on:
-            current.follow_up_on = follow_up_on
-            changed.append("follow_up_on")
-        current.version += 1
-        current.save(update_fields=["state", "failed_reason", "follow_up_on", "version"])
-        ReferralEvent.objects.create(referral=current, state=state, note=note, by=by)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=changed,
-        )
-    return current

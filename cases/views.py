@@ -42,8 +42,8 @@ from cases.services import (
     case_set_stage,
 )
 from cases.watch import build_watch_list, mine
-from collaboration.consent_services import consents_for_case
-from collaboration.meeting_services import meetings_for_case
+from collaboration.consent.services import consents_for_case
+from collaboration.meetings.services import meetings_for_case
 from people.models import Household
 from tsunagu.forms import VersionForm, show_refusal
 from tsunagu.versioning import StaleVersionError

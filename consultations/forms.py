@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.access import persons_for_search
 from accounts.models import User
+from collaboration.directory.services import directory_for
 from collaboration.models import Agency
-from collaboration.services import directory_for
 from consultations.channels import Channel
 from consultations.models import Category, ConsulterType, Disposition, Urgency
 from consultations.services import DISPOSITION_REQUIRED

@@ -16,7 +16,8 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, Stage
-from cases.services import case_open, follow_up_refusal, referral_create
+from cases.services import case_open
+from collaboration.referrals.services import follow_up_refusal, referral_create
 from consultations.models import Consultation, ConsultationDraft, ConsulterType, Disposition
 from people.models import Person
 from people.services import person_create

@@ -16,7 +16,7 @@ def _meeting_with_case(personas: dict[str, Any], kind: str, *, on_agenda: bool) 
     from django.utils import timezone
 
     from cases.services import case_open
-    from collaboration.meeting_services import agenda_add, meeting_create, member_add
+    from collaboration.meetings.services import agenda_add, meeting_create, member_add
     from people.models import Person
 
     chousei, soudan = personas["chousei"], personas["soudan"]

@@ -9,9 +9,10 @@ from typing import Any
 
 from accounts.models import User
 from api.tests.test_api import ApiTestCase
-from cases.services import REFERRAL_FROM_CLOSED_CASE, case_close
+from cases.services import case_close
 from cases.tests.helpers import open_case
 from collaboration.models import Agency, AgencyCategory, Referral
+from collaboration.referrals.services import REFERRAL_FROM_CLOSED_CASE
 
 
 class BothDoorsTestCase(ApiTestCase):

@@ -15,15 +15,14 @@ from cases.services import (
     APPROVED_IN_FUTURE,
     ASSESSED_IN_FUTURE,
     CLOSURE_FOLLOW_UP_PAST,
-    FAILED_WITHOUT_REASON,
     NEXT_ACTION_BEFORE,
     OUTCOME_WITHOUT_VISIT,
-    REFERRAL_FOLLOW_UP_PAST,
     SINCE_IN_FUTURE,
     SINCE_MONTH_WITHOUT_YEAR,
     VISIT_WITHOUT_OUTCOME,
 )
 from collaboration.models import Agency, Referral
+from collaboration.referrals.services import FAILED_WITHOUT_REASON, REFERRAL_FOLLOW_UP_PAST
 from consultations.models import Consultation
 from people.models import Person
 from tsunagu.validation import FREE_TEXT_CONTROL_CHARACTERS

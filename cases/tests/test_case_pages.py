@@ -5,15 +5,10 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from cases.models import Activity, Assessment, Case, Stage, StageChange
-from cases.services import (
-    CLOSURE_FOLLOW_UP_PAST,
-    activity_add,
-    assessment_add,
-    plan_save,
-    referral_create,
-)
+from cases.services import CLOSURE_FOLLOW_UP_PAST, activity_add, assessment_add, plan_save
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import Referral
+from collaboration.referrals.services import referral_create
 from people.models import Household
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase, audit_lock_queries

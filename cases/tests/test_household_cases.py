@@ -2,9 +2,9 @@
 involved with each member."""
 
 from cases.models import Case
-from cases.services import referral_create
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import Referral
+from collaboration.referrals.services import referral_create
 from people.models import Household, HouseholdMembership
 from tsunagu.test import BaseTestCase
 

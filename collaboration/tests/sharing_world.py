@@ -12,7 +12,6 @@ from accounts.demo import World
 from accounts.models import Organisation, OrganisationType, StaffRole, User
 from accounts.roles import Role
 from cases.models import Case
-from cases.services import referral_create, referral_set_state
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import (
     AdviceRequest,
@@ -24,6 +23,7 @@ from collaboration.models import (
     MeetingMember,
     Referral,
 )
+from collaboration.referrals.services import referral_create, referral_set_state
 
 
 @dataclass

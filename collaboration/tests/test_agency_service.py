@@ -2,8 +2,8 @@ from unittest import mock
 
 from accounts.models import LocalGovernment
 from audit.models import AuditEvent
+from collaboration.directory.services import agency_create
 from collaboration.models import Agency
-from collaboration.services import agency_create
 from tsunagu.test import BaseTestCase
 
 
@@ -26,7 +26,7 @@ class AgencyCreateTests(BaseTestCase):
 
     def test_nothing_is_saved_when_the_audit_row_cannot_be_written(self) -> None:
         with (
-            mock.patch("collaboration.services.audit_record", side_effect=RuntimeError),
+            mock.patch("collaboration.directory.services.audit_record", side_effect=RuntimeError),
             self.assertRaises(RuntimeError),
         ):
             agency_create(

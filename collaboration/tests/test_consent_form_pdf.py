@@ -4,9 +4,9 @@ import unicodedata
 from pypdf import PdfReader
 
 from audit.models import AuditEvent
-from cases.services import referral_create
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import AgencyCategory
+from collaboration.referrals.services import referral_create
 from tsunagu.test import BaseTestCase
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from cases.tests.helpers import open_case
-from collaboration.consent_services import (
+from collaboration.consent.services import (
     consent_record,
     consent_withdraw,
     consents_for_case,

@@ -10,7 +10,7 @@ from audit.models import AuditEvent
 from cases.models import Case
 from cases.services import case_open
 from cases.tests.helpers import open_case
-from collaboration.consent_services import (
+from collaboration.consent.services import (
     consent_record,
     consent_withdraw,
     consents_for_case,

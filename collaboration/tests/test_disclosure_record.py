@@ -11,11 +11,11 @@ from accounts.access import (
     disclosure_subject,
 )
 from audit.models import AuditEvent
-from cases.services import referral_create
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
-from collaboration.consent_services import consent_record
-from collaboration.disclosures import disclosure_record
+from collaboration.consent.services import consent_record
 from collaboration.models import Meeting
+from collaboration.referrals.services import referral_create
+from collaboration.sharing.disclosures import disclosure_record
 from collaboration.tests.test_consent_form_pdf import pdf_text, squeezed
 from collaboration.tests.test_consent_service import consent_values
 from people.models import Person

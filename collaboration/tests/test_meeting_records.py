@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from cases.models import SupportPlan
 from cases.services import plan_save
 from cases.tests.helpers import days_ago
-from collaboration.meeting_services import (
+from collaboration.meetings.services import (
     DUE_IN_PAST,
     OWNER_NOT_MEMBER,
     PLAN_APPROVAL_KIND,

@@ -13,7 +13,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from cases.models import Case
 from cases.tests.helpers import days_ago, make_person, open_case
-from collaboration.meeting_services import (
+from collaboration.meetings.services import (
     ALREADY_MEMBER,
     CASE_CONFERENCE_OTHER_ORGANISATION,
     CASE_OF_OTHER_ORGANISATION,

@@ -3,9 +3,10 @@ from typing import Any
 from accounts.models import LocalGovernment
 from audit.models import AuditEvent
 from cases.models import Case, Stage
-from cases.services import case_open, referral_create
+from cases.services import case_open
 from cases.tests.helpers import days_ago, follow_up_passed, make_agency, make_person, open_case
 from collaboration.models import Agency, AgencyCategory, Referral, ReferralEvent
+from collaboration.referrals.services import referral_create
 from people.models import Household, HouseholdMembership
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase

@@ -10,8 +10,8 @@ from accounts.access import disclosure_subject
 from api.tests.test_api import ApiTestCase
 from audit.models import AuditEvent
 from cases.models import Activity
-from cases.services import referral_set_state
 from collaboration.models import InfoKind, Referral, ReferralEvent
+from collaboration.referrals.services import referral_set_state
 from collaboration.tests.sharing_world import SharingWorld, build_sharing_world
 from tsunagu.test import BaseTestCase
 

@@ -24,8 +24,8 @@ from accounts.models import Organisation, User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record, object_type_of
+from collaboration.directory.services import agency_create
 from collaboration.models import Referral, ReferralEvent
-from collaboration.services import agency_create
 from consultations.importing.bulk import insert_rows, reserve_ids
 from consultations.importing.planning import ImportPlan, out_of_hours, plan_import
 from consultations.importing.reading import FileRefused, RowError, read_sheet

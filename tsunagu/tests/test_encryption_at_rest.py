@@ -21,18 +21,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Activity, Assessment, Case, StageChange, SupportPlan
-from cases.services import (
-    activity_add,
-    assessment_add,
-    case_set_stage,
-    plan_save,
-    referral_create,
-    referral_set_state,
-)
+from cases.services import activity_add, assessment_add, case_set_stage, plan_save
 from cases.tests.helpers import days_ago, make_agency, open_case
-from collaboration.advice_services import advice_give, advice_request_create
-from collaboration.consent_services import consent_record, consent_withdraw
-from collaboration.meeting_services import action_add, decision_add
+from collaboration.advice.services import advice_give, advice_request_create
+from collaboration.consent.services import consent_record, consent_withdraw
+from collaboration.meetings.services import action_add, decision_add
 from collaboration.models import (
     ActionItem,
     Advice,
@@ -43,6 +36,7 @@ from collaboration.models import (
     Referral,
     ReferralEvent,
 )
+from collaboration.referrals.services import referral_create, referral_set_state
 from collaboration.tests.sharing_world import build_sharing_world
 from community.models import Reservation, Session
 from community.services import reserve, session_update

@@ -8,7 +8,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from accounts.models import Organisation
-from collaboration.consent_services import default_expiry
+from collaboration.consent.services import default_expiry
 from collaboration.models import AgencyCategory, Consent, InfoKind
 from tsunagu.forms import Choices, date_field, japanese_messages, short_text, text_area
 

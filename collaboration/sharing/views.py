@@ -15,7 +15,7 @@ from accounts.access import (
 from accounts.roles import Right
 from cases.models import Case
 from collaboration.models import InfoKind
-from collaboration.summaries import person_label, shared_case_view
+from collaboration.sharing.summaries import person_label, shared_case_view
 
 
 def shared_queryset() -> QuerySet[Case]:

@@ -1,4 +1,4 @@
-"""Referrals (つなぎ) followed until the person is connected; the agency directory (地域資源)."""
+"""Referrals (つなぎ) followed until the person is connected."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,30 +12,27 @@ from accounts.access import (
     get_for_user,
     hidden_person_ids,
     request_user,
-    require_right,
 )
 from accounts.models import User
 from accounts.roles import Right
 from cases.models import Case
-from cases.services import REFERRAL_FROM_CLOSED_CASE, referral_create, referral_set_state
 from cases.views import SUMMARY_FIELDS, case_context, load_case
-from collaboration.forms import (
-    AgencyForm,
-    AgencySearchForm,
-    ReferralForm,
-    ReferralStateForm,
+from collaboration.directory.forms import (
     agency_choices,
-    directory_local_governments,
-    follow_up_default,
 )
+from collaboration.directory.services import directory_for
 from collaboration.models import Referral, ReferralEvent
-from collaboration.services import agency_create, directory_for
+from collaboration.referrals.forms import ReferralForm, ReferralStateForm, follow_up_default
+from collaboration.referrals.services import (
+    REFERRAL_FROM_CLOSED_CASE,
+    referral_create,
+    referral_set_state,
+)
 from people.models import HouseholdMembership
 from tsunagu.forms import show_refusal
 from tsunagu.versioning import StaleVersionError
 
 REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
-AGENCY_LIST_LIMIT = 200
 
 
 def referral_person_choices(user: User, case: Case) -> list[tuple[int, str]] | None:
@@ -160,44 +157,3 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
         },
     )
-
-
-def agency_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
-    form = AgencySearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    agencies = directory_for(user, query=filters.get("q", ""), category=filters.get("category", ""))
-    shown = list(agencies[: AGENCY_LIST_LIMIT + 1])
-    return render(
-        request,
-        "collaboration/agency_list.html",
-        {
-            "form": form,
-            "agencies": shown[:AGENCY_LIST_LIMIT],
-            "truncated": len(shown) > AGENCY_LIST_LIMIT,
-            "limit": AGENCY_LIST_LIMIT,
-            "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
-        },
-    )
-
-
-def agency_new(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
-    governments = directory_local_governments(user)
-    form = AgencyForm(request.POST or None, governments=governments)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agency = agency_create(
-                data=form.cleaned_data,
-                local_government=form.cleaned_data["local_government"],
-                by=user,
-                request=request,
-            )
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, f"{agency.name}を地域資源に追加しました。")
-            return redirect("agency_list")
-    return render(request, "collaboration/agency_form.html", {"form": form})

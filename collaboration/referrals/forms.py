@@ -1,5 +1,5 @@
-"""Forms for referrals (つなぎ) and the agency directory (地域資源). They check input only; the
-services (`cases.services`, `collaboration.services`) enforce the rules, for the JSON API too."""
+"""Forms for referrals (つなぎ). They check input only; `collaboration.referrals.services`
+enforces the rules, for the JSON API too."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -7,9 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from accounts.access import own_organisation_id
-from accounts.models import LocalGovernment, User
-from collaboration.models import Agency, AgencyCategory, Referral
+from collaboration.models import Referral
 from tsunagu.forms import (
     BLANK,
     DATE_HELP,
@@ -18,26 +16,9 @@ from tsunagu.forms import (
     date_field,
     japanese_messages,
     short_text,
-    text_area,
 )
-from tsunagu.validation import reject_control_characters
 
 FOLLOW_UP_AFTER_DAYS = 14
-
-
-def directory_local_governments(user: User) -> list[LocalGovernment]:
-    """The user's municipality and its prefecture (a prefectural office: the prefecture)."""
-    own_organisation_id(user)
-    assert user.organisation is not None
-    local_government = user.organisation.local_government
-    governments = [local_government]
-    if local_government.prefecture_id is not None:
-        governments.append(local_government.prefecture)  # type: ignore[arg-type]
-    return governments
-
-
-def agency_choices(agencies: list[Agency]) -> Choices:
-    return [(agency.pk, f"{agency.name}（{agency.get_category_display()}）") for agency in agencies]
 
 
 def follow_up_default() -> date:
@@ -88,39 +69,3 @@ class ReferralStateForm(forms.Form):
         ]
         self.fields["version"].initial = referral.version
         japanese_messages(self)
-
-
-class AgencySearchForm(forms.Form):
-    q = forms.CharField(label="機関名", max_length=100, required=False)
-    category = forms.ChoiceField(
-        label="種別", choices=[("", "すべて"), *AgencyCategory.choices], required=False
-    )
-
-
-class AgencyForm(forms.ModelForm[Agency]):
-    class Meta:
-        model = Agency
-        fields = [
-            "local_government",
-            "name",
-            "category",
-            "address",
-            "phone",
-            "hours",
-            "area",
-            "note",
-        ]
-
-    def __init__(self, *args: Any, governments: list[LocalGovernment], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["local_government"]
-        field.queryset = LocalGovernment.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[government.pk for government in governments]
-        )
-        field.empty_label = None  # type: ignore[attr-defined]
-        field.initial = governments[0].pk
-        self.fields["note"] = text_area("メモ")
-        for name in ("name", "address", "phone", "hours", "area"):
-            self.fields[name].validators.append(reject_control_characters)
-        japanese_messages(self)
-        self.fields["category"].error_messages["required"] = "種別を選んでください。"

@@ -39,7 +39,7 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, Stage
-from collaboration.meeting_forms import (
+from collaboration.meetings.forms import (
     ActionItemForm,
     AgendaItemForm,
     DecisionForm,
@@ -47,7 +47,7 @@ from collaboration.meeting_forms import (
     MemberForm,
     MinutesForm,
 )
-from collaboration.meeting_services import (
+from collaboration.meetings.services import (
     action_add,
     action_done,
     agenda_add,

@@ -27,8 +27,8 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.views import SUMMARY_FIELDS, case_context, load_case
-from collaboration.consent_forms import ConsentForm, WithdrawForm, organisation_label
-from collaboration.consent_services import (
+from collaboration.consent.forms import ConsentForm, WithdrawForm, organisation_label
+from collaboration.consent.services import (
     CONSENT_FIELDS,
     NO_PERSON,
     consent_form_candidates,
@@ -37,8 +37,8 @@ from collaboration.consent_services import (
     default_expiry,
     organisation_choices,
 )
-from collaboration.disclosures import disclosure_record
 from collaboration.models import AgencyCategory, Consent, InfoKind
+from collaboration.sharing.disclosures import disclosure_record
 from people.models import Person
 from tsunagu.forms import show_refusal
 from tsunagu.pdf import render_pdf

@@ -23,8 +23,8 @@ from accounts.access import (
 from accounts.models import User
 from accounts.roles import Right
 from cases.views import SUMMARY_FIELDS, case_context, load_case
-from collaboration.advice_forms import AdviceForm, AdviceRequestForm
-from collaboration.advice_services import (
+from collaboration.advice.forms import AdviceForm, AdviceRequestForm
+from collaboration.advice.services import (
     advice_give,
     advice_request_close,
     advice_request_create,
@@ -32,7 +32,7 @@ from collaboration.advice_services import (
     identity_consent,
 )
 from collaboration.models import AdviceRequest, InfoKind
-from collaboration.summaries import anonymised_summary, person_label
+from collaboration.sharing.summaries import anonymised_summary, person_label
 
 ADVICE_FIELDS = ("question", "disciplines", "answers", "anonymised_summary")
 
