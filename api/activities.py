@@ -20,11 +20,11 @@ from api.common import (
     staff_ref,
 )
 from api.schemas import ErrorOut
+from cases.access import load_case
 from cases.activity_views import participant_choices
 from cases.forms import ActivityForm
 from cases.models import Activity, Case
 from cases.services import activity_add
-from cases.views import load_case
 
 router = Router(tags=TAGS)
 

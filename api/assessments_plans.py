@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from accounts.access import audit_list_read, can_see_sensitive
+from accounts.access import audit_list_read
 from accounts.models import User
 from accounts.roles import Right
 from api.common import (
@@ -33,12 +33,12 @@ from api.common import (
 from api.schemas import ErrorOut
 from audit.models import AuditEvent
 from audit.services import audit_record
+from cases.access import can_see_sensitive, load_case
 from cases.assessment_views import ASSESSMENT_FIELDS
 from cases.forms import DOMAIN_PREFIX, AssessmentForm, PlanActionForm, PlanForm
 from cases.models import Assessment, Case, DomainStatus, LifeDomain, MedicalFlag, SupportPlan
 from cases.plan_views import plans_with_actions
 from cases.services import assessment_add, plan_save
-from cases.views import load_case
 from collaboration.directory.forms import agency_choices
 from collaboration.directory.services import directory_for
 

@@ -17,12 +17,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 import cases.forms as case_forms
-from accounts.access import (
-    can_see_identity,
-    can_see_sensitive,
-    list_for_user,
-    own_organisation_id,
-)
+from accounts.access import list_for_user, own_organisation_id
 from accounts.models import User
 from accounts.roles import Right
 from api.activities import ActivityOut, activities, activity_out
@@ -58,9 +53,11 @@ from api.common import (
 from api.people import PersonOut, person_out
 from api.referrals import ReferralOut, referral_out, referrals
 from api.schemas import ErrorOut
+from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case
 from cases.models import Case, Stage, StageChange
 from cases.services import case_close, case_open, case_reopen, case_set_stage
-from cases.views import DETAIL_FIELDS, SUMMARY_FIELDS, case_queryset, load_case
+from cases.views import DETAIL_FIELDS
+from people.access import can_see_identity
 from people.models import Person
 from tsunagu.forms import JapaneseDateField
 

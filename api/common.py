@@ -20,11 +20,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Schema
 
-from accounts.access import get_for_user, own_organisation_id, require_identity, require_right
+from accounts.access import get_for_user, own_organisation_id, require_right
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from api.people import FormErrors
 from collaboration.models import Agency
+from people.access import require_identity
 from people.models import Household, Person
 from people.views import IDENTITY_FIELDS
 from tsunagu.forms import japanese_messages

@@ -14,13 +14,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.params import P, QueryEx
 
-from accounts.access import (
-    can_see_identity,
-    get_for_user,
-    list_for_user,
-    own_organisation_id,
-    require_right,
-)
+from accounts.access import get_for_user, list_for_user, own_organisation_id, require_right
 from accounts.models import User
 from accounts.roles import Right
 from api.common import (
@@ -49,6 +43,7 @@ from consultations.forms import ConsultationForm as IntakeForm
 from consultations.models import Consultation
 from consultations.services import consultation_record
 from consultations.views import DETAIL_FIELDS
+from people.access import can_see_identity
 from people.forms import PersonForm
 from people.models import Person
 from tsunagu.validation import parse_date_input

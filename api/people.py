@@ -9,17 +9,15 @@ from ninja import Router, Schema, Status
 
 from accounts.access import (
     audit_list_read,
-    can_see_identity,
     get_for_user,
     list_for_user,
     own_organisation_id,
-    persons_for_search,
-    require_identity,
     require_right,
 )
 from accounts.models import User
 from accounts.roles import Right
 from api.schemas import ErrorOut
+from people.access import can_see_identity, persons_for_search, require_identity
 from people.duplicates import find_duplicates
 from people.forms import HouseholdForm, PersonForm
 from people.household_views import MEMBER_FIELDS

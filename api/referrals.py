@@ -31,8 +31,8 @@ from api.common import (
 )
 from api.people import PersonOut, person_out
 from api.schemas import ErrorOut
+from cases.access import load_case
 from cases.models import Case
-from cases.views import load_case
 from collaboration.directory.forms import AgencyForm, agency_choices
 from collaboration.directory.services import agency_create, directory_for
 from collaboration.models import Agency, Referral, ReferralEvent

@@ -197,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_django()
     from django.db import connection
 
-    from accounts.access import persons_for_search
     from accounts.models import Organisation
+    from people.access import persons_for_search
     from people.models import Person
     from people.search import query_keys, search_persons
 

@@ -9,10 +9,10 @@ from accounts.access import request_user
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
+from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.forms import ActivityForm, now_to_the_minute
 from cases.models import Case
 from cases.services import activity_add
-from cases.views import SUMMARY_FIELDS, case_context, load_case
 from tsunagu.forms import Choices, show_refusal
 
 CASE_ROLES = [

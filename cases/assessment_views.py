@@ -10,18 +10,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.access import can_see_sensitive, request_user
+from accounts.access import request_user
 from accounts.middleware import kept_form_data
 from accounts.roles import Right
+from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_context, load_case
 from cases.forms import AssessmentForm, domain_rows, medical_flag_labels
 from cases.services import assessment_add
-from cases.views import (
-    SENSITIVE_NOTE,
-    SUMMARY_FIELDS,
-    audit_sensitive_read,
-    case_context,
-    load_case,
-)
+from cases.views import SENSITIVE_NOTE, audit_sensitive_read
 from tsunagu.forms import show_refusal
 
 ASSESSMENT_FIELDS = ("assessments",)

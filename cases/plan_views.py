@@ -17,10 +17,10 @@ from accounts.access import request_user
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import Right
+from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.forms import PlanActionForm, PlanActionFormSet, PlanForm
 from cases.models import Case, PlanAction, SupportPlan
 from cases.services import plan_save
-from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.directory.forms import agency_choices
 from collaboration.directory.services import directory_for
 from tsunagu.forms import Choices, show_refusal

@@ -14,12 +14,13 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.access import can_see_identity, can_see_sensitive
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record
+from cases.access import can_see_sensitive
 from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
 from collaboration.models import Referral
+from people.access import can_see_identity
 from tsunagu.office_hours import is_out_of_hours
 from tsunagu.versioning import StaleVersionError
 

@@ -13,18 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import (
-    can_see_sensitive,
-    get_for_user,
-    hidden_person_ids,
-    list_for_user,
-    request_user,
-    visible_to,
-)
+from accounts.access import get_for_user, list_for_user, request_user, visible_to
 from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
+from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case
 from cases.forms import (
     CaseHouseholdForm,
     CloseForm,
@@ -44,12 +38,12 @@ from cases.services import (
 from cases.watch import build_watch_list, mine
 from collaboration.consent.services import consents_for_case
 from collaboration.meetings.services import meetings_for_case
+from people.access import hidden_person_ids
 from people.models import Household
 from tsunagu.forms import VersionForm, show_refusal
 from tsunagu.versioning import StaleVersionError
 
 ACTIVITIES_PER_PAGE = 50
-SUMMARY_FIELDS = ("title", "person", "household", "stage", "lead_worker", "team", "opened_on")
 DETAIL_FIELDS = (
     *SUMMARY_FIELDS,
     "stage_changes",
@@ -60,26 +54,6 @@ DETAIL_FIELDS = (
 )
 LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_contact_on")
 SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
-
-
-def case_context(user: User, case: Case) -> dict[str, Any]:
-    """What every case page needs for its heading (the person's identity may be restricted)."""
-    return {"case": case, "hidden_ids": hidden_person_ids(user, [case.person])}
-
-
-def case_queryset() -> QuerySet[Case]:
-    return Case.objects.select_related("person", "household", "lead_worker").prefetch_related(
-        "team", "person__team"
-    )
-
-
-def load_case(
-    request: HttpRequest, pk: int, *, right: Right, fields: tuple[str, ...] = SUMMARY_FIELDS
-) -> Case:
-    """The case for `request.user`: 404 outside their organisation, 403 without the right."""
-    return get_for_user(
-        request_user(request), case_queryset(), pk, right=right, request=request, fields=fields
-    )
 
 
 def case_list(request: HttpRequest) -> HttpResponse:

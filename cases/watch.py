@@ -18,18 +18,13 @@ from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.access import (
-    audit_list_read,
-    hidden_person_ids,
-    own_organisation_id,
-    require_right,
-    visible_to,
-)
+from accounts.access import audit_list_read, own_organisation_id, require_right, visible_to
 from accounts.models import User
 from accounts.roles import Right
 from cases.models import Case, Stage, SupportPlan
 from collaboration.models import ActionItem, Meeting, Referral
 from consultations.models import Consultation
+from people.access import hidden_person_ids
 from people.models import Person
 
 WATCHED_CASE_FIELDS = ("title", "person", "household", "stage", "last_contact_on", "first_met_on")

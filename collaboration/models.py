@@ -1,7 +1,7 @@
 """The agency directory (地域資源) and referrals (つなぎ) followed until the person is connected."""
 
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -294,6 +294,12 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}「{self.title}」"
 
+    @classmethod
+    def visible_q(cls, user: Any) -> models.Q:
+        """Staff of the convening organisation, and the members from any organisation."""
+        members = MeetingMember.objects.filter(user=user).values("meeting_id")
+        return models.Q(organisation_id=user.organisation_id) | models.Q(pk__in=members)
+
     @property
     def is_statutory(self) -> bool:
         return self.kind in self.STATUTORY_KINDS
@@ -463,6 +469,12 @@ class AdviceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"助言依頼 #{self.pk}"
+
+    @classmethod
+    def visible_q(cls, user: Any) -> models.Q:
+        """The asking organisation, and the centre the request was sent to."""
+        own = user.organisation_id
+        return models.Q(organisation_id=own) | models.Q(centre_id=own)
 
     def discipline_labels(self) -> list[str]:
         return [Discipline(d).label for d in self.disciplines if d in Discipline.values]

@@ -17,9 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import (
     audit_list_read,
-    hidden_person_ids,
     own_organisation_id,
-    persons_for_search,
     request_user,
     require_right,
     visible_to,
@@ -51,6 +49,7 @@ from community.models import (
     Schedule,
     Session,
 )
+from people.access import hidden_person_ids, persons_for_search
 from people.models import Person
 from people.search import search_persons
 from tsunagu.dates import fiscal_year, fiscal_year_range

@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
-from accounts.access import persons_for_search
 from accounts.models import User
 from collaboration.directory.services import directory_for
 from collaboration.models import Agency
 from consultations.channels import Channel
 from consultations.models import Category, ConsulterType, Disposition, Urgency
 from consultations.services import DISPOSITION_REQUIRED
+from people.access import persons_for_search
 from people.models import AgeBand, Person, Relationship
 from tsunagu.forms import JapaneseDateField, japanese_messages, show_refusal
 from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines

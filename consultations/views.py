@@ -13,10 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import (
     audit_list_read,
-    can_see_identity,
     get_for_user,
     own_organisation_id,
-    persons_for_search,
     request_user,
     require_right,
     visible_to,
@@ -28,6 +26,7 @@ from collaboration.models import Referral
 from consultations.forms import ConsultationForm
 from consultations.models import Consultation, ConsultationDraft, Disposition
 from consultations.services import consultation_record
+from people.access import can_see_identity, persons_for_search
 from people.models import Person
 from people.search import search_persons
 

@@ -6,17 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import (
-    audit_list_read,
-    can_see_identity,
-    get_for_user,
-    request_user,
-    require_identity,
-    require_right,
-    visible_to,
-)
+from accounts.access import audit_list_read, get_for_user, request_user, require_right, visible_to
 from accounts.models import User
 from accounts.roles import Right
+from people.access import can_see_identity, require_identity
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.services import MergeError, duplicate_mark_different, person_merge, person_merge_undo
 from people.views import DETAIL_FIELDS

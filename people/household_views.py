@@ -10,17 +10,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import (
     audit_list_read,
-    can_see_identity,
     get_for_user,
     list_for_user,
     own_organisation_id,
     request_user,
-    require_identity,
     require_right,
 )
 from accounts.roles import Right
 from cases.involvement import household_involvement
 from community.involvement import household_attendance
+from people.access import can_see_identity, require_identity
 from people.forms import HouseholdForm, MembershipForm
 from people.models import Household, HouseholdMembership, Person
 from people.services import (

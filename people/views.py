@@ -8,15 +8,13 @@ from django.shortcuts import redirect, render
 
 from accounts.access import (
     audit_list_read,
-    can_see_identity,
     get_for_user,
     own_organisation_id,
-    persons_for_search,
     request_user,
-    require_identity,
     require_right,
 )
 from accounts.roles import Right
+from people.access import can_see_identity, persons_for_search, require_identity
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
 from people.models import HouseholdMembership, Person, PersonMerge

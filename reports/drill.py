@@ -11,13 +11,14 @@ from typing import Any
 from django.db import connection
 from django.http import Http404, HttpRequest
 
-from accounts.access import audit_list_read, hidden_person_ids, list_for_user, visible_to
+from accounts.access import audit_list_read, list_for_user, visible_to
 from accounts.models import User
 from accounts.roles import Right
 from cases.models import Activity, Case
 from collaboration.models import Referral
 from consultations.channels import ACTIVITY_CHANNEL, official_method
 from consultations.models import Consultation
+from people.access import hidden_person_ids
 from people.models import Person
 from reports.aggregation import (
     consultations_in_year,

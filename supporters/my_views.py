@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.access import get_own_dispatch, list_own_dispatches, request_user
+from accounts.access import request_user
+from supporters.access import get_own_dispatch, list_own_dispatches
 from supporters.forms import ReportForm
 from supporters.models import Dispatch
 from supporters.services import report_file

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from accounts.access import (
     audit_list_read,
     get_for_user,
-    hidden_person_ids,
     list_for_user,
     own_organisation_id,
     request_user,
@@ -24,6 +23,7 @@ from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from cases.models import Case, Stage
 from community.models import Session
+from people.access import hidden_person_ids
 from supporters.forms import CancelForm, DispatchForm, SupporterForm, TrainingForm
 from supporters.models import Dispatch, Supporter
 from supporters.services import (

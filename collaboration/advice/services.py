@@ -6,12 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from accounts.access import valid_consents
 from accounts.models import Organisation, OrganisationType, User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case
 from collaboration.models import Advice, AdviceRequest, Consent, InfoKind
+from collaboration.sharing.access import valid_consents
 
 NO_IDENTITY_CONSENT = (
     "氏名などを伝える同意がありません。センターに本人の氏名を伝えるには、センターを共有先とし"

@@ -11,18 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import (
-    BASIS_CONSENT,
-    Basis,
-    audit_disclosure,
-    deny,
-    get_for_user,
-    list_for_user,
-    request_user,
-)
+from accounts.access import deny, get_for_user, list_for_user, request_user
 from accounts.models import User
 from accounts.roles import Right
-from cases.views import SUMMARY_FIELDS, case_context, load_case
+from cases.access import SUMMARY_FIELDS, case_context, load_case
 from collaboration.advice.forms import AdviceForm, AdviceRequestForm
 from collaboration.advice.services import (
     advice_give,
@@ -32,6 +24,7 @@ from collaboration.advice.services import (
     identity_consent,
 )
 from collaboration.models import AdviceRequest, InfoKind
+from collaboration.sharing.access import BASIS_CONSENT, Basis, audit_disclosure
 from collaboration.sharing.summaries import anonymised_summary, person_label
 
 ADVICE_FIELDS = ("question", "disciplines", "answers", "anonymised_summary")

@@ -16,17 +16,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import (
-    get_for_user,
-    hidden_person_ids,
-    request_user,
-    require_identity,
-)
+from accounts.access import get_for_user, request_user
 from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
-from cases.views import SUMMARY_FIELDS, case_context, load_case
+from cases.access import SUMMARY_FIELDS, case_context, load_case
 from collaboration.consent.forms import ConsentForm, WithdrawForm, organisation_label
 from collaboration.consent.services import (
     CONSENT_FIELDS,
@@ -39,6 +34,7 @@ from collaboration.consent.services import (
 )
 from collaboration.models import AgencyCategory, Consent, InfoKind
 from collaboration.sharing.disclosures import disclosure_record
+from people.access import hidden_person_ids, require_identity
 from people.models import Person
 from tsunagu.forms import show_refusal
 from tsunagu.pdf import render_pdf

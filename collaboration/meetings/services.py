@@ -21,7 +21,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.access import valid_consents, visible_to
+from accounts.access import visible_to
 from accounts.models import Organisation, User
 from accounts.roles import Right
 from audit.models import AuditEvent
@@ -35,6 +35,7 @@ from collaboration.models import (
     Meeting,
     MeetingMember,
 )
+from collaboration.sharing.access import valid_consents
 from tsunagu.versioning import StaleVersionError
 
 STALE_MINUTES = (

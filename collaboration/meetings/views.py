@@ -16,18 +16,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
-    agenda_material_basis,
-    audit_disclosure,
     deny,
     get_for_user,
-    hidden_person_ids,
     list_for_user,
     own_organisation_id,
     request_user,
@@ -39,6 +36,15 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, Stage
+from collaboration.meetings.access import (
+    ACKNOWLEDGE_FIRST,
+    NOT_A_PARTICIPANT,
+    SUMMARY_FIELDS,
+    Participation,
+    agenda_items,
+    load_meeting,
+    participation_of,
+)
 from collaboration.meetings.forms import (
     ActionItemForm,
     AgendaItemForm,
@@ -59,96 +65,14 @@ from collaboration.meetings.services import (
     minutes_save,
 )
 from collaboration.models import ActionItem, AgendaItem, Meeting, MeetingMember
+from collaboration.sharing.access import agenda_material_basis, audit_disclosure
+from people.access import hidden_person_ids
 from tsunagu.forms import show_refusal
 from tsunagu.versioning import StaleVersionError
 
-SUMMARY_FIELDS = ("kind", "title", "held_at", "place", "online", "members")
 DETAIL_FIELDS = (*SUMMARY_FIELDS, "agenda", "decisions", "action_items")
 LIST_FIELDS = ("kind", "title", "held_at", "place", "online")
 CASE_CHOICES_LIMIT = 300
-NOT_A_PARTICIPANT = "議事録は会議の参加者だけが閲覧できます。"
-ACKNOWLEDGE_FIRST = "守秘義務を確認すると、議題の資料と議事録を閲覧できます。"
-
-
-@dataclass(frozen=True)
-class Participation:
-    """How `user` stands to a meeting: member or not, of the convening organisation or not."""
-
-    user: User
-    meeting: Meeting
-    member: MeetingMember | None
-
-    @property
-    def same_organisation(self) -> bool:
-        return self.user.organisation_id == self.meeting.organisation_id
-
-    @property
-    def acknowledgement_pending(self) -> bool:
-        """A 支援会議 member who has not yet acknowledged confidentiality (asked of everyone)."""
-        return (
-            self.member is not None
-            and self.meeting.is_statutory
-            and self.member.confidentiality_acknowledged_at is None
-        )
-
-    @property
-    def blocked(self) -> bool:
-        """A member of another organisation waiting at the confidentiality step sees nothing."""
-        return self.acknowledgement_pending and not self.same_organisation
-
-    @property
-    def sees_minutes(self) -> bool:
-        return self.member is not None and not self.blocked
-
-    @property
-    def sees_record(self) -> bool:
-        """The agenda, decisions and action items."""
-        return self.sees_minutes or self.same_organisation
-
-    @property
-    def can_convene(self) -> bool:
-        return self.same_organisation and self.user.has_right(Right.CONVENE_MEETINGS)
-
-    @property
-    def can_record(self) -> bool:
-        """Decisions and action items: participants (past the step) and the convener's office."""
-        return self.user.has_right(Right.EDIT_PERSONAL_DATA) and (
-            self.sees_minutes or self.can_convene
-        )
-
-    @property
-    def can_add_agenda(self) -> bool:
-        return self.user.has_right(Right.EDIT_PERSONAL_DATA) and (
-            self.member is not None or self.can_convene
-        )
-
-
-def participation_of(user: User, meeting: Meeting) -> Participation:
-    member = next((m for m in meeting.members.all() if m.user_id == user.pk), None)
-    return Participation(user, meeting, member)
-
-
-def meeting_queryset() -> QuerySet[Meeting]:
-    return Meeting.objects.select_related("organisation__local_government").prefetch_related(
-        Prefetch(
-            "members",
-            queryset=MeetingMember.objects.select_related("user__organisation").order_by("id"),
-        )
-    )
-
-
-def load_meeting(
-    request: HttpRequest,
-    pk: int,
-    *,
-    right: Right = Right.VIEW_PERSONAL_DATA,
-    fields: tuple[str, ...] = SUMMARY_FIELDS,
-) -> Meeting:
-    """The meeting for `request.user`: 404 unless of their organisation or a member, 403
-    without the right."""
-    return get_for_user(
-        request_user(request), meeting_queryset(), pk, right=right, request=request, fields=fields
-    )
 
 
 def refuse(request: HttpRequest, obj: Any, reason: str, message: str) -> PermissionDenied:
@@ -174,18 +98,6 @@ class AgendaRow:
     own_case: bool
     material_open: bool
     reason: str
-
-
-def agenda_items(meeting: Meeting) -> list[AgendaItem]:
-    items = list(
-        AgendaItem.objects.filter(meeting=meeting)
-        .select_related("case__person", "case__household", "case__organisation")
-        .prefetch_related("case__person__team")
-        .order_by("id")
-    )
-    for item in items:
-        item.meeting = meeting  # reuse the members already loaded
-    return items
 
 
 def agenda_rows(user: User, items: list[AgendaItem]) -> list[AgendaRow]:

@@ -7,16 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.access import (
-    can_see_identity,
-    get_for_user,
-    hidden_person_ids,
-    request_user,
-)
+from accounts.access import get_for_user, request_user
 from accounts.models import User
 from accounts.roles import Right
+from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.models import Case
-from cases.views import SUMMARY_FIELDS, case_context, load_case
 from collaboration.directory.forms import (
     agency_choices,
 )
@@ -28,6 +23,7 @@ from collaboration.referrals.services import (
     referral_create,
     referral_set_state,
 )
+from people.access import can_see_identity, hidden_person_ids
 from people.models import HouseholdMembership
 from tsunagu.forms import show_refusal
 from tsunagu.versioning import StaleVersionError

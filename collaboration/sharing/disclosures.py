@@ -14,10 +14,15 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
-from accounts.access import BASIS_CONSENT, BASIS_MEETING, BASIS_REFERRAL, disclosure_subject
 from accounts.models import Organisation
 from audit.models import AuditEvent
 from collaboration.models import Consent, InfoKind, Meeting, Referral
+from collaboration.sharing.access import (
+    BASIS_CONSENT,
+    BASIS_MEETING,
+    BASIS_REFERRAL,
+    disclosure_subject,
+)
 from people.models import Person
 from tsunagu.dates import wareki
 

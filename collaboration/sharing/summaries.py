@@ -11,9 +11,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from accounts.access import Basis
 from cases.models import Activity, Assessment, Case, DomainStatus, LifeDomain, MedicalFlag
 from collaboration.models import InfoKind
+from collaboration.sharing.access import Basis
 from consultations.models import Consultation
 from people.models import AgeBand, Person
 from tsunagu.dates import wareki, wareki_year

@@ -4,17 +4,11 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.access import (
-    audit_disclosure,
-    case_sharing_bases,
-    own_organisation_id,
-    request_user,
-    require_right,
-    shared_case_for_user,
-)
+from accounts.access import own_organisation_id, request_user, require_right
 from accounts.roles import Right
 from cases.models import Case
 from collaboration.models import InfoKind
+from collaboration.sharing.access import audit_disclosure, case_sharing_bases, shared_case_for_user
 from collaboration.sharing.summaries import person_label, shared_case_view
 
 

@@ -3,10 +3,10 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import disclosure_subject
 from audit.models import AuditEvent
 from cases.models import Assessment, OutingLevel
 from collaboration.models import Advice, AdviceRequest, AgencyCategory, Consent, InfoKind
+from collaboration.sharing.access import disclosure_subject
 from collaboration.tests.sharing_world import SharingWorld, build_sharing_world
 from tsunagu.test import BaseTestCase
 

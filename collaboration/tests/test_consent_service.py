@@ -4,7 +4,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.access import BASIS_CONSENT, case_sharing_bases, valid_consents
 from accounts.models import User
 from audit.models import AuditEvent
 from cases.models import Case
@@ -18,6 +17,7 @@ from collaboration.consent.services import (
     organisation_choices,
 )
 from collaboration.models import AgencyCategory, Consent, InfoKind
+from collaboration.sharing.access import BASIS_CONSENT, case_sharing_bases, valid_consents
 from people.models import Household
 from tsunagu.test import BaseTestCase
 

@@ -2,7 +2,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.access import (
+from audit.models import AuditEvent
+from cases.tests.helpers import days_ago, make_agency, make_person, open_case
+from collaboration.consent.services import consent_record
+from collaboration.models import Meeting
+from collaboration.referrals.services import referral_create
+from collaboration.sharing.access import (
     BASIS_CONSENT,
     BASIS_MEETING,
     BASIS_REFERRAL,
@@ -10,11 +15,6 @@ from accounts.access import (
     audit_disclosure,
     disclosure_subject,
 )
-from audit.models import AuditEvent
-from cases.tests.helpers import days_ago, make_agency, make_person, open_case
-from collaboration.consent.services import consent_record
-from collaboration.models import Meeting
-from collaboration.referrals.services import referral_create
 from collaboration.sharing.disclosures import disclosure_record
 from collaboration.tests.test_consent_form_pdf import pdf_text, squeezed
 from collaboration.tests.test_consent_service import consent_values

@@ -6,12 +6,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import disclosure_subject
 from api.tests.test_api import ApiTestCase
 from audit.models import AuditEvent
 from cases.models import Activity
 from collaboration.models import InfoKind, Referral, ReferralEvent
 from collaboration.referrals.services import referral_set_state
+from collaboration.sharing.access import disclosure_subject
 from collaboration.tests.sharing_world import SharingWorld, build_sharing_world
 from tsunagu.test import BaseTestCase
 
