@@ -1,6 +1,7 @@
 """Who sees what of a meeting (rule 1b of `accounts.access`, for meetings).
 
-- the meeting: staff of the convening organisation and its members (`Meeting.visible_q`; others 404);
+- the meeting: staff of the convening organisation and its members (`Meeting.visible_q`);
+  others 404;
 - the agenda, decisions and action items: members past the confidentiality step and the convener;
 - an agenda item's material: staff of the case's own organisation; a member of another
   organisation only on the basis `agenda_material_basis` gives (支援会議: after acknowledging
@@ -12,7 +13,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from accounts.access import (
     get_for_user,
@@ -20,7 +21,10 @@ from accounts.access import (
 )
 from accounts.models import User
 from accounts.roles import Right
+from audit.models import AuditEvent
+from audit.services import audit_record
 from collaboration.models import AgendaItem, Meeting, MeetingMember
+from collaboration.sharing.access import Basis, agenda_material_basis, audit_disclosure
 
 SUMMARY_FIELDS = ("kind", "title", "held_at", "place", "online", "members")
 NOT_A_PARTICIPANT = "議事録は会議の参加者だけが閲覧できます。"
@@ -120,3 +124,47 @@ def agenda_items(meeting: Meeting) -> list[AgendaItem]:
     for item in items:
         item.meeting = meeting  # reuse the members already loaded
     return items
+
+
+@dataclass(frozen=True)
+class AgendaMaterial:
+    """An agenda item's material as `user` may see it: own case (no basis) or on a basis."""
+
+    item: AgendaItem
+    basis: Basis | None
+
+
+def agenda_material_for(
+    user: User, meeting: Meeting, item_pk: int, *, request: HttpRequest | None = None
+) -> AgendaMaterial:
+    """The material of one agenda item of a meeting `user` may see, or 404 — audited either way.
+
+    Staff of the case's own organisation read it (an audited read); a member of another
+    organisation only on a basis (an audited disclosure naming it); anyone else gets 404, audited
+    as a refusal.
+    """
+    item = next((i for i in agenda_items(meeting) if i.pk == item_pk), None)
+    if item is None:
+        raise Http404("該当する記録がありません。")
+    case = item.case
+    if case.organisation_id == user.organisation_id:
+        audit_record(
+            action=AuditEvent.Action.READ,
+            actor=user,
+            request=request,
+            obj=item,
+            fields=["material", "case"],
+        )
+        return AgendaMaterial(item, None)
+    basis = agenda_material_basis(user, item)
+    if basis is None:
+        audit_record(
+            action=AuditEvent.Action.DENIED,
+            actor=user,
+            request=request,
+            obj=item,
+            detail={"reason": "no_sharing_basis", "meeting": meeting.pk},
+        )
+        raise Http404("該当する記録がありません。")
+    audit_disclosure(user, basis=basis, obj=item, person_id=case.person_id, request=request)
+    return AgendaMaterial(item, basis)

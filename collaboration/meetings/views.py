@@ -1,7 +1,7 @@
 """Meeting pages (会議): list, convening, members, the confidentiality step, agenda and material,
 minutes, decisions and action items.
 
-Who sees what (the rules are in `accounts.access`, rule 1b):
+Who sees what (the rules are in `collaboration.meetings.access`):
 - the meeting: staff of the convening organisation and its members (others: 404);
 - an agenda item's material: staff of the case's own organisation; a member of another
   organisation only on the basis `agenda_material_basis` gives (支援会議: after acknowledging
@@ -42,6 +42,7 @@ from collaboration.meetings.access import (
     SUMMARY_FIELDS,
     Participation,
     agenda_items,
+    agenda_material_for,
     load_meeting,
     participation_of,
 )
@@ -65,7 +66,7 @@ from collaboration.meetings.services import (
     minutes_save,
 )
 from collaboration.models import ActionItem, AgendaItem, Meeting, MeetingMember
-from collaboration.sharing.access import agenda_material_basis, audit_disclosure
+from collaboration.sharing.access import agenda_material_bases
 from people.access import hidden_person_ids
 from tsunagu.forms import show_refusal
 from tsunagu.versioning import StaleVersionError
@@ -102,6 +103,7 @@ class AgendaRow:
 
 def agenda_rows(user: User, items: list[AgendaItem]) -> list[AgendaRow]:
     hidden = hidden_person_ids(user, [item.case.person for item in items])
+    bases = agenda_material_bases(user, items)
     rows = []
     for number, item in enumerate(items, start=1):
         case = item.case
@@ -110,8 +112,8 @@ def agenda_rows(user: User, items: list[AgendaItem]) -> list[AgendaRow]:
             rows.append(AgendaRow(number, item, label, True, True, ""))
             continue
         label = f"議題{number}（{case.organisation.name}のケース）"
-        basis = agenda_material_basis(user, item)
-        rows.append(AgendaRow(number, item, label, False, basis is not None, closed_reason(item)))
+        is_open = bases[item.pk] is not None
+        rows.append(AgendaRow(number, item, label, False, is_open, closed_reason(item)))
     return rows
 
 
@@ -326,34 +328,14 @@ def _agenda_case_choices(user: User, meeting: Meeting) -> list[tuple[int, str]]:
 def agenda_material(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     user = request_user(request)
     meeting = load_meeting(request, pk)
-    item = next((i for i in agenda_items(meeting) if i.pk == item_pk), None)
-    if item is None:
-        raise Http404("該当する記録がありません。")
-    case = item.case
-    if case.organisation_id == user.organisation_id:
-        audit_record(
-            action=AuditEvent.Action.READ,
-            actor=user,
-            request=request,
-            obj=item,
-            fields=["material", "case"],
-        )
+    material = agenda_material_for(user, meeting, item_pk, request=request)
+    item, case, basis = material.item, material.item.case, material.basis
+    if basis is None:
         hidden = hidden_person_ids(user, [case.person])
         person_label = _own_person_label(case, hidden)
         title = f"ケース #{case.pk}（制限対象者）" if case.person_id in hidden else case.title
         basis_label = ""
     else:
-        basis = agenda_material_basis(user, item)
-        if basis is None:
-            audit_record(
-                action=AuditEvent.Action.DENIED,
-                actor=user,
-                request=request,
-                obj=item,
-                detail={"reason": "no_sharing_basis", "meeting": meeting.pk},
-            )
-            raise Http404("該当する記録がありません。")
-        audit_disclosure(user, basis=basis, obj=item, person_id=case.person_id, request=request)
         person_label = _disclosed_person_label(case, shows_identity=basis.shows_identity)
         title = case.title if basis.shows_identity else f"{case.organisation.name}のケース"
         basis_label = basis.label

@@ -9,13 +9,15 @@ covers 基本情報. Every view on a basis is written to the audit log as a disc
 naming the basis; the person's disclosure record (開示記録) is read from those rows.
 """
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -23,21 +25,18 @@ from accounts.access import audit_out_of_scope, is_active_staff, own_organisatio
 from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import AuditEntry, audit_records
+from cases.models import Case
+from collaboration.models import AgendaItem, Consent, Meeting, Referral
+from tsunagu.dates import wareki
 
 BASIS_CONSENT = "consent"
-
-
 BASIS_REFERRAL = "referral"
-
-
 BASIS_MEETING = "meeting"
-
+SUPPORT_MEETING_LAW = "社会福祉法第106条の6／生活困窮者自立支援法第9条"
 
 # What each basis opens when the basis itself names no kinds of information.
 REFERRAL_INFO_KINDS = frozenset({"basic", "consultation"})
-
-
 SUPPORT_MEETING_INFO_KINDS = frozenset({"basic", "consultation", "family"})
 
 
@@ -52,74 +51,137 @@ class Basis:
 
     @property
     def label(self) -> str:
-        return {
-            BASIS_CONSENT: f"本人の同意（同意 #{self.record_id}）",
-            BASIS_REFERRAL: f"つなぎの受入（つなぎ #{self.record_id}）",
-            BASIS_MEETING: (
-                f"支援会議（会議 #{self.record_id}・"
-                "社会福祉法第106条の6／生活困窮者自立支援法第9条）"
-            ),
-        }[self.kind]
+        return BASES[self.kind].label(self.record_id)
 
 
-def valid_consents(person_id: int | None, *, today: date | None = None) -> list[Any]:
-    """The person's consents in force today (withdrawn ones end at once)."""
-    from collaboration.models import Consent
+# Finds the bases of one kind for a user and several cases at once: {case id: [bases]}.
+CaseBasesFinder = Callable[[User, list[Case], date], dict[int, list[Basis]]]
 
-    if person_id is None:
-        return []
-    today = today or timezone.localdate()
-    return list(
+
+@dataclass(frozen=True)
+class BasisKind:
+    """One legal basis for sharing, as every rule, page and record reads it.
+
+    `find` and `candidates` are set for the bases that open a case (the shared pages); a basis
+    that opens only a meeting's material has neither (`agenda_material_bases` reads it).
+    """
+
+    key: str
+    name: str
+    law: str
+    record_model: type[Model]
+    # What the disclosure record loads of the granting record, and how it describes it.
+    record_fields: tuple[str, ...]
+    describe: Callable[[Any, int], str]
+    find: CaseBasesFinder | None = None
+    candidates: Callable[[User], Q] | None = None
+
+    def label(self, record_id: int) -> str:
+        law = f"・{self.law}" if self.law else ""
+        return f"{self.name}（{self.record_model._meta.verbose_name} #{record_id}{law}）"
+
+
+def consents_in_force(person_ids: Iterable[int], today: date) -> dict[int, list[Consent]]:
+    """The consents in force today of several persons, in two queries (withdrawn: ended)."""
+    by_person: dict[int, list[Consent]] = defaultdict(list)
+    ids = {person_id for person_id in person_ids if person_id is not None}
+    if not ids:
+        return by_person
+    consents = (
         Consent.objects.filter(
-            person_id=person_id,
+            person_id__in=ids,
             withdrawn_at__isnull=True,
             given_on__lte=today,
             expires_on__gte=today,
-        ).prefetch_related("organisations")
+        )
+        .prefetch_related("organisations")
+        .order_by("id")
     )
+    for consent in consents:
+        by_person[consent.person_id].append(consent)
+    return by_person
 
 
-def case_sharing_bases(user: User, case: Any, *, today: date | None = None) -> list[Basis]:
-    """The bases on which `user` of another organisation may see `case` now (empty: none)."""
-    if not is_active_staff(user) or case.organisation_id == user.organisation_id:
+def valid_consents(person_id: int | None, *, today: date | None = None) -> list[Consent]:
+    """The person's consents in force today."""
+    if person_id is None:
         return []
-    if not user.has_right(Right.VIEW_PERSONAL_DATA):
-        return []
+    return consents_in_force([person_id], today or timezone.localdate()).get(person_id, [])
+
+
+def sharing_bases(
+    user: User, cases: list[Case], *, today: date | None = None
+) -> dict[int, list[Basis]]:
+    """The bases on which `user` of another organisation may see each of `cases` now.
+
+    A fixed number of queries whatever the number of cases (the cases' teams and persons loaded).
+    """
+    if not is_active_staff(user) or not user.has_right(Right.VIEW_PERSONAL_DATA):
+        return {}
+    others = [case for case in cases if case.organisation_id != user.organisation_id]
+    if not others:
+        return {}
     today = today or timezone.localdate()
-    bases = _consent_bases(user, case, today)
-    bases += _referral_bases(user, case, today)
-    return bases
+    found: dict[int, list[Basis]] = defaultdict(list)
+    for kind in BASES.values():
+        if kind.find is not None:
+            for case_id, bases in kind.find(user, others, today).items():
+                found[case_id] += bases
+    return dict(found)
 
 
-def _consent_bases(user: User, case: Any, today: date) -> list[Basis]:
-    if not any(member.pk == user.pk for member in case.team.all()):
-        return []
+def case_sharing_bases(user: User, case: Case, *, today: date | None = None) -> list[Basis]:
+    """The bases on which `user` of another organisation may see `case` now (empty: none)."""
+    return sharing_bases(user, [case], today=today).get(case.pk, [])
+
+
+def sharing_candidates(user: User) -> Q:
+    """Cases of other organisations that may carry a basis for `user` (checked by the rules)."""
+    condition = Q(pk__in=[])
+    for kind in BASES.values():
+        if kind.candidates is not None:
+            condition |= kind.candidates(user)
+    return condition
+
+
+def _consent_bases(user: User, cases: list[Case], today: date) -> dict[int, list[Basis]]:
+    """The person's consent covering the worker's organisation, for a worker on the case team."""
+    on_team = [case for case in cases if any(m.pk == user.pk for m in case.team.all())]
+    consents = consents_in_force((case.person_id for case in on_team if case.person_id), today)
     organisation = user.organisation
     assert organisation is not None
-    return [
-        _basis(BASIS_CONSENT, consent.pk, frozenset(consent.info_kinds), case, consented=True)
-        for consent in valid_consents(case.person_id, today=today)
-        if consent.covers_organisation(organisation)
-    ]
+    return {
+        case.pk: [
+            _basis(BASIS_CONSENT, consent.pk, frozenset(consent.info_kinds), case, consented=True)
+            for consent in consents.get(case.person_id or 0, [])
+            if consent.covers_organisation(organisation)
+        ]
+        for case in on_team
+    }
 
 
-def _referral_bases(user: User, case: Any, today: date) -> list[Basis]:
-    from collaboration.models import Referral
+def _referral_bases(user: User, cases: list[Case], today: date) -> dict[int, list[Basis]]:
+    """An accepted referral to the worker's organisation, until it ends plus the grace days."""
+    by_pk = {case.pk: case for case in cases}
+    referrals = (
+        Referral.objects.filter(
+            case__in=list(by_pk), agency__organisation_id=own_organisation_id(user)
+        )
+        .prefetch_related("events")
+        .order_by("id")
+    )
+    found: dict[int, list[Basis]] = defaultdict(list)
+    for referral in referrals:
+        if referral.case_id is not None and referral_grants_access(referral, today):
+            case = by_pk[referral.case_id]
+            found[case.pk].append(
+                _basis(BASIS_REFERRAL, referral.pk, REFERRAL_INFO_KINDS, case, consented=False)
+            )
+    return found
 
-    referrals = Referral.objects.filter(
-        case=case, agency__organisation_id=own_organisation_id(user)
-    ).prefetch_related("events")
-    return [
-        _basis(BASIS_REFERRAL, referral.pk, REFERRAL_INFO_KINDS, case, consented=False)
-        for referral in referrals
-        if referral_grants_access(referral, today)
-    ]
 
-
-def referral_grants_access(referral: Any, today: date) -> bool:
+def referral_grants_access(referral: Referral, today: date) -> bool:
     """Accepted (or connected) and not ended, or ended within the grace period."""
-    from collaboration.models import Referral
-
     S = Referral.State
     events = list(referral.events.all())
     was_accepted = referral.state in (S.ACCEPTED, S.CONNECTED) or any(
@@ -136,22 +198,47 @@ def referral_grants_access(referral: Any, today: date) -> bool:
     return timezone.localtime(ended).date() + grace >= today
 
 
-def agenda_material_basis(user: User, item: Any, *, today: date | None = None) -> Basis | None:
-    """The basis on which a member of another organisation sees an agenda item's material."""
+def agenda_material_bases(
+    user: User, items: list[AgendaItem], *, today: date | None = None
+) -> dict[int, Basis | None]:
+    """The basis on which `user`, a member of another organisation, sees each item's material.
+
+    The items' meeting (with its members), cases and persons are loaded by the caller; the
+    consents of all the items are read at once, so a meeting of ten items costs what one does.
+    """
+    if not is_active_staff(user) or not user.has_right(Right.VIEW_PERSONAL_DATA):
+        return {item.pk: None for item in items}
+    today = today or timezone.localdate()
+    others = [item for item in items if item.case.organisation_id != user.organisation_id]
+    consents = consents_in_force(
+        (item.case.person_id for item in others if item.case.person_id), today
+    )
+    bases: dict[int, Basis | None] = {item.pk: None for item in items}
+    for item in others:
+        bases[item.pk] = _agenda_item_basis(
+            user, item, consents.get(item.case.person_id or 0, []), today
+        )
+    return bases
+
+
+def agenda_material_basis(
+    user: User, item: AgendaItem, *, today: date | None = None
+) -> Basis | None:
+    """The basis on which a member of another organisation sees one agenda item's material."""
+    return agenda_material_bases(user, [item], today=today)[item.pk]
+
+
+def _agenda_item_basis(
+    user: User, item: AgendaItem, consents: list[Consent], today: date
+) -> Basis | None:
     meeting, case = item.meeting, item.case
-    if not is_active_staff(user) or case.organisation_id == user.organisation_id:
-        return None
-    if not user.has_right(Right.VIEW_PERSONAL_DATA):
-        return None
     member = next((m for m in meeting.members.all() if m.user_id == user.pk), None)
     if member is None:
         return None
-    today = today or timezone.localdate()
     if meeting.is_statutory:
-        return _support_meeting_basis(member, meeting, case, today)
+        return _support_meeting_basis(member.confidentiality_acknowledged_at, meeting, case, today)
     if meeting.kind in meeting.INTERNAL_KINDS:
         return None
-    consents = valid_consents(case.person_id, today=today)
     organisation = user.organisation
     assert organisation is not None
     for consent in consents:
@@ -165,8 +252,11 @@ def agenda_material_basis(user: User, item: Any, *, today: date | None = None) -
     return None
 
 
-def _support_meeting_basis(member: Any, meeting: Any, case: Any, today: date) -> Basis | None:
-    if member.confidentiality_acknowledged_at is None:
+def _support_meeting_basis(
+    acknowledged_at: Any, meeting: Meeting, case: Case, today: date
+) -> Basis | None:
+    """支援会議: lawful without consent, after acknowledging confidentiality, for a time."""
+    if acknowledged_at is None:
         return None
     open_until = timezone.localtime(meeting.held_at).date() + timedelta(
         days=settings.SUPPORT_MEETING_MATERIAL_DAYS
@@ -177,12 +267,77 @@ def _support_meeting_basis(member: Any, meeting: Any, case: Any, today: date) ->
 
 
 def _basis(
-    kind: str, record_id: int, info_kinds: frozenset[str], case: Any, consented: bool
+    kind: str, record_id: int, info_kinds: frozenset[str], case: Case, consented: bool
 ) -> Basis:
     person = case.person
     restricted = person is not None and person.is_restricted
     shows_identity = "basic" in info_kinds and (consented or not restricted)
     return Basis(kind, record_id, info_kinds, shows_identity)
+
+
+# How the disclosure record describes each granting record (None: it no longer exists).
+
+
+def _describe_consent(consent: Consent | None, record_id: int) -> str:
+    if consent is None:
+        return f"本人の同意 #{record_id}"
+    who = "本人" if consent.given_by == Consent.GivenBy.PERSON else "保護者・成年後見人等"
+    return f"{who}の同意 #{record_id}（同意日 {wareki(consent.given_on)}）"
+
+
+def _describe_referral(referral: Referral | None, record_id: int) -> str:
+    if referral is None:
+        return f"つなぎの受入 #{record_id}"
+    return f"つなぎの受入 #{record_id}（つないだ日 {wareki(referral.referred_on)}）"
+
+
+def _describe_meeting(meeting: Meeting | None, record_id: int) -> str:
+    held = f"（{wareki(timezone.localtime(meeting.held_at).date())}開催）" if meeting else ""
+    return f"支援会議 #{record_id}{held} — {SUPPORT_MEETING_LAW}"
+
+
+def _on_team(user: User) -> Q:
+    return Q(team=user)
+
+
+def _referred_to_own_organisation(user: User) -> Q:
+    return Q(referrals__agency__organisation_id=own_organisation_id(user))
+
+
+BASES: dict[str, BasisKind] = {
+    kind.key: kind
+    for kind in (
+        BasisKind(
+            key=BASIS_CONSENT,
+            name="本人の同意",
+            law="",
+            record_model=Consent,
+            record_fields=("given_by", "given_on"),
+            describe=_describe_consent,
+            find=_consent_bases,
+            candidates=_on_team,
+        ),
+        BasisKind(
+            key=BASIS_REFERRAL,
+            name="つなぎの受入",
+            law="",
+            record_model=Referral,
+            record_fields=("referred_on",),
+            describe=_describe_referral,
+            find=_referral_bases,
+            candidates=_referred_to_own_organisation,
+        ),
+        BasisKind(
+            key=BASIS_MEETING,
+            name="支援会議",
+            law=SUPPORT_MEETING_LAW,
+            record_model=Meeting,
+            # Not the minutes: they are encrypted and not the person's business here.
+            record_fields=("held_at",),
+            describe=_describe_meeting,
+        ),
+    )
+}
 
 
 def audit_disclosure(
@@ -195,18 +350,36 @@ def audit_disclosure(
     info_kinds: frozenset[str] | None = None,
 ) -> None:
     """Log one disclosure to another organisation, with its legal basis (the 開示記録)."""
-    audit_record(
-        action=AuditEvent.Action.DISCLOSE,
-        actor=user,
-        request=request,
-        obj=obj,
-        subject=disclosure_subject(person_id) if person_id else "",
-        detail={
-            "basis": basis.kind,
-            "basis_id": basis.record_id,
-            "info_kinds": sorted(info_kinds if info_kinds is not None else basis.info_kinds),
-            "identity": basis.shows_identity,
-        },
+    audit_disclosures(user, [(basis, obj, person_id)], request=request, info_kinds=info_kinds)
+
+
+def audit_disclosures(
+    user: User,
+    disclosures: list[tuple[Basis, Model, int | None]],
+    *,
+    request: HttpRequest | None = None,
+    info_kinds: frozenset[str] | None = None,
+) -> None:
+    """Log several disclosures (basis, record shown, its person) as one append to the chain."""
+    audit_records(
+        [
+            AuditEntry(
+                action=AuditEvent.Action.DISCLOSE,
+                actor=user,
+                request=request,
+                obj=obj,
+                subject=disclosure_subject(person_id) if person_id else "",
+                detail={
+                    "basis": basis.kind,
+                    "basis_id": basis.record_id,
+                    "info_kinds": sorted(
+                        info_kinds if info_kinds is not None else basis.info_kinds
+                    ),
+                    "identity": basis.shows_identity,
+                },
+            )
+            for basis, obj, person_id in disclosures
+        ]
     )
 
 

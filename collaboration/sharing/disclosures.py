@@ -1,10 +1,11 @@
 """The disclosure record (開示記録) of a person: every time another organisation saw their
 information, read back from the audit log.
 
-Each disclosure is an audit row (`accounts.access.audit_disclosure`) with the action `disclose`,
-the subject `person:<id>` and its legal basis in `detail`; an index covers action and subject, so
-the record is one query however long the log grows. Records merged into the person keep their
-own rows, and are included.
+Each disclosure is an audit row (`collaboration.sharing.access.audit_disclosure`) with the
+action `disclose`, the subject `person:<id>` and its legal basis in `detail`; an index covers
+action and subject, so the record is one query however long the log grows. Records merged into
+the person keep their own rows, and are included. The texts of the bases come from the registry
+(`collaboration.sharing.access.BASES`).
 """
 
 from dataclasses import dataclass
@@ -16,19 +17,12 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from audit.models import AuditEvent
-from collaboration.models import Consent, InfoKind, Meeting, Referral
-from collaboration.sharing.access import (
-    BASIS_CONSENT,
-    BASIS_MEETING,
-    BASIS_REFERRAL,
-    disclosure_subject,
-)
+from collaboration.models import InfoKind
+from collaboration.sharing.access import BASES, disclosure_subject
 from people.models import Person
 from tsunagu.dates import wareki
 
-SUPPORT_MEETING_LAW = "社会福祉法第106条の6／生活困窮者自立支援法第9条"
 UNKNOWN = "（不明）"
-BASES = (BASIS_CONSENT, BASIS_REFERRAL, BASIS_MEETING)
 
 
 @dataclass(frozen=True)
@@ -110,47 +104,23 @@ def _record_text(event: AuditEvent) -> str:
 
 
 class _BasisTexts:
-    """The legal basis of each disclosure in words, with the records it names loaded at once."""
+    """The legal basis of each disclosure in words, with the records it names loaded at once
+    (one query per kind of basis in the registry, whatever the number of disclosures)."""
 
     def __init__(self, events: list[AuditEvent]) -> None:
-        ids: dict[str, set[int]] = {
-            BASIS_CONSENT: set(),
-            BASIS_REFERRAL: set(),
-            BASIS_MEETING: set(),
-        }
+        ids: dict[str, set[int]] = {key: set() for key in BASES}
         for event in events:
             kind, record_id = event.detail.get("basis"), event.detail.get("basis_id")
             if kind in ids and isinstance(record_id, int):
                 ids[kind].add(record_id)
-        self.consents = Consent.objects.only("given_by", "given_on").in_bulk(ids[BASIS_CONSENT])
-        self.referrals = Referral.objects.only("referred_on").in_bulk(ids[BASIS_REFERRAL])
-        # Not the minutes: they are encrypted and not the person's business here.
-        self.meetings = Meeting.objects.only("held_at").in_bulk(ids[BASIS_MEETING])
+        self.records = {
+            key: kind.record_model._default_manager.only(*kind.record_fields).in_bulk(ids[key])
+            for key, kind in BASES.items()
+        }
 
     def text(self, detail: dict[str, Any]) -> str:
-        kind, record_id = detail.get("basis"), detail.get("basis_id")
-        if kind == BASIS_CONSENT:
-            return self._consent(record_id)
-        if kind == BASIS_REFERRAL:
-            return self._referral(record_id)
-        if kind == BASIS_MEETING:
-            return self._meeting(record_id)
-        return f"{UNKNOWN} {kind or ''}".strip()
-
-    def _consent(self, record_id: Any) -> str:
-        consent = self.consents.get(record_id)
-        if consent is None:
-            return f"本人の同意 #{record_id}"
-        who = "本人" if consent.given_by == Consent.GivenBy.PERSON else "保護者・成年後見人等"
-        return f"{who}の同意 #{record_id}（同意日 {wareki(consent.given_on)}）"
-
-    def _referral(self, record_id: Any) -> str:
-        referral = self.referrals.get(record_id)
-        if referral is None:
-            return f"つなぎの受入 #{record_id}"
-        return f"つなぎの受入 #{record_id}（つないだ日 {wareki(referral.referred_on)}）"
-
-    def _meeting(self, record_id: Any) -> str:
-        meeting = self.meetings.get(record_id)
-        held = f"（{wareki(timezone.localtime(meeting.held_at).date())}開催）" if meeting else ""
-        return f"支援会議 #{record_id}{held} — {SUPPORT_MEETING_LAW}"
+        key, record_id = detail.get("basis"), detail.get("basis_id")
+        kind = BASES.get(str(key))
+        if kind is None:
+            return f"{UNKNOWN} {key or ''}".strip()
+        return kind.describe(self.records[kind.key].get(record_id), record_id)  # type: ignore[arg-type]

@@ -1,6 +1,9 @@
 """What other organisations share with the user: cases seen on a legal basis, read only."""
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -8,8 +11,15 @@ from accounts.access import own_organisation_id, request_user, require_right
 from accounts.roles import Right
 from cases.models import Case
 from collaboration.models import InfoKind
-from collaboration.sharing.access import audit_disclosure, case_sharing_bases, shared_case_for_user
+from collaboration.sharing.access import (
+    audit_disclosures,
+    shared_case_for_user,
+    sharing_bases,
+    sharing_candidates,
+)
 from collaboration.sharing.summaries import person_label, shared_case_view
+
+SHARED_PAGE_SIZE = 50
 
 
 def shared_queryset() -> QuerySet[Case]:
@@ -19,40 +29,43 @@ def shared_queryset() -> QuerySet[Case]:
 
 
 def shared_list(request: HttpRequest) -> HttpResponse:
-    """Other organisations' cases the user sees now: on the team with consent, or referred."""
+    """Other organisations' cases the user sees now, a page at a time.
+
+    The candidates (on the team, or referred to the user's organisation) are paged in SQL; the
+    bases of the page's cases are then checked together, so a page costs the same few queries
+    however many cases are shared. A candidate whose basis has lapsed is left out of its page.
+    """
     user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
-    organisation_id = own_organisation_id(user)
     candidates = (
         shared_queryset()
-        .exclude(organisation_id=organisation_id)
-        .filter(Q(team=user) | Q(referrals__agency__organisation_id=organisation_id))
+        .exclude(organisation_id=own_organisation_id(user))
+        .filter(sharing_candidates(user))
         .distinct()
         .order_by("-opened_on", "-id")
     )
-    rows = []
-    for case in candidates:
-        bases = case_sharing_bases(user, case)
-        if not bases:
-            continue
-        shows_identity = any(basis.shows_identity for basis in bases)
-        for basis in bases:
-            audit_disclosure(
-                user,
-                basis=basis,
-                obj=case,
-                person_id=case.person_id,
-                request=request,
-                info_kinds=frozenset({InfoKind.BASIC.value}),
-            )
-        rows.append(
-            {
-                "case": case,
-                "bases": bases,
-                "person_label": person_label(case.person, shows_identity=shows_identity),
-            }
-        )
-    return render(request, "collaboration/shared/shared_list.html", {"rows": rows})
+    page = Paginator(candidates, SHARED_PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = list(page.object_list)
+    bases_of = sharing_bases(user, cases)
+    rows: list[dict[str, Any]] = [
+        {
+            "case": case,
+            "bases": bases_of[case.pk],
+            "person_label": person_label(
+                case.person, shows_identity=any(b.shows_identity for b in bases_of[case.pk])
+            ),
+        }
+        for case in cases
+        if bases_of.get(case.pk)
+    ]
+    # The list shows who the case is about: 基本情報 only, whatever else the basis opens.
+    audit_disclosures(
+        user,
+        [(basis, row["case"], row["case"].person_id) for row in rows for basis in row["bases"]],
+        request=request,
+        info_kinds=frozenset({InfoKind.BASIC.value}),
+    )
+    return render(request, "collaboration/shared/shared_list.html", {"rows": rows, "page": page})
 
 
 def shared_case(request: HttpRequest, pk: int) -> HttpResponse:
