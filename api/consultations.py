@@ -40,8 +40,8 @@ from api.schemas import ErrorOut
 from collaboration.directory.services import directory_for
 from collaboration.models import Agency
 from consultations.forms import ConsultationForm as IntakeForm
+from consultations.intake import consultation_record
 from consultations.models import Consultation
-from consultations.services import consultation_record
 from consultations.views import DETAIL_FIELDS
 from people.access import can_see_identity
 from people.forms import PersonForm

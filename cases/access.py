@@ -6,10 +6,13 @@ medical history) to its lead worker and team only, each view audited with the fi
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from accounts.access import get_for_user, request_user
+from accounts.access import (
+    get_for_user,
+    request_user,
+)
 from accounts.models import User
 from accounts.roles import Right
 from cases.models import Case
@@ -45,3 +48,9 @@ def load_case(
     return get_for_user(
         request_user(request), case_queryset(), pk, right=right, request=request, fields=fields
     )
+
+
+def mine(user: User) -> Q:
+    """Cases the user leads or is on the team of."""
+    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
+    return Q(lead_worker_id=user.pk) | Q(pk__in=on_team)

@@ -12,8 +12,8 @@ from accounts.demo import World
 from cases.models import Activity, Case
 from cases.services import activity_add
 from collaboration.models import Agency
+from consultations.intake import consultation_record
 from consultations.models import Category, ConsulterType, Disposition
-from consultations.services import consultation_record
 from people.models import Household, Person
 
 

@@ -19,7 +19,6 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.access import can_see_sensitive
 from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
-from collaboration.models import Referral
 from people.access import can_see_identity
 from tsunagu.office_hours import is_out_of_hours
 from tsunagu.versioning import StaleVersionError
@@ -181,7 +180,8 @@ def case_close(
         raise ValidationError({"follow_up_on": CLOSURE_FOLLOW_UP_PAST})
     with transaction.atomic():
         current = _lock_case(case, version)
-        open_referrals = list(current.referrals.filter(state__in=Referral.OPEN_STATES))
+        # The referrals of the case (collaboration) through the relation: no import upward.
+        open_referrals = list(current.referrals.undecided().select_related("agency"))
         if open_referrals:
             names = "、".join(str(referral.agency) for referral in open_referrals)
             raise ValidationError(

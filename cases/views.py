@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
-from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case
+from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case, mine
 from cases.forms import (
     CaseHouseholdForm,
     CloseForm,
@@ -35,9 +35,9 @@ from cases.services import (
     case_set_household,
     case_set_stage,
 )
-from cases.watch import build_watch_list, mine
 from collaboration.consent.services import consents_for_case
 from collaboration.meetings.services import meetings_for_case
+from collaboration.watch import build_watch_list
 from people.access import hidden_person_ids
 from people.models import Household
 from tsunagu.forms import VersionForm, show_refusal

@@ -74,6 +74,13 @@ class Agency(models.Model):
         return self.name
 
 
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def undecided(self) -> "ReferralQuerySet":
+        """Still 打診中・受入: not yet connected, ended or failed. A case with such a referral is
+        not closed (`cases.services.case_close` asks its `referrals` for them)."""
+        return self.filter(state__in=Referral.OPEN_STATES)
+
+
 class Referral(models.Model):
     """A つなぎ to another agency, followed until the person is connected (or it fails)."""
 
@@ -120,6 +127,8 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ReferralQuerySet.as_manager()
 
     class Meta:
         verbose_name = "つなぎ"

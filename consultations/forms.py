@@ -16,8 +16,8 @@ from accounts.models import User
 from collaboration.directory.services import directory_for
 from collaboration.models import Agency
 from consultations.channels import Channel
+from consultations.intake import DISPOSITION_REQUIRED
 from consultations.models import Category, ConsulterType, Disposition, Urgency
-from consultations.services import DISPOSITION_REQUIRED
 from people.access import persons_for_search
 from people.models import AgeBand, Person, Relationship
 from tsunagu.forms import JapaneseDateField, japanese_messages, show_refusal

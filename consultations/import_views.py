@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import get_for_user, own_organisation_id, request_user, require_right
 from accounts.models import User
 from accounts.roles import Right
-from consultations.forms_import import ImportUploadForm
+from consultations.import_forms import ImportUploadForm
 from consultations.importing.reading import FileRefused, RowError, max_bytes, refuse_if_too_large
 from consultations.importing.writing import (
     ImportRefused,

@@ -24,8 +24,8 @@ from accounts.models import User
 from accounts.roles import Right
 from collaboration.models import Referral
 from consultations.forms import ConsultationForm
+from consultations.intake import consultation_record
 from consultations.models import Consultation, ConsultationDraft, Disposition
-from consultations.services import consultation_record
 from people.access import can_see_identity, persons_for_search
 from people.models import Person
 from people.search import search_persons

@@ -17,7 +17,8 @@ from accounts.access import (
     require_right,
 )
 from accounts.roles import Right
-from cases.involvement import household_involvement
+from cases.involvement import household_cases
+from collaboration.referrals.involvement import agencies_by_person
 from community.involvement import household_attendance
 from people.access import can_see_identity, require_identity
 from people.forms import HouseholdForm, MembershipForm
@@ -91,20 +92,21 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         fields=("family_name", "given_name", "alias", "birth_date"),
     )
-    household_cases, involvement = household_involvement(
-        user, household.pk, [membership.person_id for membership in memberships]
-    )
-    attendance = household_attendance(user, [m.person_id for m in memberships])
+    person_ids = [membership.person_id for membership in memberships]
+    own_cases, cases_of = household_cases(user, household.pk, person_ids)
+    agencies_of = agencies_by_person(user, person_ids)
+    attendance = household_attendance(user, person_ids)
     for membership in memberships:
         membership.identity_visible = can_see_identity(user, membership.person)  # type: ignore[attr-defined]
-        membership.involvement = involvement.get(membership.person_id)  # type: ignore[attr-defined]
+        membership.cases = cases_of.get(membership.person_id, [])  # type: ignore[attr-defined]
+        membership.agencies = agencies_of.get(membership.person_id, [])  # type: ignore[attr-defined]
         membership.community_attendance = attendance.get(membership.person_id, [])  # type: ignore[attr-defined]
     return render(
         request,
         "people/household_detail.html",
         {
             "household": household,
-            "household_cases": household_cases,
+            "household_cases": own_cases,
             "household_attendance": attendance,
             "membership_form": MembershipForm(),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),

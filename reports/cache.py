@@ -7,8 +7,9 @@ organisation's municipality change raises every year. A cached result stores the
 computed under and is used only while the stamp is unchanged. The stamp is read before computing,
 so a change during a computation makes the stored result stale at once.
 
-Bulk writes (QuerySet.update, bulk_create, raw SQL, an import) send no signals: they must call
-`records_changed(years)` themselves.
+Bulk writes (QuerySet.update, bulk_create, raw SQL) send no model signals: they call
+`records_changed(years)` themselves, or (from a layer below reports, like the spreadsheet import)
+send `consultations.signals.consultations_bulk_written`, which is connected here.
 """
 
 from collections.abc import Iterable
@@ -122,12 +123,19 @@ def _everything_changed_if_needed(sender: type[Model], instance: Any, **kwargs: 
         all_years_changed()
 
 
+def _bulk_written(sender: type[Model], fiscal_years: Iterable[int], **kwargs: Any) -> None:
+    records_changed(fiscal_years)
+
+
 def connect_signals() -> None:
     from accounts.models import Organisation
     from cases.models import Activity
     from collaboration.models import Agency, Referral
     from consultations.models import Consultation
+    from consultations.signals import consultations_bulk_written
     from people.models import Person
+
+    consultations_bulk_written.connect(_bulk_written, dispatch_uid="reports-bulk-consultations")
 
     for model in (Consultation, Activity, Referral):
         uid = f"reports-{model._meta.label_lower}"

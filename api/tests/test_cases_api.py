@@ -9,8 +9,8 @@ from api.tests.test_api import ApiTestCase
 from audit.models import AuditEvent
 from cases.models import Activity, Assessment, Case, Stage, SupportPlan
 from collaboration.models import Agency, AgencyCategory, Referral
+from consultations.intake import DISPOSITION_REQUIRED
 from consultations.models import Consultation
-from consultations.services import DISPOSITION_REQUIRED
 from people.models import Person
 
 

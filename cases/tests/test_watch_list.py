@@ -6,9 +6,9 @@ from audit.models import AuditEvent
 from cases.models import Activity, Case, Stage
 from cases.services import activity_add, plan_save
 from cases.tests.helpers import days_ago, follow_up_passed, make_agency, make_person, open_case
-from cases.watch import build_watch_list
 from collaboration.models import Referral
 from collaboration.referrals.services import referral_create
+from collaboration.watch import build_watch_list
 from consultations.models import Consultation
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase, audit_lock_queries

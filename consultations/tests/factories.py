@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from collaboration.models import Referral
+from consultations.intake import consultation_record
 from consultations.models import Consultation
-from consultations.services import consultation_record
 from people.models import Person
 
 

@@ -418,7 +418,7 @@ class BadInputSavesNothingTests(BaseTestCase):
         from django.core.exceptions import ValidationError
 
         with mock.patch(
-            "consultations.services.referral_create",
+            "consultations.intake.referral_create",
             side_effect=ValidationError({"agency": "つなぎ先の機関が見つかりません。"}),
         ):
             response = self.client.post("/consultations/new/", data)

@@ -42,8 +42,8 @@ from community.models import Reservation, Session
 from community.services import reserve, session_update
 from community.tests.helpers import make_reservation_place, make_session
 from consultations.importing.writing import confirm_batch, import_file, preview_upload
+from consultations.intake import consultation_record
 from consultations.models import Consultation, ConsultationDraft, ImportBatch
-from consultations.services import consultation_record
 from consultations.tests.import_files import csv_bytes
 from people.models import Household, Person, PersonPhone
 from people.services import household_create, person_create

@@ -1,7 +1,13 @@
-"""Recording a consultation: the person, the consultation and what follows it, atomically.
+"""Intake (相談受付): the person, the consultation and what its disposition opens, atomically.
 
 The rules of a consultation are here, for the intake page and the JSON API alike: a refusal is a
 ValidationError naming the field (a `data` key or an argument; `agency` for `agency_id`).
+
+This module is a layer of its own in the layer order (docs/ARCHITECTURE.md): a consultation is
+read by cases and collaboration (the case page, the watch list, the shared view), yet recording
+one opens a case (`cases.services.case_open`) or a referral
+(`collaboration.referrals.services.referral_create`). So intake sits above both, with the
+spreadsheet import (`consultations.importing`), and the consultation's model stays below them.
 """
 
 from datetime import date, timedelta

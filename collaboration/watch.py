@@ -14,13 +14,14 @@ referrals and their persons' teams, and the open action items.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Min, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import audit_list_read, own_organisation_id, require_right, visible_to
 from accounts.models import User
 from accounts.roles import Right
+from cases.access import mine
 from cases.models import Case, Stage, SupportPlan
 from collaboration.models import ActionItem, Meeting, Referral
 from consultations.models import Consultation
@@ -82,12 +83,6 @@ class WatchList:
             or self.overdue_referrals
             or self.open_action_items
         )
-
-
-def mine(user: User) -> Q:
-    """Cases the user leads or is on the team of."""
-    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
-    return Q(lead_worker_id=user.pk) | Q(pk__in=on_team)
 
 
 def watched_cases(user: User, *, whole_organisation: bool) -> list[Case]:
