@@ -69,6 +69,7 @@ class BasisKind:
     key: str
     name: str
     law: str
+    opens: str  # what the basis opens, in words (the authorization matrix prints it)
     record_model: type[Model]
     # What the disclosure record loads of the granting record, and how it describes it.
     record_fields: tuple[str, ...]
@@ -311,6 +312,7 @@ BASES: dict[str, BasisKind] = {
             key=BASIS_CONSENT,
             name="本人の同意",
             law="",
+            opens="共有ケースの画面（担当チームとして）、重層的支援会議・支援調整会議の議題資料",
             record_model=Consent,
             record_fields=("given_by", "given_on"),
             describe=_describe_consent,
@@ -321,6 +323,7 @@ BASES: dict[str, BasisKind] = {
             key=BASIS_REFERRAL,
             name="つなぎの受入",
             law="",
+            opens="共有ケースの画面（受入からつなぎの終了後の猶予期間まで）",
             record_model=Referral,
             record_fields=("referred_on",),
             describe=_describe_referral,
@@ -331,6 +334,7 @@ BASES: dict[str, BasisKind] = {
             key=BASIS_MEETING,
             name="支援会議",
             law=SUPPORT_MEETING_LAW,
+            opens="支援会議の議題資料（守秘義務の確認後、会議の日から一定期間）",
             record_model=Meeting,
             # Not the minutes: they are encrypted and not the person's business here.
             record_fields=("held_at",),

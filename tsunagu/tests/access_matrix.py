@@ -578,8 +578,41 @@ def document() -> str:
     for name, entry in ROUTES.items():
         cells = " | ".join(str(entry.expected[persona]) for persona in PERSONAS)
         lines.append(f"| `{name}` | {entry.method} | {cells} |")
-    return f"# Authorization matrix（認可マトリクス）\n\n{__doc__}\n" + "\n".join(lines) + "\n"
+    return (
+        f"# Authorization matrix（認可マトリクス）\n\n{__doc__}\n"
+        + "\n".join(lines)
+        + "\n"
+        + sharing_bases_section()
+    )
+
+
+def sharing_bases_section() -> str:
+    """The legal bases of sharing, read from their registry (the personas p_consent, referral and
+    member each hold one of them)."""
+    from collaboration.sharing.access import BASES
+
+    lines = [
+        "",
+        "## Legal bases of sharing（共有の根拠）",
+        "",
+        "Read from `collaboration.sharing.access.BASES`; a worker of another organisation sees a",
+        "case (shared pages) or a meeting's material only while one of them holds.",
+        "",
+        "| basis | name | law | granting record | opens |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in BASES.values():
+        law = kind.law or "—"
+        record = kind.record_model._meta.verbose_name
+        lines.append(f"| `{kind.key}` | {kind.name} | {law} | {record} | {kind.opens} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.settings")
+    django.setup()  # the registry of sharing bases reads the models
     print(document(), end="")
