@@ -35,6 +35,17 @@ DISPOSITION_REQUIRED = (
     "対応を選んでください（自機関で継続支援・関係機関へつなぐ・情報提供・助言のみ）。"
     "どの相談も、いずれかの対応で受け付けます。"
 )
+RECEIVED_IN_FUTURE = "受付日時が未来になっています。日付と時刻を確認してください。"
+FAMILY_WITHOUT_RELATIONSHIP = "家族からの相談では続柄を選んでください。"
+AGENCY_CONSULTER_MISSING = "関係機関からの相談では、相談してきた機関を選んでください。"
+AGE_BESIDE_BIRTH_DATE = (
+    "生年月日が登録されているので、年齢は自動で計算します。年齢の欄は空にしてください。"
+)
+REFERRAL_AGENCY_MISSING = "つなぎ先の機関を選んでください。"
+REFERRAL_PURPOSE_MISSING = "つなぐ目的を入力してください。"
+REFERRAL_FOLLOW_UP_MISSING = (
+    "つながったかを確認する日を入力してください（つないだままにしないために必要です）。"
+)
 
 
 def consultation_record(
@@ -136,25 +147,21 @@ def validate_consultation(
         errors["disposition"] = DISPOSITION_REQUIRED
     received_at = data.get("received_at")
     if received_at is not None and received_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["received_at"] = "受付日時が未来になっています。日付と時刻を確認してください。"
+        errors["received_at"] = RECEIVED_IN_FUTURE
     consulter_type = data.get("consulter_type")
     if consulter_type == ConsulterType.FAMILY and not data.get("consulter_relationship"):
-        errors["consulter_relationship"] = "家族からの相談では続柄を選んでください。"
+        errors["consulter_relationship"] = FAMILY_WITHOUT_RELATIONSHIP
     if consulter_type == ConsulterType.AGENCY and data.get("consulter_agency") is None:
-        errors["consulter_agency"] = "関係機関からの相談では、相談してきた機関を選んでください。"
+        errors["consulter_agency"] = AGENCY_CONSULTER_MISSING
     if person is not None and person.birth_date and data.get("age_at_contact") is not None:
-        errors["age_at_contact"] = (
-            "生年月日が登録されているので、年齢は自動で計算します。年齢の欄は空にしてください。"
-        )
+        errors["age_at_contact"] = AGE_BESIDE_BIRTH_DATE
     if disposition == Disposition.REFER:
         if not agency_id:
-            errors["agency"] = "つなぎ先の機関を選んでください。"
+            errors["agency"] = REFERRAL_AGENCY_MISSING
         if not referral_purpose.strip():
-            errors["referral_purpose"] = "つなぐ目的を入力してください。"
+            errors["referral_purpose"] = REFERRAL_PURPOSE_MISSING
         if referral_follow_up_on is None:
-            errors["referral_follow_up_on"] = (
-                "つながったかを確認する日を入力してください（つないだままにしないために必要です）。"
-            )
+            errors["referral_follow_up_on"] = REFERRAL_FOLLOW_UP_MISSING
         elif refusal := follow_up_refusal(referral_follow_up_on):
             errors["referral_follow_up_on"] = refusal
     if errors:

@@ -17,6 +17,7 @@ NO_IDENTITY_CONSENT = (
     "氏名などを伝える同意がありません。センターに本人の氏名を伝えるには、センターを共有先とし"
     "「基本情報」を含む有効な同意を先に記録してください。匿名の要約のままなら依頼できます。"
 )
+REQUEST_CLOSED = "この依頼は終了しています。助言は追加できません。"
 
 
 def centres_for(organisation: Organisation) -> list[Organisation]:
@@ -75,7 +76,7 @@ def advice_give(
     *, advice_request: AdviceRequest, data: dict[str, Any], by: User, request: HttpRequest | None
 ) -> Advice:
     if advice_request.state == AdviceRequest.State.CLOSED:
-        raise ValidationError("この依頼は終了しています。助言は追加できません。")
+        raise ValidationError(REQUEST_CLOSED)
     with transaction.atomic():
         advice = Advice.objects.create(
             request=advice_request,

@@ -42,6 +42,7 @@ NO_PERSON = (
     "同意は本人ごとに記録します。先に本人を登録してください。"
 )
 ALREADY_WITHDRAWN = "この同意はすでに撤回されています（{at}）。二度は撤回できません。"
+WITHDRAWAL_WITHOUT_NOTE = "撤回の記録（いつ、誰から、どのように申出があったか）を入力してください。"
 
 
 def default_expiry(given_on: date) -> date:
@@ -193,9 +194,7 @@ def consent_withdraw(
     """Withdraw a consent now: the sharing it allowed ends at once. A consent is withdrawn once."""
     note = note.strip()
     if not note:
-        raise ValidationError(
-            {"note": "撤回の記録（いつ、誰から、どのように申出があったか）を入力してください。"}
-        )
+        raise ValidationError({"note": WITHDRAWAL_WITHOUT_NOTE})
     with transaction.atomic():
         current = Consent.objects.select_for_update().get(pk=consent.pk)
         if current.withdrawn_at is not None:

@@ -80,6 +80,9 @@ OWNER_NOT_MEMBER = "担当者は会議の参加者から選んでください。
 DUE_IN_PAST = "期限は今日以降の日付にしてください。"
 ACTION_ALREADY_DONE = "この項目はすでに完了しています。"
 NOT_SUPPORT_MEETING = "守秘義務の確認は支援会議の参加者が行います。"
+NO_ORGANISATION = "所属機関が設定されていません。管理者に連絡してください。"
+NO_PLACE = "場所を入力するか、オンラインを選んでください。"
+ACKNOWLEDGED_BY_THE_MEMBER = "守秘義務の確認は、参加者本人が行います。"
 
 
 def meeting_create(
@@ -94,9 +97,9 @@ def meeting_create(
 ) -> Meeting:
     """Convene a meeting of the convener's organisation; the convener is its first member."""
     if by.organisation_id is None:
-        raise ValidationError("所属機関が設定されていません。管理者に連絡してください。")
+        raise ValidationError(NO_ORGANISATION)
     if not place and not online:
-        raise ValidationError({"place": "場所を入力するか、オンラインを選んでください。"})
+        raise ValidationError({"place": NO_PLACE})
     with transaction.atomic():
         meeting = Meeting.objects.create(
             organisation_id=by.organisation_id,
@@ -176,7 +179,7 @@ def member_acknowledge(
     if not member.meeting.is_statutory:
         raise ValidationError(NOT_SUPPORT_MEETING)
     if member.user_id != by.pk:
-        raise ValidationError("守秘義務の確認は、参加者本人が行います。")
+        raise ValidationError(ACKNOWLEDGED_BY_THE_MEMBER)
     with transaction.atomic():
         current = MeetingMember.objects.select_for_update().get(pk=member.pk)
         if current.confidentiality_acknowledged_at is None:
