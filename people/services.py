@@ -9,13 +9,13 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Field
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from people.duplicates import Duplicate, find_duplicates, record_candidates
 from people.links import FILLABLE_FIELDS, PERSON_LINKS
 from people.models import (
@@ -26,7 +26,7 @@ from people.models import (
     PersonMerge,
     PersonPhone,
 )
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import StaleVersionError, versioned_edit
 
 STALE_MESSAGE = (
     "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"
@@ -95,36 +95,23 @@ def person_update(
 ) -> Person:
     """Change the fields in `data` (and only those). A restriction change must be confirmed when
     it lifts the restriction; it is audited as such."""
-    with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
-        if current.version != version or current.merged_into_id is not None:
-            raise StaleVersionError(STALE_MESSAGE)
-        changed = [field for field, value in data.items() if getattr(current, field) != value]
-        if not changed:
-            return current
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Person, pk=person.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
+    ) as edit:
+        current = edit.record
+        if current.merged_into_id is not None:
+            raise StaleVersionError(STALE_MESSAGE, current_version=current.version)
         restriction = _restriction_change(current, data, confirm_lift_restriction)
-        for field in changed:
-            setattr(current, field, data[field])
-        also_saved = []
-        if "estimated_age" in changed:
+        if "estimated_age" in edit.change(data):
             # The estimate grows with time from the day it was made (Person.age).
             estimated = current.estimated_age is not None
-            current.estimated_on = timezone.localdate() if estimated else None
-            also_saved.append("estimated_on")
-        current.version = F("version") + 1
-        current.save(update_fields=[*changed, *also_saved, "version", "updated_at"])
+            edit.also({"estimated_on": timezone.localdate() if estimated else None})
+        if restriction:
+            edit.detail["restriction"] = restriction
         if restriction == "set":
             # Whoever restricts a person stays able to see them (the team would be empty else).
             current.team.add(by)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=changed,
-            detail={"restriction": restriction} if restriction else None,
-        )
-    current.refresh_from_db()
     return current
 
 
@@ -169,24 +156,18 @@ def household_add_member(
     by: User,
     request: HttpRequest | None = None,
 ) -> HouseholdMembership:
-    with transaction.atomic():
-        current = Household.objects.select_for_update().get(pk=household.pk)
-        if current.version != version:
-            raise StaleVersionError(STALE_MESSAGE)
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Household, pk=household.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
+    ) as edit:
+        current = edit.record
         if current.memberships.filter(person=person, left_on__isnull=True).exists():
             raise ValidationError(ALREADY_MEMBER.format(person=person))
         if data.get("is_key_contact"):
             current.memberships.update(is_key_contact=False)
         membership = HouseholdMembership.objects.create(household=current, person=person, **data)
-        Household.objects.filter(pk=current.pk).update(version=F("version") + 1)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=["memberships"],
-            detail={"person": person.pk, "membership": membership.pk},
-        )
+        edit.mark("memberships")
+        edit.detail.update(person=person.pk, membership=membership.pk)
     return membership
 
 
@@ -197,24 +178,24 @@ def household_end_membership(
     by: User,
     request: HttpRequest | None = None,
 ) -> None:
+    """End a membership from the household page's list; the household's version moves on, so a
+    form opened before is refused."""
     if membership.joined_on and left_on < membership.joined_on:
         raise ValidationError(LEFT_BEFORE_JOINED)
-    with transaction.atomic():
+    audit = audit_update(actor=by, request=request, detail={"membership": membership.pk})
+    with versioned_edit(
+        Household,
+        pk=membership.household_id,
+        version=None,
+        stale_message=STALE_MESSAGE,
+        audit=audit,
+    ) as edit:
         ended = HouseholdMembership.objects.filter(pk=membership.pk, left_on__isnull=True).update(
             left_on=left_on
         )
         if not ended:
             raise ValidationError(ALREADY_LEFT)
-        Household.objects.filter(pk=membership.household_id).update(version=F("version") + 1)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            object_type="people.household",
-            object_id=membership.household_id,
-            fields=["memberships.left_on"],
-            detail={"membership": membership.pk},
-        )
+        edit.mark("memberships.left_on")
 
 
 def person_merge(
