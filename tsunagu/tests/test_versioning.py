@@ -61,7 +61,9 @@ class VersionedEditTests(BaseTestCase):
             e.change({"alias": "Cさん", "family_name": "山田"})
             e.also({"given_name": "次郎"})
         person_updates = [
-            q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "people_person"')
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('UPDATE "people_person"')
         ]
         self.assertEqual(len(person_updates), 1)
         self.assertEqual(
