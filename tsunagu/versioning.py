@@ -66,12 +66,9 @@ class VersionedEdit[M: models.Model]:
         return newly
 
     def _columns(self) -> list[str]:
-        concrete = {field.name for field in self.record._meta.concrete_fields}
-        stamped = [
-            field.name
-            for field in self.record._meta.concrete_fields
-            if getattr(field, "auto_now", False)
-        ]
+        fields = self.record._meta.concrete_fields
+        concrete = {name for field in fields for name in (field.name, field.attname)}
+        stamped = [field.name for field in fields if getattr(field, "auto_now", False)]
         written = [name for name in (*self.changed, *self._also) if name in concrete]
         return list(dict.fromkeys([*written, VERSION_FIELD, *stamped]))
 
