@@ -4,6 +4,8 @@ Edits carry the version the worker saw (optimistic locking): a save against a ne
 refused with StaleVersionError and nothing is written.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
@@ -30,6 +32,17 @@ from tsunagu.versioning import StaleVersionError, versioned_edit
 
 STALE_MESSAGE = (
     "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"
+)
+STALE_MERGE = (
+    "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
+    "最新の内容を確認してください。"
+)
+MERGE_WITH_ITSELF = "同じ記録どうしは統合できません。"
+ALREADY_MERGED = "すでに統合された記録です。"
+MERGE_ACROSS_ORGANISATIONS = "ほかの機関の記録とは統合できません。"
+MERGE_ALREADY_UNDONE = "この統合はすでに取り消されています。"
+KEPT_MERGED_FURTHER = (
+    "統合先の記録がさらに別の記録に統合されています。先にそちらを取り消してください。"
 )
 ALREADY_MEMBER = "{person} さんはすでにこの世帯の世帯員です。"
 ALREADY_LEFT = "この世帯員はすでに離脱しています。"
@@ -209,89 +222,86 @@ def person_merge(
 ) -> PersonMerge:
     """Merge `merged` into `kept`: move every link, fill kept's blanks, keep what undo needs."""
     if kept.pk == merged.pk:
-        raise MergeError("同じ記録どうしは統合できません。")
-    with transaction.atomic():
-        locked = Person.objects.select_for_update().in_bulk([kept.pk, merged.pk])
-        kept_now, merged_now = locked[kept.pk], locked[merged.pk]
-        if (kept_now.version, merged_now.version) != (kept_version, merged_version):
-            raise StaleVersionError(
-                "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
-                "最新の内容を確認してください。"
-            )
+        raise MergeError(MERGE_WITH_ITSELF)
+    audit = audit_update(actor=by, request=request)
+    with (
+        transaction.atomic(),
+        # Both rows locked in id order first, so two merges of the same pair cannot deadlock.
+        _locked_pair(kept.pk, merged.pk),
+        # Nested so that kept is saved (and audited) before merged.
+        versioned_edit(
+            Person, pk=merged.pk, version=merged_version, stale_message=STALE_MERGE, audit=audit
+        ) as merged_edit,
+        versioned_edit(
+            Person, pk=kept.pk, version=kept_version, stale_message=STALE_MERGE, audit=audit
+        ) as kept_edit,
+    ):
+        kept_now, merged_now = kept_edit.record, merged_edit.record
         if kept_now.merged_into_id or merged_now.merged_into_id:
-            raise MergeError("すでに統合された記録です。")
+            raise MergeError(ALREADY_MERGED)
         if kept_now.organisation_id != merged_now.organisation_id:
-            raise MergeError("ほかの機関の記録とは統合できません。")
+            raise MergeError(MERGE_ACROSS_ORGANISATIONS)
         moved = _move_links(merged_now.pk, kept_now.pk)
-        filled = _fill_blanks(kept_now, merged_now)
+        filled = kept_edit.change(_blanks_to_fill(kept_now, merged_now))
         # The merged record's team keeps seeing the person; undo takes the added members off.
         kept_team = set(kept_now.team.values_list("pk", flat=True))
         added_team = sorted(set(merged_now.team.values_list("pk", flat=True)) - kept_team)
         kept_now.team.add(*added_team)
+        kept_edit.mark("links", *(["team"] if added_team else []))
         if added_team:
             moved[TEAM_LINK] = added_team
         merge = PersonMerge.objects.create(
             kept=kept_now, merged=merged_now, moved_links=moved, filled_fields=filled, merged_by=by
         )
-        merged_now.merged_into = kept_now
-        merged_now.version += 1
-        merged_now.save(update_fields=["merged_into", "version", "updated_at"])
+        merged_edit.change({"merged_into": kept_now})
         _set_pair_status(kept_now.pk, merged_now.pk, DuplicateCandidate.Status.MERGED, by)
         summary = {label: len(ids) for label, ids in moved.items() if label != TEAM_LINK}
-        for person, role in ((kept_now, "kept"), (merged_now, "merged")):
-            audit_record(
-                action=AuditEvent.Action.UPDATE,
-                actor=by,
-                request=request,
-                obj=person,
-                fields=(
-                    ["merged_into"]
-                    if role == "merged"
-                    else ["links", *filled, *(["team"] if added_team else [])]
-                ),
-                detail={"merge": merge.pk, "role": role, "moved": summary},
-            )
+        for edit, role in ((kept_edit, "kept"), (merged_edit, "merged")):
+            edit.detail.update(merge=merge.pk, role=role, moved=summary)
     return merge
+
+
+@contextmanager
+def _locked_pair(first: int, second: int) -> Iterator[None]:
+    list(Person.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk"))
+    yield
 
 
 def person_merge_undo(*, merge: PersonMerge, by: User, request: HttpRequest | None = None) -> None:
     """Split a merge: both records and their links are as they were before it."""
+    audit = audit_update(actor=by, request=request, detail={"merge_undone": merge.pk})
     with transaction.atomic():
         merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at is not None:
-            raise MergeError("この統合はすでに取り消されています。")
-        locked = Person.objects.select_for_update().in_bulk([merge.kept_id, merge.merged_id])
-        kept, merged = locked[merge.kept_id], locked[merge.merged_id]
-        if kept.merged_into_id is not None:
-            raise MergeError(
-                "統合先の記録がさらに別の記録に統合されています。先にそちらを取り消してください。"
-            )
-        moved = dict(merge.moved_links)
-        kept.team.remove(*moved.pop(TEAM_LINK, []))
-        for label, ids in moved.items():
-            model_label, field = label.rsplit(".", 1)
-            model = apps.get_model(model_label)
-            model._default_manager.filter(pk__in=ids, **{field: kept.pk}).update(
-                **{field: merged.pk}
-            )
-        _restore_blanks(kept, merged, merge.filled_fields)
-        kept.version += 1
-        kept.save()
-        merged.merged_into = None
-        merged.version += 1
-        merged.save(update_fields=["merged_into", "version", "updated_at"])
-        merge.undone_at, merge.undone_by = timezone.now(), by
-        merge.save(update_fields=["undone_at", "undone_by"])
-        _set_pair_status(kept.pk, merged.pk, DuplicateCandidate.Status.DIFFERENT, by)
-        for person in (kept, merged):
-            audit_record(
-                action=AuditEvent.Action.UPDATE,
-                actor=by,
-                request=request,
-                obj=person,
-                fields=["merged_into", "links", *merge.filled_fields],
-                detail={"merge_undone": merge.pk},
-            )
+            raise MergeError(MERGE_ALREADY_UNDONE)
+        with (
+            _locked_pair(merge.kept_id, merge.merged_id),
+            # No version compared: the undo is of the merge, whatever was edited since.
+            versioned_edit(
+                Person, pk=merge.merged_id, version=None, stale_message=STALE_MERGE, audit=audit
+            ) as merged_edit,
+            versioned_edit(
+                Person, pk=merge.kept_id, version=None, stale_message=STALE_MERGE, audit=audit
+            ) as kept_edit,
+        ):
+            kept, merged = kept_edit.record, merged_edit.record
+            if kept.merged_into_id is not None:
+                raise MergeError(KEPT_MERGED_FURTHER)
+            moved = dict(merge.moved_links)
+            kept.team.remove(*moved.pop(TEAM_LINK, []))
+            for label, ids in moved.items():
+                model_label, field = label.rsplit(".", 1)
+                model = apps.get_model(model_label)
+                model._default_manager.filter(pk__in=ids, **{field: kept.pk}).update(
+                    **{field: merged.pk}
+                )
+            kept_edit.change(_blanks_to_restore(kept, merged, merge.filled_fields))
+            merged_edit.change({"merged_into": None})
+            for edit in (kept_edit, merged_edit):
+                edit.mark("merged_into", "links", *merge.filled_fields)
+            merge.undone_at, merge.undone_by = timezone.now(), by
+            merge.save(update_fields=["undone_at", "undone_by"])
+            _set_pair_status(kept.pk, merged.pk, DuplicateCandidate.Status.DIFFERENT, by)
 
 
 def duplicate_mark_different(
@@ -323,28 +333,28 @@ def _move_links(from_id: int, to_id: int) -> dict[str, list[int]]:
     return moved
 
 
-def _fill_blanks(kept: Person, merged: Person) -> list[str]:
-    filled = []
-    for field in FILLABLE_FIELDS:
-        if not getattr(kept, field) and getattr(merged, field):
-            setattr(kept, field, getattr(merged, field))
-            filled.append(field)
+def _blanks_to_fill(kept: Person, merged: Person) -> dict[str, Any]:
+    """Kept's blank fields that the merged record has, with the merged record's values."""
+    fills = {
+        field: getattr(merged, field)
+        for field in FILLABLE_FIELDS
+        if not getattr(kept, field) and getattr(merged, field)
+    }
     if merged.is_restricted and not kept.is_restricted:
         # The merged record's restriction (DV, abuse) protects the same person: it carries over.
-        kept.is_restricted, kept.restriction_reason = True, merged.restriction_reason
-        filled += ["is_restricted", "restriction_reason"]
-    kept.version += 1
-    kept.save()
-    return filled
+        fills |= {"is_restricted": True, "restriction_reason": merged.restriction_reason}
+    return fills
 
 
-def _restore_blanks(kept: Person, merged: Person, filled_fields: list[str]) -> None:
+def _blanks_to_restore(kept: Person, merged: Person, filled_fields: list[str]) -> dict[str, Any]:
     # A value a worker has changed since the merge is theirs now: leave it.
+    blanks = {}
     for name in filled_fields:
         if getattr(kept, name) == getattr(merged, name):
             field = Person._meta.get_field(name)
             assert isinstance(field, Field)
-            setattr(kept, name, None if field.null else field.get_default())
+            blanks[name] = None if field.null else field.get_default()
+    return blanks
 
 
 def _set_pair_status(first: int, second: int, status: str, by: User) -> None:
