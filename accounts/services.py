@@ -20,9 +20,9 @@ STALE_STAFF = "ほかの人が先に更新しました。最新の内容を確�
 def staff_version(staff: User) -> str:
     """A fingerprint of what the roles form edits, for optimistic locking.
 
-    Not `tsunagu.versioning.versioned_edit`: a user has no version column (the roles are rows of
-    StaffRole, and Django's User is not ours to add one to without a migration of auth data), so
-    the form carries this fingerprint instead and the comparison stays here."""
+    Not `tsunagu.versioning.versioned_edit`: the form edits StaffRole rows and `is_active`, whose
+    save takes its own arguments (switching off ends every session and token), and a user has no
+    version column; the fingerprint of exactly what the form shows does the comparison."""
     return f"{int(staff.is_active)}:" + ",".join(sorted(staff.role_codes))
 
 
