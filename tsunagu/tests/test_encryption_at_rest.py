@@ -438,6 +438,7 @@ class CommunityAndSupportersTests(EncryptedTestCase):
                 "cancel_reason": "",
             },
             staff=[ibasho],
+            version=session.version,
             by=ibasho,
         )
         person = Person.objects.create(organisation=place.organisation, alias="Bさん")
