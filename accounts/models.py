@@ -376,3 +376,33 @@ class LoginThrottle(models.Model):
         if self.blocked_until is None or self.blocked_until <= now:
             return 0
         return max(1, int((self.blocked_until - now).total_seconds() + 0.999))
+
+
+def default_invitation_expiry() -> datetime:
+    return timezone.now() + timedelta(hours=settings.INVITE_HOURS)
+
+
+class StaffInvitation(models.Model):
+    """A one-time link by which a new staff member sets their own password.
+
+    Only the SHA-256 digest of the link's token is stored (the token is shown once, to the
+    administrator). It works until `expires_at` (TSUNAGU_INVITE_HOURS after issue), once; a new
+    invitation ends the earlier ones of the same account.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField("有効期限", default=default_invitation_expiry)
+    used_at = models.DateTimeField("使用日時", null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "職員の招待"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"招待 #{self.pk}（{self.user}）"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

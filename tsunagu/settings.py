@@ -239,6 +239,8 @@ LOGIN_FAILURE_MEMORY_HOURS = env_int("TSUNAGU_LOGIN_FAILURE_MEMORY_HOURS", 24)
 KNOWN_DEVICE_DAYS = env_int("TSUNAGU_KNOWN_DEVICE_DAYS", 180)
 # A personal API token expires this many days after issue unless given another expiry.
 API_TOKEN_DAYS = env_int("TSUNAGU_API_TOKEN_DAYS", 90)
+# An invitation link (a new staff member sets their password) works once, for this many hours.
+INVITE_HOURS = env_int("TSUNAGU_INVITE_HOURS", 72)
 # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR
 # networks, comma-separated). Default none: REMOTE_ADDR is the client, the headers are dropped.
 TRUSTED_PROXIES = env_networks("TSUNAGU_TRUSTED_PROXIES")

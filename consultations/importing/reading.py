@@ -61,7 +61,6 @@ COLUMNS: dict[str, list[str]] = {
     "メモ": ["メモ", "備考"],
 }
 REQUIRED_COLUMNS = ("相談日", "相談方法", "対応")
-_HEADER_SPELLINGS = {normalise(s): name for name, spellings in COLUMNS.items() for s in spellings}
 
 Cell = str | date | int | float
 
@@ -81,6 +80,28 @@ NUL_CHARACTER = (
 )
 UNREADABLE_CSV = "{line}行目: CSV として読めません（{reason}）。"
 HEADER_CONTROL_CHARACTER = "1行目（見出し行）の {cell}: {message}"
+
+
+@dataclass(frozen=True)
+class Header:
+    """The columns a kind of file may have (name → the spellings accepted in row 1, in any
+    order) and those it must have. The consultation import's is the default; the staff import
+    (`accounts.staff`) reads its own columns through the same functions."""
+
+    columns: dict[str, list[str]]
+    required: tuple[str, ...]
+    spellings: dict[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        spellings = {normalise(s): name for name, names in self.columns.items() for s in names}
+        object.__setattr__(self, "spellings", spellings)
+
+    def name_of(self, title: str) -> str | None:
+        """The column a header cell names, however it is spelt (None: not a known column)."""
+        return self.spellings.get(normalise(title))
+
+
+CONSULTATION_HEADER = Header(COLUMNS, REQUIRED_COLUMNS)
 
 
 class FileRefused(Exception):
@@ -150,32 +171,37 @@ def refuse_if_too_large(size: int) -> None:
 
 
 def read_sheet(
-    content: bytes, file_name: str, encoding: str = "", limits: Limits | None = None
+    content: bytes,
+    file_name: str,
+    encoding: str = "",
+    limits: Limits | None = None,
+    header: Header = CONSULTATION_HEADER,
 ) -> Sheet:
-    """The rows of an xlsx or CSV file; `encoding` (CSV only) is chosen or detected when blank."""
+    """The rows of an xlsx or CSV file; `encoding` (CSV only) is chosen or detected when blank;
+    `header` names the columns of the kind of file (the consultation import's by default)."""
     refuse_if_too_large(len(content))
     limits = limits or Limits.from_settings()
     if content.startswith(XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(content, limits)
+        return _read_xlsx(content, limits, header)
     if file_name.lower().endswith(".xls"):
         raise FileRefused(
             "古い形式の Excel ファイル（.xls）は読めません。"
             "Excel で「Excel ブック（.xlsx）」か CSV として保存し直してください。"
         )
-    return _read_csv(content, encoding, limits)
+    return _read_csv(content, encoding, limits, header)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-def _read_csv(content: bytes, encoding: str, limits: Limits) -> Sheet:
+def _read_csv(content: bytes, encoding: str, limits: Limits, header: Header) -> Sheet:
     if encoding and encoding not in ENCODINGS:
         raise FileRefused(
             f"文字コード「{encoding}」には対応していません。"
             f"使える文字コード: {'、'.join(ENCODINGS.values())}"
         )
-    text, encoding = _decode(content, encoding)
-    return _sheet_from_records("csv", encoding, _csv_records(text, limits), limits)
+    text, encoding = _decode(content, encoding, header)
+    return _sheet_from_records("csv", encoding, _csv_records(text, limits), limits, header)
 
 
 def _csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
@@ -210,7 +236,7 @@ UNKNOWN_ENCODING = (
 )
 
 
-def _decode(content: bytes, chosen: str) -> tuple[str, str]:
+def _decode(content: bytes, chosen: str, header: Header) -> tuple[str, str]:
     head = content[:4096]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") * 8 > len(head):
         # UTF-16 (Excel's "Unicode テキスト"): a NUL in every other byte. A stray NUL in a
@@ -237,7 +263,7 @@ def _decode(content: bytes, chosen: str) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             utf8_error = utf8_error or error
             continue
-        if candidate == "utf-8" or _has_known_header(text):
+        if candidate == "utf-8" or _has_known_header(text, header):
             return text, candidate
     raise FileRefused(_unknown_encoding(content, utf8_error))
 
@@ -253,10 +279,10 @@ def _line_of(content: bytes, offset: int) -> int:
     return content.count(b"\n", 0, offset) + 1
 
 
-def _has_known_header(text: str) -> bool:
+def _has_known_header(text: str, header: Header) -> bool:
     end = text.find("\n")
     first_line = text if end < 0 else text[:end]
-    return any(normalise(cell) in _HEADER_SPELLINGS for cell in next(csv.reader([first_line]), []))
+    return any(header.name_of(cell) for cell in next(csv.reader([first_line]), []))
 
 
 # --- xlsx -----------------------------------------------------------------------------------------
@@ -395,7 +421,7 @@ def _first_sheet(content: bytes, archive: _CountingArchive) -> tuple[str, WorkSh
     raise FileRefused("Excel ファイルにシートがありません。")
 
 
-def _read_xlsx(content: bytes, limits: Limits) -> Sheet:
+def _read_xlsx(content: bytes, limits: Limits, header: Header) -> Sheet:
     archive = _open_archive(content, limits)
     errors: list[RowError] = []
     try:
@@ -403,7 +429,7 @@ def _read_xlsx(content: bytes, limits: Limits) -> Sheet:
             path, parser = _first_sheet(content, archive)
             try:
                 records = _xlsx_records(parser, errors, limits)
-                sheet = _sheet_from_records("xlsx", "", records, limits)
+                sheet = _sheet_from_records("xlsx", "", records, limits, header)
             finally:
                 parser.source.close()
             errors += [
@@ -492,26 +518,30 @@ def _header_errors(header: Sequence[Cell]) -> None:
 
 
 def _sheet_from_records(
-    file_format: str, encoding: str, records: Iterator[tuple[int, Sequence[Cell]]], limits: Limits
+    file_format: str,
+    encoding: str,
+    records: Iterator[tuple[int, Sequence[Cell]]],
+    limits: Limits,
+    header: Header,
 ) -> Sheet:
     """The sheet of (row number, cells) records, the first of which is the header (row 1)."""
-    first_line, header = next(records, (1, []))
+    first_line, titles = next(records, (1, []))
     if first_line != 1:
-        header = []  # row 1 is blank: no header
-    _refuse_wide(1, len(header), limits)
-    long_cells = _long_cells(1, header, limits.cell_chars)
+        titles = []  # row 1 is blank: no header
+    _refuse_wide(1, len(titles), limits)
+    long_cells = _long_cells(1, titles, limits.cell_chars)
     if long_cells:
         raise FileRefused(f"1行目（見出し行）: {long_cells[0].message}")
-    _header_errors(header)
+    _header_errors(titles)
     columns: list[str] = []
     unknown: list[str] = []
     positions: list[tuple[int, str]] = []
     duplicated: list[str] = []
-    for index, title in enumerate(header):
+    for index, title in enumerate(titles):
         text = str(title).strip()
         if not text:
             continue
-        name = _HEADER_SPELLINGS.get(normalise(text))
+        name = header.name_of(text)
         if name is None:
             unknown.append(text)
         elif name in columns:
@@ -522,18 +552,18 @@ def _sheet_from_records(
     sheet = Sheet(file_format, encoding, columns, unknown, [])
     if not columns:
         raise FileRefused(
-            "1行目（見出し行）に「相談日」の列がありません。"
-            f"見出しは {'、'.join(COLUMNS)} です（順番は自由）。"
+            f"1行目（見出し行）に「{header.required[0]}」の列がありません。"
+            f"見出しは {'、'.join(header.columns)} です（順番は自由）。"
         )
     if duplicated:
         raise FileRefused(
             f"見出し「{'」「'.join(duplicated)}」が2回以上あります。1列にしてください。"
         )
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    missing = [name for name in header.required if name not in columns]
     if missing:
         raise FileRefused(
             f"1行目（見出し行）に「{'」「'.join(missing)}」の列がありません。"
-            f"見出しは {'、'.join(COLUMNS)} です（順番は自由）。"
+            f"見出しは {'、'.join(header.columns)} です（順番は自由）。"
         )
     last_line = limits.rows + 1
     # Rows are counted by number and by count: an xlsx may repeat or skip row numbers.
