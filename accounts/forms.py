@@ -4,7 +4,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from accounts.roles import Role
 from accounts.throttle import Attempt, login_attempt
 
 # The same words whether or not the account exists, so the page tells nothing about names.
@@ -53,14 +52,3 @@ class StaffLoginForm(AuthenticationForm):
             code="throttled",
             params={"minutes": max(1, math.ceil(wait_seconds / 60))},
         )
-
-
-class StaffRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(
-        label="役割",
-        choices=Role.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    is_active = forms.BooleanField(label="利用中", required=False)
-    version = forms.CharField(widget=forms.HiddenInput)

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -15,51 +16,103 @@ from audit.services import audit_record
 from tsunagu.versioning import StaleVersionError
 
 STALE_STAFF = "ほかの人が先に更新しました。最新の内容を確認してください。"
+LAST_ADMINISTRATOR = (
+    "この職員は所属機関で最後の利用中の管理者です。先にほかの職員を管理者にしてください"
+    "（管理者がいなくなると、職員を管理できる人がいなくなります）。"
+)
+ALREADY_ACTIVE = "{staff} さんはすでに利用中です。"
+ALREADY_INACTIVE = "{staff} さんはすでに利用を停止しています。"
 
 
 def staff_version(staff: User) -> str:
     """A fingerprint of what the roles form edits, for optimistic locking.
 
-    Not `tsunagu.versioning.versioned_edit`: the form edits StaffRole rows and `is_active`, whose
-    save takes its own arguments (switching off ends every session and token), and a user has no
-    version column; the fingerprint of exactly what the form shows does the comparison."""
+    Not `tsunagu.versioning.versioned_edit`: the form edits StaffRole rows, and a user has no
+    version column; the fingerprint of the account's state and roles does the comparison (a
+    deactivation in between makes the form stale too)."""
     return f"{int(staff.is_active)}:" + ",".join(sorted(staff.role_codes))
+
+
+def refuse_if_last_administrator(staff: User, *, stays_administrator: bool) -> None:
+    """An organisation keeps at least one active administrator: nobody could manage its staff
+    (nor restore an administrator) otherwise. The caller holds the lock on `staff`'s row."""
+    if stays_administrator or not staff.is_active or staff.organisation_id is None:
+        return
+    if Role.ADMINISTRATOR not in staff.role_codes:
+        return
+    others = (
+        User.objects.select_for_update(of=("self",))
+        .filter(
+            organisation_id=staff.organisation_id,
+            is_active=True,
+            staff_roles__role=Role.ADMINISTRATOR,
+        )
+        .exclude(pk=staff.pk)
+    )
+    # Locked, so two administrators switching each other off at once cannot both succeed.
+    if not list(others.values_list("pk", flat=True)):
+        raise ValidationError(LAST_ADMINISTRATOR)
 
 
 def staff_set_roles(
     *,
     staff: User,
     roles: Iterable[str],
-    is_active: bool,
     version: str,
     by: User,
     request: HttpRequest | None = None,
 ) -> User:
     wanted = {Role(role).value for role in roles}
     with transaction.atomic():
-        current = User.objects.select_for_update().get(pk=staff.pk)
+        current = _locked_staff(staff)
         if staff_version(current) != version:
             raise StaleVersionError(STALE_STAFF)
-        changed = []
         if wanted != set(current.role_codes):
+            refuse_if_last_administrator(
+                current, stays_administrator=Role.ADMINISTRATOR.value in wanted
+            )
             StaffRole.objects.filter(user=current).exclude(role__in=wanted).delete()
             for role in wanted - set(current.role_codes):
                 StaffRole.objects.create(user=current, role=role)
-            changed.append("roles")
-        if current.is_active != is_active:
-            current.is_active = is_active
-            # Switching off ends every session and token of the user (User.save), for good.
-            current.save(update_fields=["is_active"], ended_by=by, request=request)
-            changed.append("is_active")
-        if changed:
             audit_record(
                 action=AuditEvent.Action.UPDATE,
                 actor=by,
                 request=request,
                 obj=current,
-                fields=changed,
+                fields=["roles"],
             )
     return User.objects.prefetch_related("staff_roles").get(pk=staff.pk)
+
+
+def staff_set_active(
+    *, staff: User, is_active: bool, by: User, request: HttpRequest | None = None
+) -> User:
+    """Switch the account on or off (audited). Switching off ends every session and token of
+    the user for good (User.save); the last active administrator stays on.
+
+    The plain switch: whether a worker's open work is handed over first is the hand-over's rule
+    (`handover.services.staff_deactivate`), which the staff page calls."""
+    with transaction.atomic():
+        current = _locked_staff(staff)
+        if current.is_active == is_active:
+            message = ALREADY_ACTIVE if is_active else ALREADY_INACTIVE
+            raise ValidationError(message.format(staff=current))
+        if not is_active:
+            refuse_if_last_administrator(current, stays_administrator=False)
+        current.is_active = is_active
+        current.save(update_fields=["is_active"], ended_by=by, request=request)
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=by,
+            request=request,
+            obj=current,
+            fields=["is_active"],
+        )
+    return User.objects.prefetch_related("staff_roles").get(pk=staff.pk)
+
+
+def _locked_staff(staff: User) -> User:
+    return User.objects.select_for_update().prefetch_related("staff_roles").get(pk=staff.pk)
 
 
 class TokenRevocation:

@@ -12,25 +12,11 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from accounts.access import get_for_user, list_for_user
-from accounts.forms import StaffLoginForm, StaffRolesForm
+from accounts.forms import StaffLoginForm
 from accounts.known_devices import remember_device
-from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE, kept_form_data
+from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE
 from accounts.models import ApiToken, Contract, Organisation, User
-from accounts.roles import Right
-from accounts.services import (
-    TokenRevocation,
-    own_token,
-    revoke_api_token,
-    revoke_api_tokens,
-    staff_set_roles,
-    staff_version,
-    unlock_login,
-)
-from accounts.throttle import throttles_of, throttles_of_account
-from tsunagu.versioning import StaleVersionError
-
-STAFF_FIELDS = ("display_name", "username", "roles", "is_active", "last_login")
+from accounts.services import TokenRevocation, own_token, revoke_api_token
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -123,108 +109,3 @@ def organisations(request: HttpRequest) -> HttpResponse:
         )
     )
     return render(request, "accounts/organisations.html", {"organisations": organisation_list})
-
-
-def staff_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    staff = list_for_user(
-        user,
-        User.objects.prefetch_related("staff_roles").order_by("username"),
-        right=Right.MANAGE_STAFF,
-        request=request,
-        fields=STAFF_FIELDS,
-    )
-    throttled = throttles_of([member.pk for member in staff])
-    return render(
-        request, "accounts/staff_list.html", {"staff": staff, "throttled": list(throttled)}
-    )
-
-
-def _managed_staff(request: HttpRequest, pk: int) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return get_for_user(
-        user,
-        User.objects.prefetch_related("staff_roles"),
-        pk,
-        right=Right.MANAGE_STAFF,
-        request=request,
-        fields=STAFF_FIELDS,
-    )
-
-
-@require_POST
-def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    """The administrator ends the account's sign-in waits (audited)."""
-    staff = _managed_staff(request, pk)
-    unlock_login(staff=staff, by=request.user, request=request)  # type: ignore[arg-type]
-    messages.success(request, f"{staff} さんのログインの制限を解除しました。")
-    return redirect("staff_detail", pk=staff.pk)
-
-
-@require_POST
-def staff_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """The administrator revokes every API token of the account (audited, one row each)."""
-    staff = _managed_staff(request, pk)
-    count = revoke_api_tokens(
-        user=staff,
-        reason=TokenRevocation.BY_ADMINISTRATOR,
-        by=request.user,  # type: ignore[arg-type]
-        request=request,
-    )
-    messages.success(request, f"{staff} さんのAPIトークン {count} 件を失効させました。")
-    return redirect("staff_detail", pk=staff.pk)
-
-
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    staff = _managed_staff(request, pk)
-    initial = {
-        "roles": sorted(staff.role_codes),
-        "is_active": staff.is_active,
-        "version": staff_version(staff),
-    }
-    stale = False
-    if request.method == "POST":
-        form = StaffRolesForm(request.POST)
-        if form.is_valid():
-            try:
-                staff_set_roles(
-                    staff=staff,
-                    roles=form.cleaned_data["roles"],
-                    is_active=form.cleaned_data["is_active"],
-                    version=form.cleaned_data["version"],
-                    by=user,
-                    request=request,
-                )
-            except StaleVersionError as error:
-                # Keep the user's input, shown beside the saved version; saving again overwrites
-                # knowingly because the form now carries the current version.
-                data = request.POST.copy()
-                data["version"] = staff_version(staff)
-                form = StaffRolesForm(data)
-                form.is_valid()
-                form.add_error(None, str(error))
-                stale = True
-            else:
-                messages.success(request, f"{staff} さんの役割を保存しました。")
-                return redirect("staff_detail", pk=staff.pk)
-    elif (kept := kept_form_data(request)) is not None:
-        form = StaffRolesForm(kept)
-        messages.info(
-            request,
-            "ログインの有効期限が切れる前に入力していた内容を復元しました。確認して保存してください。",
-        )
-    else:
-        form = StaffRolesForm(initial=initial)
-    return render(
-        request,
-        "accounts/staff_detail.html",
-        {
-            "staff": staff,
-            "form": form,
-            "stale": stale,
-            "current": initial,
-            "throttles": throttles_of_account(staff).order_by("-last_failure_at"),
-            "tokens": ApiToken.objects.filter(user=staff),
-        },
-    )

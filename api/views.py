@@ -16,7 +16,7 @@ from ninja.parser import Parser
 from accounts.access import get_for_user, list_for_user
 from accounts.models import Organisation, User
 from accounts.roles import Right
-from accounts.views import STAFF_FIELDS
+from accounts.staff.views import STAFF_FIELDS
 from api.activities import router as activities_router
 from api.assessments_plans import router as assessments_plans_router
 from api.auth import PersonalTokenAuth, TokenThrottled, document_throttling, throttled_body

@@ -38,6 +38,8 @@ from cases.services import (
 from collaboration.consent.services import consents_for_case
 from collaboration.meetings.services import meetings_for_case
 from collaboration.watch import build_watch_list
+from handover.forms import CaseLeadBulkForm
+from handover.views import lead_candidates_of
 from people.access import hidden_person_ids
 from people.models import Household
 from tsunagu.forms import VersionForm, show_refusal
@@ -73,6 +75,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request=request,
         fields=LIST_FIELDS,
     )
+    # Selected cases change lead together (handover.views.case_lead_bulk), for who may write.
+    can_change_lead = user.has_right(Right.EDIT_PERSONAL_DATA)
+    lead_form = (
+        CaseLeadBulkForm(candidates=lead_candidates_of(user), case_ids=[])
+        if can_change_lead
+        else None
+    )
     return render(
         request,
         "cases/case_list.html",
@@ -81,6 +90,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "whole_organisation": whole_organisation,
             "hidden_ids": hidden_person_ids(user, [case.person for case in cases]),
             "today": timezone.localdate(),
+            "lead_form": lead_form,
         },
     )
 

@@ -31,6 +31,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # and the spreadsheet import are the layer above both.
     ("consultations.intake", "consultations.importing"),
     ("community", "supporters"),
+    # The hand-over of a leaving worker reads and moves cases, meeting actions, referrals and
+    # supporter dispatches: a layer above all of them (accounts keeps the plain switch).
+    ("handover",),
     ("reports",),
     ("publicity",),
     ("api",),

@@ -11,14 +11,8 @@ urlpatterns = [
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path("organisations/", accounts_views.organisations, name="organisations"),
-    path("staff/", accounts_views.staff_list, name="staff_list"),
-    path("staff/<int:pk>/", accounts_views.staff_detail, name="staff_detail"),
-    path("staff/<int:pk>/unlock/", accounts_views.staff_unlock, name="staff_unlock"),
-    path(
-        "staff/<int:pk>/tokens/revoke/",
-        accounts_views.staff_tokens_revoke,
-        name="staff_tokens_revoke",
-    ),
+    path("", include("accounts.staff.urls")),
+    path("", include("handover.urls")),
     path("account/", accounts_views.account, name="account"),
     path(
         "account/password/",

@@ -35,10 +35,11 @@ class StaffListTests(BaseTestCase):
     def test_the_list_takes_a_fixed_number_of_queries(self) -> None:
         self.login(self.admin)
         self.client.get("/staff/")  # warm the session
-        # session, user with organisation, roles, staff, their roles, audit row (savepoint, lock
-        # on PostgreSQL, last row, insert, release), the accounts waiting to sign in, session save
-        # (savepoint, update, release)
-        with self.assertNumQueries(13 + audit_lock_queries()):
+        # session, user with organisation, roles, the count of the search (paging), the page of
+        # staff, their roles, audit row (savepoint, lock on PostgreSQL, last row, insert,
+        # release), the office's staff ids and the accounts among them waiting to sign in,
+        # session save (savepoint, update, release)
+        with self.assertNumQueries(15 + audit_lock_queries()):
             self.client.get("/staff/")
 
 

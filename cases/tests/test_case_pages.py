@@ -90,8 +90,9 @@ class CaseListTests(BaseTestCase):
             while Case.objects.filter(lead_worker=self.soudan).count() < total:
                 open_case(self.soudan)
             # session, user, roles (3); cases, their teams, their persons' teams (3); audit row
-            # (savepoint, lock on PostgreSQL, last row, insert, release: 4); session save (3)
-            with self.assertNumQueries(13 + audit_lock_queries()):
+            # (savepoint, lock on PostgreSQL, last row, insert, release: 4); who may become lead
+            # of the selected cases, with their roles (2); session save (3)
+            with self.assertNumQueries(15 + audit_lock_queries()):
                 response = self.client.get("/cases/")
             self.assertEqual(len(response.context["cases"]), total)
 
