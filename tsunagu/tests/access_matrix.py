@@ -131,6 +131,31 @@ route(
 STAFF_ACTION = statuses(404, same=403, coord=403, stats=403, auditor=403, admin=302)
 route("staff_unlock", "POST", kwargs=staff, **STAFF_ACTION)
 route("staff_tokens_revoke", "POST", kwargs=staff, **STAFF_ACTION)
+# Creating staff, one or from a file: the administrator only, for the own organisation (no
+# record is named, so everyone else gets 403). The empty confirmation goes back to the upload.
+route("staff_create", **statuses(403, admin=200))
+route("staff_import", **statuses(403, admin=200))
+route("staff_import_confirm", "POST", **statuses(403, admin=302))
+# Invite, deactivate, reactivate a colleague: refused for `same` (has a password, leads a case,
+# is active) and sent back to the page with the reason.
+route("staff_invite", "POST", kwargs=staff, **STAFF_ACTION)
+route("staff_deactivate", "POST", kwargs=staff, **STAFF_ACTION)
+route("staff_reactivate", "POST", kwargs=staff, **STAFF_ACTION)
+# The hand-over page of a colleague: as the staff page; an empty "all" form shows its errors.
+STAFF_PAGE = statuses(404, same=403, coord=403, stats=403, auditor=403, admin=200)
+route("handover", kwargs=staff, **STAFF_PAGE)
+route("handover_all", "POST", kwargs=staff, **STAFF_PAGE)
+route("handover_item", "POST", kwargs=staff, **STAFF_ACTION)
+
+
+def unknown_invitation(w: Any) -> dict[str, Any]:
+    return {"token": "not-a-token"}
+
+
+# The invitation link needs no login: an unknown link answers the same refusal to everyone (200,
+# so that the token in the path is not logged); the form without a link in the session is 410.
+route("invitation_open", kwargs=unknown_invitation, **statuses(200, anon=200))
+route("invitation_accept", **statuses(410, anon=410))
 
 
 def own_token(w: Any) -> dict[str, Any]:
@@ -216,6 +241,13 @@ route("case_team", kwargs=case, **OWN_RECORD)
 route("case_team_add", "POST", kwargs=case, **OWN_POST)
 route("case_team_remove", "POST", kwargs=case, **OWN_POST)
 route("case_lead_change", "POST", kwargs=case, **OWN_POST)
+# The case list's change of lead for the selected cases: whoever may write cases; an empty form
+# goes back to the list with its message. Only cases in the user's scope can be selected.
+route(
+    "case_lead_bulk",
+    "POST",
+    **statuses(302, stats=403, supporter=403, auditor=403, ibasho=403, admin=403),
+)
 route("assessment_new", kwargs=case, **OWN_WRITE)
 route("assessment_detail", kwargs=version_one, **OWN_RECORD)
 route("plan_edit", kwargs=case, **OWN_WRITE)
