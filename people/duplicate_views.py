@@ -1,6 +1,7 @@
 """The coordinators' duplicate review: compare two records, merge them or mark them different."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -132,10 +133,11 @@ def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
         require_identity(user, person, request=request)
-    if candidate.status != DuplicateCandidate.Status.OPEN:
-        messages.error(request, "この組はすでに判断済みです。")
+    try:
+        duplicate_mark_different(candidate=candidate, by=user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect("duplicate_queue")
-    duplicate_mark_different(candidate=candidate, by=user, request=request)
     messages.success(request, "別人として記録しました。今後この組は候補に出ません。")
     return redirect("duplicate_queue")
 
