@@ -10,10 +10,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import audit_list_read, get_for_user, request_user, require_right, visible_to
 from accounts.models import User
 from accounts.roles import Right
-from people.access import can_see_identity, require_identity
+from people.access import DETAIL_FIELDS, can_see_identity, require_identity
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.services import MergeError, duplicate_mark_different, person_merge, person_merge_undo
-from people.views import DETAIL_FIELDS
 from tsunagu.versioning import StaleVersionError
 
 
