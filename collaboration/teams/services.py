@@ -140,7 +140,11 @@ def _reason(reason: str) -> str:
 
 def _locked(case: Case) -> Case:
     # Two coordinators changing the team at once: one after the other, each seeing the other's.
-    return Case.objects.select_for_update().select_related("person", "lead_worker").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("person", "lead_worker")
+        .get(pk=case.pk)
+    )
 
 
 def _refuse_if_closed(case: Case) -> None:
