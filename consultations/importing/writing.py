@@ -30,8 +30,8 @@ from consultations.importing.bulk import insert_rows, reserve_ids
 from consultations.importing.planning import ImportPlan, out_of_hours, plan_import
 from consultations.importing.reading import FileRefused, RowError, read_sheet
 from consultations.models import Category, Consultation, ConsulterType, Disposition, ImportBatch
+from consultations.signals import consultations_bulk_written
 from people.models import DuplicateCandidate, Person
-from reports.cache import records_changed
 from tsunagu.dates import fiscal_year
 
 # A referral older than this is history: recorded as 終了 instead of waiting for a follow-up.
@@ -478,4 +478,5 @@ def _create_consultations(
 
 def _reports_changed(plan: ImportPlan) -> None:
     """The reports' cached tables of the years imported into are stale (no signals were sent)."""
-    records_changed({fiscal_year(row.received_on) for row in plan.consultations})
+    years = {fiscal_year(row.received_on) for row in plan.consultations}
+    consultations_bulk_written.send(sender=Consultation, fiscal_years=years)
