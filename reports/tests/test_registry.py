@@ -116,6 +116,7 @@ class FourthTableTest(BaseTestCase):
 
         self.assertIn('<table class="report-table" id="table-d">', html)
         self.assertIn("<h2>表D 相談受付件数（時間帯別）</h2>", html)
+        self.assertIn("公式集計（表A・B・C・D）", html)
         self.assertIn('<td class="number">80.0%</td><td class="number">20.0%</td>', html)
         self.assertIn('<th scope="colgroup" colspan="3">相談受付件数</th>', html)
         self.assertIn("<figcaption>相談受付件数の推移（時間帯別）</figcaption>", html)
