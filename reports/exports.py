@@ -16,7 +16,7 @@ from reports import charts, suppression
 from reports.columns import TOTAL
 from reports.scope import ReportScope
 from reports.services import ScopeTables
-from reports.tables import FiscalYearTables, ReportTable, Table, report_tables
+from reports.tables import FiscalYearTables, ReportTable, Table, report_tables, trend_tables
 
 SHARE_ROW = "率"
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
@@ -24,11 +24,6 @@ CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 
 def title_of(scope: ReportScope, tables: FiscalYearTables) -> str:
     return f"{tables.label} {scope.label} 相談支援の実績"
-
-
-def trend_tables() -> list[ReportTable]:
-    """The registered tables shown year by year (the trend table, sheet and PDF pages)."""
-    return [table for table in report_tables() if table.in_trend]
 
 
 def joined_names(names: list[str]) -> str:

@@ -168,6 +168,11 @@ def tables_registered(tables: tuple[ReportTable, ...]) -> Iterator[None]:
         _registered = previous
 
 
+def trend_tables() -> list[ReportTable]:
+    """The tables shown year by year (the page's trend table, the xlsx 推移 sheet, the PDF)."""
+    return [table for table in report_tables() if table.in_trend]
+
+
 def find_table(key: str) -> ReportTable | None:
     return next((table for table in report_tables() if table.key == key), None)
 

@@ -28,7 +28,7 @@ from reports.operations import operational_figures
 from reports.scope import PREFECTURE, scope_for_user, scopes_for_user
 from reports.services import ScopeTables, stale_years, tables_for, trend_years
 from reports.suppression import cells, share_cells
-from reports.tables import FiscalYearTables, find_table
+from reports.tables import FiscalYearTables, find_table, trend_tables
 from reports.tasks import start_run
 from tsunagu.dates import fiscal_year_label
 
@@ -101,16 +101,15 @@ def fy_tables(request: HttpRequest) -> HttpResponse:
     result = results[choice.year]
     trend = [results[year].total for year in years]
     can_drill = may_drill(choice.user, choice.scope) and not choice.suppress
-    trend_tables = exports.trend_tables()
     context = {
         "choice": choice,
         "form": choice.form,
         "tables": result.total,
         "rows": _table_rows(result.total, choice.suppress, can_drill),
         "trend": [
-            (t, [t[table.key].with_total().values() for table in trend_tables]) for t in trend
+            (t, [t[table.key].with_total().values() for table in trend_tables()]) for t in trend
         ],
-        "trend_tables": trend_tables,
+        "trend_tables": trend_tables(),
         "charted_tables": charts.charted_tables(),
         "parts": result.parts,
         "exports": [
