@@ -209,7 +209,10 @@ class Contract(models.Model):
     starts_on = models.DateField("契約開始日")
     ends_on = models.DateField("契約終了日", null=True, blank=True)
     scopes = models.JSONField(
-        "委託先ができること", default=list, validators=[validate_contract_scopes]
+        "委託先ができること",
+        default=list,
+        validators=[validate_contract_scopes],
+        error_messages={"blank": CONTRACT_SCOPES_REQUIRED_MESSAGE},
     )
     renews = models.OneToOneField(
         "self",

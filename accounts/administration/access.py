@@ -52,7 +52,13 @@ def region_governments(user: User) -> QuerySet[LocalGovernment]:
 
 
 def organisations_managed_by(user: User) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(local_government__in=governments_managed_by(user))
+    """The organisations of `governments_managed_by(user)`, as one query."""
+    if not is_active_staff(user):
+        return Organisation.objects.none()
+    own = _own_government_ids(user)
+    return Organisation.objects.filter(
+        Q(local_government_id__in=own) | Q(local_government__prefecture_id__in=own)
+    )
 
 
 def contractors_for(user: User) -> QuerySet[Organisation]:
