@@ -163,6 +163,13 @@ def _code_is_free(government: LocalGovernment) -> None:
         )
 
 
+def local_government_register(
+    *, government: LocalGovernment, by: User | None, request: HttpRequest | None = None
+) -> LocalGovernment:
+    """Save a new local government under the rules of its code (`by=None`: the set-up command)."""
+    return _create(government, by=by, request=request, check=_code_is_free)
+
+
 def local_government_create(
     *, data: Mapping[str, Any], by: User, request: HttpRequest | None = None
 ) -> LocalGovernment:
@@ -176,7 +183,7 @@ def local_government_create(
         kind=LocalGovernment.Kind.MUNICIPALITY,
         prefecture=prefecture,
     )
-    return _create(government, by=by, request=request, check=_code_is_free)
+    return local_government_register(government=government, by=by, request=request)
 
 
 def local_government_update(
