@@ -23,6 +23,7 @@ from accounts.administration.access import (
     governments_managed_by,
     organisations_managed_by,
 )
+from accounts.codes import prefecture_prefix
 from accounts.models import Contract, LocalGovernment, Organisation, User
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -30,6 +31,9 @@ from tsunagu.dates import wareki
 from tsunagu.versioning import StaleVersionError
 
 CODE_TAKEN_MESSAGE = "全国地方公共団体コード %(code)s はすでに登録されています（%(name)s）。"
+PREFECTURE_PREFIX_FIXED_MESSAGE = (
+    "市区町村が登録されている都道府県のコードの上2桁（%(prefix)s）は変えられません。"
+)
 ONLY_A_PREFECTURE_ADDS_MESSAGE = (
     "地方公共団体を追加できるのは、都道府県の機関の管理者です。"
     "市区町村の追加は都道府県の管理者に依頼してください。"
@@ -163,6 +167,23 @@ def _code_is_free(government: LocalGovernment) -> None:
         )
 
 
+def _government_rules(government: LocalGovernment) -> None:
+    _code_is_free(government)
+    # The municipalities' codes begin with their prefecture's two digits (LocalGovernment.clean).
+    municipalities = LocalGovernment.objects.filter(prefecture_id=government.pk)
+    prefix = prefecture_prefix(government.code)
+    if government.pk and municipalities.exclude(code__startswith=prefix).exists():
+        saved = LocalGovernment.objects.get(pk=government.pk)
+        raise ValidationError(
+            {
+                "code": ValidationError(
+                    PREFECTURE_PREFIX_FIXED_MESSAGE,
+                    params={"prefix": prefecture_prefix(saved.code)},
+                )
+            }
+        )
+
+
 def local_government_register(
     *, government: LocalGovernment, by: User | None, request: HttpRequest | None = None
 ) -> LocalGovernment:
@@ -202,7 +223,7 @@ def local_government_update(
         stale_message=STALE_GOVERNMENT_MESSAGE,
         by=by,
         request=request,
-        check=_code_is_free,
+        check=_government_rules,
     )
 
 

@@ -278,6 +278,19 @@ class LocalGovernmentRuleTests(AdministrationTestCase):
 
         self.assertIn("すでに登録されています（みなと町）", errors["code"][0])
 
+    def test_a_prefecture_with_municipalities_keeps_its_first_two_digits(self) -> None:
+        prefecture = self.city.prefecture
+
+        errors = self.refusal(
+            services.local_government_update,
+            government=prefecture,
+            data={"name": prefecture.name, "code": "130001"},
+            version=prefecture.version,
+            by=self.prefecture_admin,
+        )
+
+        self.assertIn("上2桁（99）は変えられません", errors["code"][0])
+
     def test_an_edit_of_the_name_is_saved_and_audited_with_its_field(self) -> None:
         services.local_government_update(
             government=self.city,
