@@ -225,7 +225,10 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_administrator(user, request=request)
     make_form = _organisation_form(user)
-    form: forms.Form = make_form(initial={"version": 0, "is_active": True})
+    own_government = user.organisation.local_government_id if user.organisation else None
+    form: forms.Form = make_form(
+        initial={"version": 0, "is_active": True, "local_government": own_government}
+    )
     if request.method == "POST":
         form, saved, _ = _submit(
             request,
