@@ -4,9 +4,8 @@ Every rule is here, each refusal a `ValidationError` whose Japanese message is a
 and every write is atomic with its audit row. The pages and `manage.py setup_installation` call
 the same functions, so a rule is enforced and worded alike on every door.
 
-Edits are versioned (optimistic locking): the form carries the version it showed, a stale save
-is refused with `StaleVersionError` and nothing is written. This follows the pattern of
-`tsunagu.versioning.versioned_edit` by hand (`_versioned_update`), to be replaced by it.
+Edits are versioned (optimistic locking, `tsunagu.versioning.versioned_edit`): the form carries
+the version it showed, a stale save is refused with `StaleVersionError` and nothing is written.
 """
 
 from collections.abc import Callable, Mapping
@@ -15,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model, Q
+from django.db.models import Model, Q
 from django.http import HttpRequest
 
 from accounts.administration.access import (
@@ -26,9 +25,9 @@ from accounts.administration.access import (
 from accounts.codes import prefecture_prefix
 from accounts.models import Contract, LocalGovernment, Organisation, User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from tsunagu.dates import wareki
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import versioned_edit
 
 CODE_TAKEN_MESSAGE = "全国地方公共団体コード %(code)s はすでに登録されています（%(name)s）。"
 PREFECTURE_PREFIX_FIXED_MESSAGE = (
@@ -131,25 +130,18 @@ def _versioned_update[M: Model](
     check: Callable[[M], None],
 ) -> M:
     """Lock, compare the version, set what differs, check the rules, save only the changed
-    columns with version + 1, audit the field names; all or nothing."""
-    with transaction.atomic():
-        current = type(record)._default_manager.select_for_update().get(pk=record.pk)
-        if current.version != version:  # type: ignore[attr-defined]
-            raise StaleVersionError(stale_message)
-        changed = [name for name, value in data.items() if getattr(current, name) != value]
-        if not changed:
-            return current
-        for name in changed:
-            setattr(current, name, data[name])
-        _model_rules(current)
-        check(current)
-        current.version = F("version") + 1  # type: ignore[attr-defined]
-        current.save(update_fields=[*changed, "version"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current, fields=changed
-        )
-    current.refresh_from_db()
-    return current
+    columns with version + 1, audit the field names; all or nothing (tsunagu.versioning)."""
+    with versioned_edit(
+        type(record),
+        pk=record.pk,
+        version=version,
+        stale_message=stale_message,
+        audit=audit_update(actor=by, request=request),
+    ) as edit:
+        if edit.change(data):
+            _model_rules(edit.record)
+            check(edit.record)
+    return edit.record
 
 
 # ---- local governments ----

@@ -37,7 +37,7 @@ from accounts.administration.forms import (
     OrganisationSearchForm,
     SearchForm,
 )
-from accounts.models import Contract, LocalGovernment, Organisation, User
+from accounts.models import Contract, LocalGovernment, User
 from audit.models import AuditEvent
 from audit.services import audit_record
 from tsunagu.dates import wareki
@@ -59,7 +59,6 @@ def _submit(
     request: HttpRequest,
     make_form: Callable[[Any], forms.Form],
     save: Callable[[dict[str, Any]], Model],
-    current_version: Callable[[], int] | None = None,
 ) -> tuple[forms.Form, Model | None, bool]:
     """Validate the POST and save it: (form, the saved record or None, whether it was stale).
 
@@ -74,9 +73,8 @@ def _submit(
         show_refusal(form, error)
         return form, None, False
     except StaleVersionError as error:
-        assert current_version is not None
         data = request.POST.copy()
-        data["version"] = str(current_version())
+        data["version"] = str(error.current_version)
         form = make_form(data)
         form.is_valid()
         form.add_error(None, str(error))
@@ -172,7 +170,6 @@ def government_edit(request: HttpRequest, pk: int) -> HttpResponse:
             lambda data: services.local_government_update(
                 government=government, data=data, version=data["version"], by=user, request=request
             ),
-            lambda: LocalGovernment.objects.get(pk=pk).version,
         )
         if saved is not None:
             messages.success(request, f"{saved} を保存しました。")
@@ -261,7 +258,6 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=user,
                 request=request,
             ),
-            lambda: Organisation.objects.get(pk=pk).version,
         )
         if saved is not None:
             messages.success(request, f"{saved} を保存しました。")
@@ -346,7 +342,6 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
             lambda data: services.contract_update(
                 contract=contract, data=data, version=data["version"], by=user, request=request
             ),
-            lambda: Contract.objects.get(pk=pk).version,
         )
         if saved is not None:
             messages.success(request, f"契約「{saved}」を保存しました。")
