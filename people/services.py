@@ -59,6 +59,7 @@ RESTRICTION_LIFT_UNCONFIRMED = (
 
 # The key of PersonMerge.moved_links naming the users a merge added to the kept record's team.
 TEAM_LINK = "people.Person.team"
+PAIR_ALREADY_DECIDED = "この組はすでに判断済みです。"
 
 
 class MergeError(Exception):
@@ -308,6 +309,10 @@ def duplicate_mark_different(
     *, candidate: DuplicateCandidate, by: User, request: HttpRequest | None = None
 ) -> None:
     with transaction.atomic():
+        # Two reviewers deciding the same pair: the second is told, not silently overwritten.
+        current = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if current.status != DuplicateCandidate.Status.OPEN:
+            raise ValidationError(PAIR_ALREADY_DECIDED)
         _set_pair_status(
             candidate.first_id, candidate.second_id, DuplicateCandidate.Status.DIFFERENT, by
         )
