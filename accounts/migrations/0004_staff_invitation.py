@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_throttle_epoch_token_expiry'),
+        ('accounts', '0003_administration_fields'),
     ]
 
     operations = [
