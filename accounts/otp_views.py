@@ -132,6 +132,7 @@ def account_recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@require_recent_authentication
 def staff_totp_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """The administrator removes a worker's app and recovery codes, with a reason (audited);
     the worker's sessions end and they enrol again at the next sign-in."""

@@ -1,5 +1,6 @@
-"""Re-authentication before risky actions: exports of personal data, merges, role changes, the
-audit export.
+"""Re-authentication before risky actions: exports of personal data (the consent form and the
+disclosure record PDFs), merges, role changes, the audit export, the administrator's resets of a
+worker's password or second factor, new recovery codes.
 
 The session remembers when its user last proved who they are (the sign-in, or the
 「パスワードの再入力」 page). A view wrapped in `require_recent_authentication` runs only when

@@ -113,6 +113,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
 
 @require_POST
+@require_recent_authentication
 def staff_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """The administrator ends a worker's password and gets a one-time link to hand over."""
     user: User = request.user  # type: ignore[assignment]

@@ -73,25 +73,26 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture
 def personas(transactional_db: None) -> dict[str, Any]:
-    """The fictional world's staff (see accounts/demo.py), e.g. `soudan` 相談 花子.
-
-    Staff who need the second factor have an authenticator app already (a confirmed TOTP
-    device): `log_in` (e2e/test_login.py) types its code at the real prompt, computed from the
-    device's key as the app would. The enrolment itself is tested in e2e/test_login.py."""
+    """The fictional world's staff (see accounts/demo.py), e.g. `soudan` 相談 花子."""
     from accounts.demo import build_world
-    from accounts.otp import needs_second_factor
-    from tsunagu.test import confirmed_app_of
 
-    staff = build_world(password=PASSWORD, demo=False).staff
-    for user in staff.values():
-        if needs_second_factor(user):
-            confirmed_app_of(user)
-    return staff
+    return build_world(password=PASSWORD, demo=False).staff
 
 
 @pytest.fixture
 def server_url(live_server: Any, personas: dict[str, Any]) -> str:
-    """The live server's base URL, with the personas in its database."""
+    """The live server's base URL, with the personas in its database.
+
+    Staff who need the second factor have an authenticator app already (a confirmed TOTP
+    device; modules that build their own world override `personas`, so it is given here):
+    `log_in` (e2e/test_login.py) types its code at the real prompt, computed from the device's
+    key as the app would. The enrolment itself is tested in e2e/test_login.py."""
+    from accounts.otp import needs_second_factor
+    from tsunagu.test import confirmed_app_of
+
+    for user in personas.values():
+        if needs_second_factor(user):
+            confirmed_app_of(user)
     return str(live_server.url)
 
 

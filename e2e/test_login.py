@@ -37,6 +37,14 @@ def enter_code(page: Page, username: str) -> None:
     page.wait_for_load_state("load")
 
 
+def type_code_by_keyboard(page: Page, username: str) -> None:
+    """At the code prompt, whose field has focus on arrival: type the app's code, Enter."""
+    field = page.get_by_label("確認コード")
+    expect(field).to_be_focused()
+    page.keyboard.type(app_code(TOTPDevice.objects.get(user__username=username, confirmed=True)))
+    page.keyboard.press("Enter")
+
+
 def test_the_login_page_is_in_japanese_and_carries_a_strict_csp(
     page: Page, server_url: str
 ) -> None:
