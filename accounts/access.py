@@ -6,7 +6,8 @@ indexes the rules, which each domain keeps in its own `access.py`. Rules, in the
    model's ACCESS_ORGANISATION_FIELD), or when the model widens it with `visible_q(user)`
    (`Meeting`: also its members; `AdviceRequest`: also the centre it was sent to). A record
    outside the scope answers 404 — the same as a record that does not exist — so that nobody
-   learns which records other offices hold (`visible_to`, `get_for_user`, `list_for_user`).
+   learns which records other offices hold (`visible_to`, `get_for_user`, `list_for_user`,
+   `page_for_user`).
 1a. Identity and sensitive data. A restricted person's identity only for the person's team
    (`people.access`); a case's 要配慮個人情報 only for its lead worker and team (`cases.access`).
 1b. Sharing (多機関協働). A worker of another organisation sees part of a case only while a legal
@@ -131,6 +132,30 @@ def list_for_user[M: Model](
     records = list(visible_to(user, queryset))
     audit_list_read(user, records, model=queryset.model, request=request, fields=fields)
     return records
+
+
+def page_for_user[M: Model](
+    user: User,
+    queryset: QuerySet[M],
+    *,
+    right: Right,
+    request: HttpRequest | None = None,
+    fields: tuple[str, ...] = (),
+    offset: int,
+    limit: int,
+) -> tuple[list[M], int]:
+    """One page of the visible records of an ordered list and how many there are in all.
+
+    Authorised as `list_for_user`; the audit row names the ids of the page only, since those
+    are the records shown. The total is a COUNT in the database, so the work is the same
+    however many records the scope holds.
+    """
+    if not user.has_right(right):
+        raise deny(user, right=right, request=request, object_type=object_type_of(queryset.model))
+    visible = visible_to(user, queryset)
+    records = list(visible[offset : offset + limit])
+    audit_list_read(user, records, model=queryset.model, request=request, fields=fields)
+    return records, visible.count()
 
 
 def audit_list_read(

@@ -5,22 +5,20 @@ from datetime import date
 
 from django.db import transaction
 
+from accounts.codes import with_check_digit as code_with_check_digit
 from accounts.models import (
     Contract,
+    ContractScope,
     LocalGovernment,
     Organisation,
     OrganisationType,
     StaffRole,
     User,
-    local_government_check_digit,
 )
 from accounts.roles import Role
 
 T = OrganisationType
-
-
-def code_with_check_digit(first_five: str) -> str:
-    return first_five + str(local_government_check_digit(first_five))
+S = ContractScope
 
 
 @dataclass
@@ -57,10 +55,10 @@ ORGANISATIONS = [
     ("minato", "みなと町 ひきこもり相談窓口", T.MUNICIPAL_WINDOW, "みなと町（直営）", "town"),
 ]
 
-# commissioner, contractor, service
+# commissioner, contractor, service, what the contractor may do
 CONTRACTS = [
-    ("window", "jiritsu", "自立相談支援事業"),
-    ("window", "npo", "ひきこもり支援 居場所づくり事業"),
+    ("window", "jiritsu", "自立相談支援事業", [S.INTAKE, S.CASE_MANAGEMENT]),
+    ("window", "npo", "ひきこもり支援 居場所づくり事業", [S.IBASHO, S.SUPPORTER_DISPATCH]),
 ]
 
 # username, display name, organisation key, roles
@@ -95,12 +93,12 @@ def build_world(*, password: str, demo: bool) -> World:
                 "local_government": governments[government],
             },
         )
-    for commissioner, contractor, service in CONTRACTS:
+    for commissioner, contractor, service, scopes in CONTRACTS:
         Contract.objects.get_or_create(
             commissioner=world.organisations[commissioner],
             contractor=world.organisations[contractor],
             service=service,
-            defaults={"starts_on": date(2024, 4, 1)},
+            defaults={"starts_on": date(2024, 4, 1), "scopes": [str(scope) for scope in scopes]},
         )
     for username, display_name, organisation, roles in STAFF:
         world.staff[username] = _staff(

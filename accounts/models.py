@@ -13,22 +13,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.codes import (
+    MUNICIPALITY_CODE_MESSAGE,
+    OUTSIDE_PREFECTURE_MESSAGE,
+    PREFECTURE_CODE_MESSAGE,
+    is_prefecture_code,
+    prefecture_prefix,
+    validate_local_government_code,
+)
 from accounts.roles import Right, Role, rights_of
 
-
-def local_government_check_digit(first_five: str) -> int:
-    """The check digit of a 全国地方公共団体コード (weights 6,5,4,3,2, modulus 11)."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(first_five, (6, 5, 4, 3, 2), strict=True)
-    )
-    return (11 - total % 11) % 10
-
-
-def validate_local_government_code(code: str) -> None:
-    if len(code) != 6 or not code.isascii() or not code.isdigit():
-        raise ValidationError("全国地方公共団体コードは6桁の数字です（例: 130001）。")
-    if int(code[5]) != local_government_check_digit(code[:5]):
-        raise ValidationError(f"全国地方公共団体コード {code} の検査数字が正しくありません。")
+MUNICIPALITY_NEEDS_PREFECTURE_MESSAGE = "市区町村には都道府県が必要です。"
+PREFECTURE_HAS_NO_PREFECTURE_MESSAGE = "都道府県に上位の都道府県は設定できません。"
+PHONE_MESSAGE = "電話番号は数字とハイフンで入力してください（例: 03-1234-5678）。"
+CONTRACT_SCOPES_REQUIRED_MESSAGE = "委託先ができることを1つ以上選んでください。"
+CONTRACT_SCOPE_UNKNOWN_MESSAGE = "委託先ができることに不明な項目があります: %(scope)s"
 
 
 class LocalGovernment(models.Model):
@@ -55,6 +54,7 @@ class LocalGovernment(models.Model):
         related_name="municipalities",
         limit_choices_to={"kind": "prefecture"},
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "地方公共団体"
@@ -64,10 +64,37 @@ class LocalGovernment(models.Model):
         return self.name
 
     def clean(self) -> None:
+        """The kind, the code's parts and the prefecture agree (accounts.codes)."""
         if self.kind == self.Kind.MUNICIPALITY and self.prefecture_id is None:
-            raise ValidationError({"prefecture": "市区町村には都道府県が必要です。"})
+            raise ValidationError({"prefecture": MUNICIPALITY_NEEDS_PREFECTURE_MESSAGE})
         if self.kind == self.Kind.PREFECTURE and self.prefecture_id is not None:
-            raise ValidationError({"prefecture": "都道府県に上位の都道府県は設定できません。"})
+            raise ValidationError({"prefecture": PREFECTURE_HAS_NO_PREFECTURE_MESSAGE})
+        if len(self.code or "") != 6:
+            return  # the code's own validator says what is wrong with it
+        if self.kind == self.Kind.PREFECTURE and not is_prefecture_code(self.code):
+            raise ValidationError({"code": PREFECTURE_CODE_MESSAGE})
+        if self.kind == self.Kind.MUNICIPALITY:
+            self._clean_municipality_code()
+
+    def _clean_municipality_code(self) -> None:
+        if is_prefecture_code(self.code):
+            raise ValidationError({"code": MUNICIPALITY_CODE_MESSAGE})
+        prefecture = self.prefecture
+        if prefecture is not None and prefecture_prefix(self.code) != prefecture_prefix(
+            prefecture.code
+        ):
+            raise ValidationError(
+                {
+                    "code": ValidationError(
+                        OUTSIDE_PREFECTURE_MESSAGE,
+                        params={
+                            "code_prefix": prefecture_prefix(self.code),
+                            "prefecture": prefecture.name,
+                            "prefecture_code": prefecture.code,
+                        },
+                    )
+                }
+            )
 
 
 class OrganisationType(models.TextChoices):
@@ -95,6 +122,13 @@ class OrganisationType(models.TextChoices):
     OTHER = "other", "その他"
 
 
+def validate_phone_number(number: str) -> None:
+    """Digits with optional hyphens, 10 or 11 digits in all (固定電話・携帯・フリーダイヤル)."""
+    digits = number.replace("-", "")
+    if not (number.isascii() and digits.isdigit() and 10 <= len(digits) <= 11):
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+
+
 class Organisation(models.Model):
     """An agency (機関) that uses tsunagu. Personal records belong to exactly one organisation."""
 
@@ -107,8 +141,14 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
     )
-    phone = models.CharField("電話番号", max_length=30, blank=True)
+    address = models.CharField("所在地", max_length=200, blank=True)
+    phone = models.CharField(
+        "電話番号", max_length=30, blank=True, validators=[validate_phone_number]
+    )
+    # The ministry publishes the municipalities' named hikikomori windows; this is the flag.
+    is_named_window = models.BooleanField("ひきこもり相談窓口として公表する", default=False)
     is_active = models.BooleanField("利用中", default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "機関"
@@ -126,8 +166,32 @@ class ContractQuerySet(models.QuerySet["Contract"]):
         )
 
 
+class ContractScope(models.TextChoices):
+    """What a contractor may do under a contract (委託先ができること)."""
+
+    INTAKE = "intake", "相談受付"
+    CASE_MANAGEMENT = "case_management", "ケース管理"
+    OUTREACH = "outreach", "アウトリーチ（訪問支援）"
+    IBASHO = "ibasho", "居場所運営"
+    SUPPORTER_DISPATCH = "supporter_dispatch", "サポーター派遣"
+    FAMILY_SUPPORT = "family_support", "家族会・家族教室"
+    STATISTICS = "statistics", "統計の報告"
+
+
+def validate_contract_scopes(scopes: Any) -> None:
+    if not isinstance(scopes, list) or not scopes:
+        raise ValidationError(CONTRACT_SCOPES_REQUIRED_MESSAGE, code="scopes_required")
+    for scope in scopes:
+        if scope not in ContractScope.values:
+            raise ValidationError(
+                CONTRACT_SCOPE_UNKNOWN_MESSAGE, code="scope_unknown", params={"scope": scope}
+            )
+
+
 class Contract(models.Model):
-    """A commission (委託): the commissioning body entrusts a service to a contractor."""
+    """A commission (委託): the commissioning body entrusts a service to a contractor.
+
+    A renewal (延長) is a new contract whose period continues the one it `renews`."""
 
     commissioner = models.ForeignKey(
         Organisation,
@@ -144,6 +208,21 @@ class Contract(models.Model):
     service = models.CharField("委託事業", max_length=200)
     starts_on = models.DateField("契約開始日")
     ends_on = models.DateField("契約終了日", null=True, blank=True)
+    scopes = models.JSONField(
+        "委託先ができること",
+        default=list,
+        validators=[validate_contract_scopes],
+        error_messages={"blank": CONTRACT_SCOPES_REQUIRED_MESSAGE},
+    )
+    renews = models.OneToOneField(
+        "self",
+        verbose_name="延長元の契約",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ContractQuerySet.as_manager()
 
@@ -167,6 +246,9 @@ class Contract(models.Model):
 
     def is_in_force(self, on: date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+    def scope_labels(self) -> list[str]:
+        return [ContractScope(scope).label for scope in self.scopes if scope in ContractScope]
 
 
 class CredentialsEnd:

@@ -1,6 +1,8 @@
 """The second factor: a TOTP authenticator app and one-time recovery codes (django-otp).
 
-Who needs it: with TOTP_REQUIRED on, every staff member whose roles hold VIEW_PERSONAL_DATA.
+Who needs it: with TOTP_REQUIRED on, every staff member whose roles hold VIEW_PERSONAL_DATA, and
+administrators (MANAGE_STAFF): they can give any role, their own account included, so their
+account is worth as much as any worker's.
 After the password they enter the app's 6-digit code (or a recovery code); without a confirmed
 app they enrol one first (QR code or the key typed by hand, confirmed with a code). A code is
 accepted once: django-otp's TOTPDevice keeps the time step of the last code it accepted
@@ -46,6 +48,8 @@ CODE_WAIT_MESSAGE = (
 )
 RESET_REASON_REQUIRED = "リセットの理由を入力してください。"
 TOTP_DIGITS = 6
+# The rights whose holders sign in with the second factor.
+SECOND_FACTOR_RIGHTS = frozenset({Right.VIEW_PERSONAL_DATA, Right.MANAGE_STAFF})
 
 
 class SecondFactorAudit:
@@ -61,7 +65,7 @@ class SecondFactorAudit:
 
 def needs_second_factor(user: User) -> bool:
     """Whether this user must pass the second factor before any page (see the module)."""
-    return settings.TOTP_REQUIRED and user.has_right(Right.VIEW_PERSONAL_DATA)
+    return settings.TOTP_REQUIRED and not user.rights.isdisjoint(SECOND_FACTOR_RIGHTS)
 
 
 def session_is_verified(request: HttpRequest) -> bool:

@@ -1,20 +1,17 @@
 """The administrator's password reset: the old password stops working at once, and the worker
 sets a new one through a one-time link (no e-mail: the administrator hands the link over).
 
-The link is Django's password-reset token: signed with SECRET_KEY over the password hash and
-the last login, so it works once (setting the password changes the hash) and for
-PASSWORD_RESET_TIMEOUT at most. The new password passes the password policy
-(AUTH_PASSWORD_VALIDATORS) like any other.
+The link is the administration's one-time set-password link (accounts.administration, the same
+as for the first administrator): Django's password-reset token, signed with SECRET_KEY over the
+password hash and the last login, so it works once and for PASSWORD_RESET_TIMEOUT at most. The
+new password passes the password policy (AUTH_PASSWORD_VALIDATORS) like any other.
 """
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
+from accounts.administration.installation import set_password_path
 from accounts.models import User
 from accounts.services import revoke_api_tokens
 from audit.models import AuditEvent
@@ -22,13 +19,6 @@ from audit.services import audit_record
 
 PASSWORD_RESET_REASON = "password_reset_by_administrator"  # noqa: S105 (a reason)
 REASON_REQUIRED_MESSAGE = "再設定の理由を入力してください。"
-
-
-def password_link_path(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    return reverse(
-        "password_set", kwargs={"uidb64": uid, "token": default_token_generator.make_token(user)}
-    )
 
 
 def password_reset_by_administrator(
@@ -53,4 +43,4 @@ def password_reset_by_administrator(
             fields=["password"],
             detail={"reason": PASSWORD_RESET_REASON, "note": reason},
         )
-    return password_link_path(current)
+    return set_password_path(current)

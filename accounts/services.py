@@ -14,9 +14,15 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from tsunagu.versioning import StaleVersionError
 
+STALE_STAFF = "ほかの人が先に更新しました。最新の内容を確認してください。"
+
 
 def staff_version(staff: User) -> str:
-    """A fingerprint of what the roles form edits, for optimistic locking."""
+    """A fingerprint of what the roles form edits, for optimistic locking.
+
+    Not `tsunagu.versioning.versioned_edit`: the form edits StaffRole rows and `is_active`, whose
+    save takes its own arguments (switching off ends every session and token), and a user has no
+    version column; the fingerprint of exactly what the form shows does the comparison."""
     return f"{int(staff.is_active)}:" + ",".join(sorted(staff.role_codes))
 
 
@@ -33,7 +39,7 @@ def staff_set_roles(
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=staff.pk)
         if staff_version(current) != version:
-            raise StaleVersionError("ほかの人が先に更新しました。最新の内容を確認してください。")
+            raise StaleVersionError(STALE_STAFF)
         changed = []
         if wanted != set(current.role_codes):
             StaffRole.objects.filter(user=current).exclude(role__in=wanted).delete()

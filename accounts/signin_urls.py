@@ -1,4 +1,4 @@
-"""The sign-in security routes: second factor, re-authentication, password links and resets."""
+"""The sign-in security routes: second factor, re-authentication, the administrator's resets."""
 
 from django.urls import path
 
@@ -9,7 +9,6 @@ urlpatterns = [
     path("login/code/", otp_views.totp_verify, name="totp_verify"),
     path("login/enrol/", otp_views.totp_enrol, name="totp_enrol"),
     path("login/again/", reauth, name="reauth"),
-    path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password_set"),
     path(
         "account/recovery-codes/",
         otp_views.account_recovery_codes,

@@ -97,21 +97,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-@method_decorator(login_not_required, name="dispatch")
-class PasswordSetView(auth_views.PasswordResetConfirmView):
-    """The one-time link from the administrator's reset (accounts.passwords): a new password
-    under the policy, then sign in with it."""
-
-    template_name = "registration/password_set.html"
-    success_url = reverse_lazy("login")
-    post_reset_login = False
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(self.request, "新しいパスワードを設定しました。ログインしてください。")
-        return response
-
-
 @require_POST
 @require_recent_authentication
 def staff_password_reset(request: HttpRequest, pk: int) -> HttpResponse:

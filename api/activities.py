@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from accounts.models import User
 from accounts.roles import Right
@@ -14,11 +14,11 @@ from api.common import (
     FormErrors,
     StaffRef,
     auth_user,
-    refuse,
     require_valid,
     service_refusals,
     staff_ref,
 )
+from api.paging import PageIn, PageOut, paging
 from api.schemas import ErrorOut
 from cases.access import load_case
 from cases.activity_views import participant_choices
@@ -28,7 +28,6 @@ from cases.services import activity_add
 
 router = Router(tags=TAGS)
 
-ACTIVITY_PAGE_MAX = 100
 ACTIVITY_FIELDS = ("activities",)
 
 
@@ -62,10 +61,7 @@ class ActivityOut(Schema):
     recorded_by: StaffRef
 
 
-class ActivityPage(Schema):
-    count: int
-    offset: int
-    limit: int
+class ActivityPage(PageOut):
     items: list[ActivityOut]
 
 
@@ -95,36 +91,16 @@ def activity_out(activity: Activity) -> ActivityOut:
     )
 
 
-# The database compares offsets as 64-bit integers; larger ones were a server error.
-OFFSET_MAX = 2**31 - 1
-
-
 @router.get(
     "/cases/{case_id}/activities",
     response={200: ActivityPage, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
-    summary="ケースの支援経過（新しい順、offset・limit でページ送り）",
+    summary="ケースの支援経過（新しい順、ページ送り）",
 )
-def activities_list(
-    request: HttpRequest, case_id: int, offset: int = 0, limit: int = 20
-) -> Status[Any]:
-    """`limit` は1〜100（既定 20）。"""
-    errors: dict[str, list[str]] = {}
-    if not 0 <= offset <= OFFSET_MAX:
-        errors["offset"] = [f"offset は0〜{OFFSET_MAX}で指定してください。"]
-    if not 1 <= limit <= ACTIVITY_PAGE_MAX:
-        errors["limit"] = [f"limit は1〜{ACTIVITY_PAGE_MAX}で指定してください。"]
+def activities_list(request: HttpRequest, case_id: int, page: Query[PageIn]) -> ActivityPage:
     case = load_case(request, case_id, right=Right.VIEW_PERSONAL_DATA, fields=ACTIVITY_FIELDS)
-    refuse(errors)
-    logged = activities(case)
-    return Status(
-        200,
-        ActivityPage(
-            count=logged.count(),
-            offset=offset,
-            limit=limit,
-            items=[activity_out(a) for a in logged[offset : offset + limit]],
-        ),
-    )
+    paged = paging(page)
+    logged, count = paged.rows(activities(case).order_by("-occurred_at", "-id"))
+    return ActivityPage(**paged.envelope(count, [activity_out(a) for a in logged]))
 
 
 @router.post(

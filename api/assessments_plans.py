@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from accounts.access import audit_list_read
 from accounts.models import User
@@ -30,6 +30,7 @@ from api.common import (
     without,
     workers,
 )
+from api.paging import PageIn, PageOut, paging
 from api.schemas import ErrorOut
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -184,20 +185,26 @@ def audit_sensitive_read(user: User, shown: list[Assessment], request: HttpReque
         )
 
 
+class AssessmentPage(PageOut):
+    items: list[AssessmentOut]
+
+
 @router.get(
     "/cases/{case_id}/assessments",
-    response={200: list[AssessmentOut], 403: ErrorOut, 404: ErrorOut},
-    summary="ケースのアセスメント（全版、新しい順）",
+    response={200: AssessmentPage, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
+    summary="ケースのアセスメント（全版、新しい順、ページ送り）",
 )
-def assessments_list(request: HttpRequest, case_id: int) -> list[AssessmentOut]:
+def assessments_list(request: HttpRequest, case_id: int, page: Query[PageIn]) -> AssessmentPage:
     """要配慮個人情報は担当チームだけに示します（ほかは null と `sensitive_hidden: true`）。"""
     user = auth_user(request)
     case = load_case(request, case_id, right=Right.VIEW_PERSONAL_DATA, fields=ASSESSMENT_FIELDS)
+    paged = paging(page)
     sensitive = can_see_sensitive(user, case)
-    listed = list(assessments(case, sensitive=sensitive))
+    listed, count = paged.rows(assessments(case, sensitive=sensitive))
     if sensitive:
         audit_sensitive_read(user, listed, request)
-    return [assessment_out(a, sensitive=sensitive) for a in listed]
+    items = [assessment_out(a, sensitive=sensitive) for a in listed]
+    return AssessmentPage(**paged.envelope(count, items))
 
 
 @router.post(
@@ -314,14 +321,20 @@ def plan_out(plan: SupportPlan) -> PlanOut:
     )
 
 
+class PlanPage(PageOut):
+    items: list[PlanOut]
+
+
 @router.get(
     "/cases/{case_id}/plans",
-    response={200: list[PlanOut], 403: ErrorOut, 404: ErrorOut},
-    summary="ケースの支援プラン（全版、新しい順）",
+    response={200: PlanPage, 403: ErrorOut, 404: ErrorOut, 422: FormErrors},
+    summary="ケースの支援プラン（全版、新しい順、ページ送り）",
 )
-def plans_list(request: HttpRequest, case_id: int) -> list[PlanOut]:
+def plans_list(request: HttpRequest, case_id: int, page: Query[PageIn]) -> PlanPage:
     case = load_case(request, case_id, right=Right.VIEW_PERSONAL_DATA, fields=PLAN_FIELDS)
-    return [plan_out(plan) for plan in plans(case)]
+    paged = paging(page)
+    listed, count = paged.rows(plans(case))
+    return PlanPage(**paged.envelope(count, [plan_out(plan) for plan in listed]))
 
 
 @router.post(

@@ -14,10 +14,10 @@ from django import forms
 from django.db.models import Case as Switch
 from django.db.models import IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 import cases.forms as case_forms
-from accounts.access import list_for_user, own_organisation_id
+from accounts.access import own_organisation_id, page_for_user
 from accounts.models import User
 from accounts.roles import Right
 from api.activities import ActivityOut, activities, activity_out
@@ -41,7 +41,6 @@ from api.common import (
     japanese,
     limit_choices,
     not_future_day,
-    person_to_edit,
     refuse,
     require_valid,
     require_version,
@@ -50,6 +49,7 @@ from api.common import (
     without,
     workers,
 )
+from api.paging import PageIn, PageOut, paging
 from api.people import PersonOut, person_out
 from api.referrals import ReferralOut, referral_out, referrals
 from api.schemas import ErrorOut
@@ -57,7 +57,7 @@ from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_
 from cases.models import Case, Stage, StageChange
 from cases.services import case_close, case_open, case_reopen, case_set_stage
 from cases.views import DETAIL_FIELDS
-from people.access import can_see_identity
+from people.access import IDENTITY_FIELDS, can_see_identity, person_for_edit
 from people.models import Person
 from tsunagu.forms import JapaneseDateField
 
@@ -213,15 +213,22 @@ def _stage_change_out(change: StageChange) -> StageChangeOut:
     )
 
 
+class CasePage(PageOut):
+    items: list[CaseOut]
+
+
 @router.get(
-    "/cases", response={200: list[CaseOut], 403: ErrorOut}, summary="ケースの一覧（進行中が先）"
+    "/cases",
+    response={200: CasePage, 403: ErrorOut, 422: FormErrors},
+    summary="ケースの一覧（進行中が先、開始日の新しい順、ページ送り）",
 )
-def cases_list(request: HttpRequest) -> list[CaseOut]:
+def cases_list(request: HttpRequest, page: Query[PageIn]) -> CasePage:
     user = auth_user(request)
+    paged = paging(page)
     closed_last = Switch(
         When(stage=Stage.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
     )
-    listed = list_for_user(
+    listed, count = page_for_user(
         user,
         case_queryset()
         .annotate(closed_last=closed_last)
@@ -229,8 +236,10 @@ def cases_list(request: HttpRequest) -> list[CaseOut]:
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
         fields=SUMMARY_FIELDS,
+        offset=paged.offset,
+        limit=paged.limit,
     )
-    return [case_out(case, user) for case in listed]
+    return CasePage(**paged.envelope(count, [case_out(case, user) for case in listed]))
 
 
 @router.post(
@@ -249,8 +258,9 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> Status[Any]:
     refuse(errors)
     person = household = None
     if payload.person_id is not None:
-        persons = Person.objects.current().prefetch_related("team")
-        person = person_to_edit(user, persons, payload.person_id, request)
+        person = person_for_edit(
+            request, payload.person_id, persons=Person.objects.current(), fields=IDENTITY_FIELDS
+        )
     if payload.household_id is not None:
         household = household_to_edit(user, payload.household_id, request)
     with service_refusals():

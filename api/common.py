@@ -23,16 +23,14 @@ from ninja import Schema
 from accounts.access import get_for_user, own_organisation_id, require_right
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
-from api.people import FormErrors
+from api.schemas import FormErrors
 from collaboration.models import Agency
-from people.access import require_identity
-from people.models import Household, Person
-from people.views import IDENTITY_FIELDS
+from people.models import Household
 from tsunagu.forms import japanese_messages
 from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines
 from tsunagu.versioning import StaleVersionError
 
-__all__ = ["FormErrors"]  # re-exported: the 422 schema of api.people, shared by every module
+__all__ = ["FormErrors"]  # re-exported: the 422 schema, shared by every module
 
 # The OpenAPI tag of consultations, cases and referrals (one group, as before the split).
 TAGS = ["相談・ケース・つなぎ"]
@@ -55,23 +53,6 @@ def editor(request: HttpRequest) -> User:
     user = auth_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     return user
-
-
-def person_to_edit(
-    user: User, persons: QuerySet[Person], person_id: int, request: HttpRequest
-) -> Person:
-    """A person a new record will be about (404 outside the user's scope, 403 without the right,
-    403 for a restricted person off the user's team)."""
-    person = get_for_user(
-        user,
-        persons.prefetch_related("team"),
-        person_id,
-        right=Right.EDIT_PERSONAL_DATA,
-        request=request,
-        fields=IDENTITY_FIELDS,
-    )
-    require_identity(user, person, request=request)
-    return person
 
 
 def household_to_edit(user: User, household_id: int, request: HttpRequest) -> Household:

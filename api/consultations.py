@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.params import P, QueryEx
 
-from accounts.access import get_for_user, list_for_user, own_organisation_id, require_right
+from accounts.access import get_for_user, own_organisation_id, page_for_user, require_right
 from accounts.models import User
 from accounts.roles import Right
 from api.common import (
@@ -28,13 +28,13 @@ from api.common import (
     form_errors,
     household_to_edit,
     limit_choices,
-    person_to_edit,
     refuse,
     service_refusals,
     staff_ref,
     unprocessable,
     without,
 )
+from api.paging import PageIn, PageOut, Paging, paging_errors
 from api.people import PersonIn, PersonOut, person_out
 from api.schemas import ErrorOut
 from collaboration.directory.services import directory_for
@@ -43,7 +43,7 @@ from consultations.forms import ConsultationForm as IntakeForm
 from consultations.intake import consultation_record
 from consultations.models import Consultation
 from consultations.views import DETAIL_FIELDS
-from people.access import can_see_identity
+from people.access import IDENTITY_FIELDS, can_see_identity, person_for_edit
 from people.forms import PersonForm
 from people.models import Person
 from tsunagu.validation import parse_date_input
@@ -169,29 +169,39 @@ def _consultations() -> QuerySet[Consultation]:
     ).prefetch_related("person__team")
 
 
+class ConsultationPage(PageOut):
+    items: list[ConsultationOut]
+
+
 @router.get(
     "/consultations",
-    response={200: list[ConsultationOut], 403: ErrorOut, 422: FormErrors},
-    summary="1日の相談受付の一覧（所属機関）",
+    response={200: ConsultationPage, 403: ErrorOut, 422: FormErrors},
+    summary="1日の相談受付の一覧（所属機関、新しい順、ページ送り）",
 )
 def consultations_list(
-    request: HttpRequest, day: QueryEx[str, P(alias="date")] = ""
-) -> Status[Any]:
+    request: HttpRequest, page: Query[PageIn], day: QueryEx[str, P(alias="date")] = ""
+) -> ConsultationPage:
     """`?date=2026-04-01`（和暦も可）。省略すると今日。新しい順。"""
     user = auth_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    errors = paging_errors(page)
     try:
         on = parse_date_input(day[:30]) if day.strip() else timezone.localdate()
     except ValidationError as error:
-        raise unprocessable({"date": list(error.messages)}) from error
-    consultations = list_for_user(
+        errors["date"] = list(error.messages)
+    refuse(errors)
+    paged = Paging(offset=page.offset, limit=page.limit)
+    consultations, count = page_for_user(
         user,
-        _consultations().filter(received_at__date=on),
+        _consultations().filter(received_at__date=on).order_by("-received_at", "-id"),
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
         fields=DETAIL_FIELDS,
+        offset=paged.offset,
+        limit=paged.limit,
     )
-    return Status(200, [consultation_out(c, user) for c in consultations])
+    items = [consultation_out(c, user) for c in consultations]
+    return ConsultationPage(**paged.envelope(count, items))
 
 
 @router.post(
@@ -229,7 +239,7 @@ def consultations_create(request: HttpRequest, payload: ConsultationIn) -> Statu
     elif payload.person_id is None:
         errors["person_id"] = ["相談の対象となる人を選ぶか、新しく登録してください。"]
     refuse(errors)
-    person = _existing_person(user, payload.person_id, request)
+    person = _existing_person(request, payload.person_id)
     household_id = None
     if payload.household_id is not None:
         household_id = household_to_edit(user, payload.household_id, request).pk
@@ -253,12 +263,12 @@ def consultations_create(request: HttpRequest, payload: ConsultationIn) -> Statu
     return Status(201, consultation_out(consultation, user))
 
 
-def _existing_person(user: User, person_id: int | None, request: HttpRequest) -> Person | None:
+def _existing_person(request: HttpRequest, person_id: int | None) -> Person | None:
     """The registered person the consultation is about (404 outside the user's scope)."""
     if person_id is None:
         return None
     # Not only current persons: a merged one is refused with the record to choose instead.
-    person = person_to_edit(user, Person.objects.prefetch_related("team"), person_id, request)
+    person = person_for_edit(request, person_id, fields=IDENTITY_FIELDS)
     if person.merged_into_id is not None:
         raise unprocessable(
             {

@@ -5,19 +5,26 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from accounts.access import (
     audit_list_read,
     get_for_user,
-    list_for_user,
     own_organisation_id,
+    page_for_user,
     require_right,
 )
 from accounts.models import User
 from accounts.roles import Right
-from api.schemas import ErrorOut
-from people.access import can_see_identity, persons_for_search, require_identity
+from api.paging import PageIn, PageOut, paging
+from api.schemas import ErrorOut, FormErrors
+from people.access import (
+    DETAIL_FIELDS,
+    IDENTITY_FIELDS,
+    can_see_identity,
+    person_for_edit,
+    persons_for_search,
+)
 from people.duplicates import find_duplicates
 from people.forms import HouseholdForm, PersonForm
 from people.household_views import MEMBER_FIELDS
@@ -29,7 +36,6 @@ from people.services import (
     person_create,
     person_update,
 )
-from people.views import DETAIL_FIELDS, IDENTITY_FIELDS
 from tsunagu.versioning import StaleVersionError
 
 router = Router(tags=["本人・世帯"])
@@ -172,11 +178,6 @@ class HouseholdOut(Schema):
     members: list[MemberOut] = []
 
 
-class FormErrors(Schema):
-    detail: str
-    errors: dict[str, list[str]]
-
-
 def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined]
 
@@ -244,14 +245,25 @@ def _person_form_data(payload: PersonIn) -> dict[str, object]:
     return data
 
 
+class SearchPage(PageOut):
+    items: list[SearchHitOut]
+
+
 @router.get(
-    "/persons", response={200: list[SearchHitOut], 403: ErrorOut}, summary="本人・家族の検索"
+    "/persons",
+    response={200: SearchPage, 403: ErrorOut, 422: FormErrors},
+    summary="本人・家族の検索（近い順、ページ送り）",
 )
-def persons_search(request: HttpRequest, q: str = "") -> list[SearchHitOut]:
-    """氏名・読み・仮名（漢字・ひらがな・カタカナ・半角カナ、1文字から）で探します。近い順。"""
+def persons_search(request: HttpRequest, page: Query[PageIn], q: str = "") -> SearchPage:
+    """氏名・読み・仮名（漢字・ひらがな・カタカナ・半角カナ、1文字から）で探します。近い順。
+
+    近い順の上位50件までを `offset`・`limit` でページ送りします（`count` はその件数）。"""
     user = _user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    paged = paging(page)
     query = q.strip()[:100]
+    # Always the same ranked hits, whatever the page: the search's candidates depend on the
+    # number of hits asked for, so asking for offset + limit would move hits between pages.
     hits = (
         search_persons(
             persons_for_search(user, Person.objects.current().prefetch_related("team")), query
@@ -259,10 +271,12 @@ def persons_search(request: HttpRequest, q: str = "") -> list[SearchHitOut]:
         if query
         else []
     )
+    shown = paged.slice(hits)
     audit_list_read(
-        user, [hit.person for hit in hits], model=Person, request=request, fields=IDENTITY_FIELDS
+        user, [hit.person for hit in shown], model=Person, request=request, fields=IDENTITY_FIELDS
     )
-    return [SearchHitOut(person=person_out(hit.person, user), score=hit.score) for hit in hits]
+    items = [SearchHitOut(person=person_out(hit.person, user), score=hit.score) for hit in shown]
+    return SearchPage(**paged.envelope(len(hits), items))
 
 
 @router.post(
@@ -345,7 +359,7 @@ def persons_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn
     制限対象者の設定・解除は `POST /persons/{id}/restriction` で行います（ここでは 422）。
     """
     user = _user(request)
-    person = _person_to_edit(request, user, person_id)
+    person = person_for_edit(request, person_id)
     sent = payload.dict(exclude_unset=True, exclude={"version"})
     if any(field in sent for field in RESTRICTION_FIELDS):
         errors = {field: [RESTRICTION_ELSEWHERE] for field in RESTRICTION_FIELDS if field in sent}
@@ -374,7 +388,7 @@ def persons_restriction(
     担当チーム以外の職員には氏名などが表示されなくなります。変更は監査ログに記録されます。
     """
     user = _user(request)
-    person = _person_to_edit(request, user, person_id)
+    person = person_for_edit(request, person_id)
     if payload.version is None:
         return Status(422, FormErrors(detail="保存していません。", errors=_MISSING_VERSION))
     data: dict[str, Any] = {"is_restricted": payload.is_restricted}
@@ -390,19 +404,6 @@ def persons_restriction(
 
 _MISSING_VERSION = {"version": ["読み込んだときの version を送ってください。"]}
 RESTRICTION_REASON_UNKNOWN = "制限の理由が選択肢にありません。"
-
-
-def _person_to_edit(request: HttpRequest, user: User, person_id: int) -> Person:
-    person = get_for_user(
-        user,
-        Person.objects.prefetch_related("team"),
-        person_id,
-        right=Right.EDIT_PERSONAL_DATA,
-        request=request,
-        fields=DETAIL_FIELDS,
-    )
-    require_identity(user, person, request=request)
-    return person
 
 
 def _merged_form_data(person: Person, sent: dict[str, Any]) -> dict[str, Any]:
@@ -469,17 +470,29 @@ def household_out(household: Household, user: User, *, members: bool) -> Househo
     )
 
 
-@router.get("/households", response={200: list[HouseholdOut], 403: ErrorOut}, summary="世帯の一覧")
-def households_list(request: HttpRequest) -> list[HouseholdOut]:
+class HouseholdPage(PageOut):
+    items: list[HouseholdOut]
+
+
+@router.get(
+    "/households",
+    response={200: HouseholdPage, 403: ErrorOut, 422: FormErrors},
+    summary="世帯の一覧（名前の順、ページ送り）",
+)
+def households_list(request: HttpRequest, page: Query[PageIn]) -> HouseholdPage:
     user = _user(request)
-    households = list_for_user(
+    paged = paging(page)
+    households, count = page_for_user(
         user,
-        Household.objects.order_by("label"),
+        Household.objects.order_by("label", "id"),
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
         fields=("label",),
+        offset=paged.offset,
+        limit=paged.limit,
     )
-    return [household_out(household, user, members=False) for household in households]
+    items = [household_out(household, user, members=False) for household in households]
+    return HouseholdPage(**paged.envelope(count, items))
 
 
 @router.post(

@@ -6,9 +6,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
-from accounts.access import get_for_user, list_for_user, own_organisation_id
+from accounts.access import get_for_user, own_organisation_id, page_for_user
 from accounts.models import User
 from accounts.roles import Right
 from api.common import (
@@ -20,7 +20,6 @@ from api.common import (
     auth_user,
     editor,
     form_errors,
-    person_to_edit,
     refuse,
     require_valid,
     require_version,
@@ -29,6 +28,7 @@ from api.common import (
     unprocessable,
     without,
 )
+from api.paging import PageIn, PageOut, paging
 from api.people import PersonOut, person_out
 from api.schemas import ErrorOut
 from cases.access import load_case
@@ -39,6 +39,7 @@ from collaboration.models import Agency, Referral, ReferralEvent
 from collaboration.referrals.forms import ReferralForm, ReferralStateForm
 from collaboration.referrals.services import referral_create, referral_set_state
 from collaboration.referrals.views import REFERRAL_FIELDS
+from people.access import IDENTITY_FIELDS, person_for_edit
 from people.models import Person
 
 router = Router(tags=TAGS)
@@ -142,21 +143,32 @@ def referral_out(referral: Referral, user: User, *, events: bool = False) -> Ref
     )
 
 
+class ReferralPage(PageOut):
+    items: list[ReferralOut]
+
+
 @router.get(
     "/referrals",
-    response={200: list[ReferralOut], 403: ErrorOut},
-    summary="つなぎの一覧（所属機関、確認日の順）",
+    response={200: ReferralPage, 403: ErrorOut, 422: FormErrors},
+    summary="つなぎの一覧（所属機関、確認日の順、ページ送り）",
 )
-def referrals_list(request: HttpRequest, open: bool = False) -> list[ReferralOut]:
+def referrals_list(request: HttpRequest, page: Query[PageIn], open: bool = False) -> ReferralPage:
     """`?open=true` で結果の決まっていないもの（打診中・受入）だけ。"""
     user = auth_user(request)
-    queryset = referrals()
+    paged = paging(page)
+    queryset = referrals().order_by("follow_up_on", "id")
     if open:
         queryset = queryset.filter(state__in=Referral.OPEN_STATES)
-    listed = list_for_user(
-        user, queryset, right=Right.VIEW_PERSONAL_DATA, request=request, fields=LIST_FIELDS
+    listed, count = page_for_user(
+        user,
+        queryset,
+        right=Right.VIEW_PERSONAL_DATA,
+        request=request,
+        fields=LIST_FIELDS,
+        offset=paged.offset,
+        limit=paged.limit,
     )
-    return [referral_out(referral, user) for referral in listed]
+    return ReferralPage(**paged.envelope(count, [referral_out(r, user) for r in listed]))
 
 
 @router.post(
@@ -181,7 +193,7 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
         case = load_case(
             request, payload.case_id, right=Right.EDIT_PERSONAL_DATA, fields=("referrals",)
         )
-    person = _person_to_refer(user, payload.person_id, case, request)
+    person = _person_to_refer(request, payload.person_id, case)
     with service_refusals(REFERRAL_NAMES):
         referral = referral_create(
             organisation_id=organisation_id,
@@ -197,9 +209,7 @@ def referrals_create(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
     return Status(201, referral_out(referrals().get(pk=referral.pk), user, events=True))
 
 
-def _person_to_refer(
-    user: User, person_id: int | None, case: Case | None, request: HttpRequest
-) -> Person:
+def _person_to_refer(request: HttpRequest, person_id: int | None, case: Case | None) -> Person:
     """The person named, who must belong to the case if there is one; else the case's person."""
     if person_id is None:
         if case is None or case.person is None:
@@ -207,7 +217,9 @@ def _person_to_refer(
                 {"person_id": ["つなぐ人を選んでください（ケースに本人がいません）。"]}
             )
         return case.person
-    person = person_to_edit(user, Person.objects.current(), person_id, request)
+    person = person_for_edit(
+        request, person_id, persons=Person.objects.current(), fields=IDENTITY_FIELDS
+    )
     if case is not None and not _belongs_to_case(person, case):
         raise unprocessable({"person_id": ["このケースの本人・世帯員ではありません。"]})
     return person
@@ -303,15 +315,21 @@ def agency_out(agency: Agency) -> AgencyOut:
     )
 
 
+class AgencyPage(PageOut):
+    items: list[AgencyOut]
+
+
 @router.get(
     "/agencies",
-    response=list[AgencyOut],
-    summary="地域資源（関係機関）の一覧：自分の市区町村と都道府県",
+    response={200: AgencyPage, 422: FormErrors},
+    summary="地域資源（関係機関）の一覧：自分の市区町村と都道府県（種別・名前の順、ページ送り）",
 )
-def agencies_list(request: HttpRequest, q: str = "") -> list[AgencyOut]:
+def agencies_list(request: HttpRequest, page: Query[PageIn], q: str = "") -> AgencyPage:
     """`?q=` で機関名・対象地域・所在地を探します。"""
-    agencies = directory_for(auth_user(request), query=q)
-    return [agency_out(agency) for agency in agencies]
+    paged = paging(page)
+    agencies = directory_for(auth_user(request), query=q).order_by("category", "name", "id")
+    listed, count = paged.rows(agencies)
+    return AgencyPage(**paged.envelope(count, [agency_out(agency) for agency in listed]))
 
 
 @router.post(

@@ -30,3 +30,10 @@ class StaffOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class FormErrors(Schema):
+    """422: the refusals per field, named as in the request body, in Japanese."""
+
+    detail: str
+    errors: dict[str, list[str]]

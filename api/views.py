@@ -6,14 +6,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.parser import Parser
 
-from accounts.access import get_for_user, list_for_user
+from accounts.access import get_for_user, page_for_user
 from accounts.models import Organisation, User
 from accounts.roles import Right
 from accounts.views import STAFF_FIELDS
@@ -21,8 +21,9 @@ from api.activities import router as activities_router
 from api.assessments_plans import router as assessments_plans_router
 from api.auth import PersonalTokenAuth, TokenThrottled, document_throttling, throttled_body
 from api.cases import router as cases_router
-from api.common import Refused
+from api.common import FormErrors, Refused
 from api.consultations import router as consultations_router
+from api.paging import PageIn, PageOut, paging
 from api.people import router as people_router
 from api.referrals import router as referrals_router
 from api.schemas import ErrorOut, MeOut, OrganisationOut, StaffOut
@@ -194,30 +195,55 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@api.get("/organisations", response=list[OrganisationOut], summary="同じ都道府県内の機関")
-def organisations(request: HttpRequest) -> list[OrganisationOut]:
+class OrganisationPage(PageOut):
+    items: list[OrganisationOut]
+
+
+class StaffPage(PageOut):
+    items: list[StaffOut]
+
+
+@api.get(
+    "/organisations",
+    response={200: OrganisationPage, 422: FormErrors},
+    summary="同じ都道府県内の機関（ページ送り）",
+)
+def organisations(request: HttpRequest, page: Query[PageIn]) -> OrganisationPage:
     user: User = request.auth  # type: ignore[attr-defined]
+    paged = paging(page)
     if user.organisation is None:
-        return []
+        return OrganisationPage(**paged.envelope(0, []))
     government = user.organisation.local_government
     prefecture_id = government.prefecture_id or government.pk
-    queryset = Organisation.objects.filter(
-        Q(local_government_id=prefecture_id) | Q(local_government__prefecture_id=prefecture_id)
-    ).select_related("local_government")
-    return [_organisation_out(organisation) for organisation in queryset]
+    queryset = (
+        Organisation.objects.filter(
+            Q(local_government_id=prefecture_id) | Q(local_government__prefecture_id=prefecture_id)
+        )
+        .select_related("local_government")
+        .order_by("local_government__code", "name", "id")
+    )
+    listed, count = paged.rows(queryset)
+    return OrganisationPage(**paged.envelope(count, [_organisation_out(o) for o in listed]))
 
 
-@api.get("/staff", response={200: list[StaffOut], 403: ErrorOut}, summary="所属機関の職員一覧")
-def staff_list(request: HttpRequest) -> list[StaffOut]:
+@api.get(
+    "/staff",
+    response={200: StaffPage, 403: ErrorOut, 422: FormErrors},
+    summary="所属機関の職員一覧（ページ送り）",
+)
+def staff_list(request: HttpRequest, page: Query[PageIn]) -> StaffPage:
     user: User = request.auth  # type: ignore[attr-defined]
-    staff = list_for_user(
+    paged = paging(page)
+    staff, count = page_for_user(
         user,
-        User.objects.prefetch_related("staff_roles").order_by("username"),
+        User.objects.prefetch_related("staff_roles").order_by("username", "id"),
         right=Right.MANAGE_STAFF,
         request=request,
         fields=STAFF_FIELDS,
+        offset=paged.offset,
+        limit=paged.limit,
     )
-    return [_staff_out(member) for member in staff]
+    return StaffPage(**paged.envelope(count, [_staff_out(member) for member in staff]))
 
 
 @api.get(

@@ -9,7 +9,7 @@ key it names, and that legacy (unkeyed) rows end where the signed ChainBoundary 
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,25 @@ def _event(entry: AuditEntry, event_id: int, prev_hash: str, hash_alg: str) -> A
         prev_hash=prev_hash,
         hash_alg=hash_alg,
     )
+
+
+def audit_update(
+    *, actor: Any, request: HttpRequest | None = None, detail: dict[str, Any] | None = None
+) -> Callable[[Model, Sequence[str], Mapping[str, Any]], None]:
+    """The audit row of a versioned edit (tsunagu.versioning), written in its transaction: the
+    record, the fields it changed, `detail` with what the edit adds to it."""
+
+    def write(record: Model, fields: Sequence[str], extra: Mapping[str, Any]) -> None:
+        audit_record(
+            action=AuditEvent.Action.UPDATE,
+            actor=actor,
+            request=request,
+            obj=record,
+            fields=fields,
+            detail={**(detail or {}), **extra} or None,
+        )
+
+    return write
 
 
 def _lock_chain() -> None:

@@ -97,7 +97,7 @@ GROUP BY g.category
 
 def raw_tables(org_ids: list[int], year: int) -> dict[str, dict[str, int]]:
     from reports.aggregation import COUNTED_ACTIVITY_KINDS, fiscal_year_bounds
-    from reports.tables import AGENCY_LABELS
+    from reports.columns import AGENCY_LABELS
     from tsunagu.dates import fiscal_year_range
 
     start, end = fiscal_year_bounds(year)
@@ -145,7 +145,7 @@ def main() -> None:
             timings["raw"].append(raw_time)
     tsunagu, raw_median = (statistics.median(timings[k]) for k in ("tsunagu", "raw"))
     print(f"{ours.label} {scope.label}: {len(scope.organisation_ids)} organisations")
-    print(f"  A 合計 {ours.a.total:,} persons, B 合計 {ours.b.total:,}, C 合計 {ours.c.total:,}")
+    print("  " + ", ".join(f"{t.definition.label} 合計 {t.total:,}" for t in ours.tables))
     for name, key, median in (("tsunagu", "tsunagu", tsunagu), ("raw SQL", "raw", raw_median)):
         runs = ", ".join(f"{t:.3f}" for t in timings[key])
         print(f"  {name:<8} median {median:.3f} s  (runs: {runs})")

@@ -98,6 +98,42 @@ class Case(models.Model):
         return (self.last_contact_on or self.opened_on) + timedelta(days=self.contact_every_days)
 
 
+class TeamChange(models.Model):
+    """The history of a case's team and lead worker: who was added, removed or made lead, why."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "チームに追加"
+        REMOVED = "removed", "チームから外す"
+        LEAD = "lead", "主担当の変更"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team_changes")
+    kind = models.CharField("変更", max_length=10, choices=Kind)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="対象の職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    previous_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="前の主担当",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = EncryptedCharField("理由", max_length=300)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "担当チームの変更"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.member}）"
+
+
 class StageChange(models.Model):
     """The history of a case's stages, kept across closure and reopening."""
 

@@ -5,28 +5,37 @@ ValidationError naming the field (as the service's argument or `data` key) with 
 """
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from cases.access import can_see_sensitive
 from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
 from people.access import can_see_identity
 from tsunagu.office_hours import is_out_of_hours
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import StaleVersionError, VersionedEdit, versioned_edit
 
 STALE_CASE = "ほかの人が先にこのケースを更新しました。最新の内容を確認してください。"
 STALE_PLAN = (
     "ほかの人が先にプランを保存しました（第{number}版）。両方の内容を確認してから保存してください。"
 )
+CLOSE_THROUGH_CLOSURE = "終結は「終結する」から、理由と確認日を入れて行ってください。"
+STAGE_OF_CLOSED_CASE = "終結したケースです。再開してから段階を変えてください。"
+HOUSEHOLD_WITHOUT_PERSON = "本人のいないケースから世帯は外せません。"
+OPEN_REFERRALS_AT_CLOSURE = (
+    "結果がまだ決まっていないつなぎがあります（{names}）。"
+    "つながったか不成立かを記録してから終結してください。"
+)
+ALREADY_CLOSED = "すでに終結しています。"
+REOPEN_OPEN_CASE = "終結していないケースは再開できません。"
 WORK_READINESS_DAYS = 365
 CLOSURE_FOLLOW_UP_PAST = "確認日は今日以降の日付にしてください。"
 ASSESSED_IN_FUTURE = "実施日が未来の日付です。"
@@ -86,19 +95,34 @@ def case_open(
     return case
 
 
-def _lock_case(case: Case, version: int | None) -> Case:
-    current = Case.objects.select_for_update().get(pk=case.pk)
-    if version is not None and current.version != version:
-        raise StaleVersionError(STALE_CASE)
-    return current
+def _case_edit(
+    case: Case,
+    version: int | None,
+    *,
+    by: User,
+    request: HttpRequest | None,
+    detail: dict[str, Any] | None = None,
+) -> AbstractContextManager[VersionedEdit[Case]]:
+    """The case locked for a versioned edit (tsunagu.versioning), its audit row in the same
+    transaction. `version=None`: the edit follows from another record (a new plan moves the
+    stage), not from the case form."""
+    return versioned_edit(
+        Case,
+        pk=case.pk,
+        version=version,
+        stale_message=STALE_CASE,
+        audit=audit_update(actor=by, request=request, detail=detail),
+    )
 
 
-def _change_stage(case: Case, to_stage: str, by: User, note: str = "") -> None:
+def _change_stage(edit: VersionedEdit[Case], to_stage: str, by: User, note: str = "") -> None:
+    case = edit.record
+    if case.stage == to_stage:
+        return
     StageChange.objects.create(
         case=case, from_stage=case.stage, to_stage=to_stage, by=by, note=note
     )
-    case.stage = to_stage
-    case.version = F("version") + 1
+    edit.change({"stage": to_stage})
 
 
 def case_set_stage(
@@ -111,39 +135,12 @@ def case_set_stage(
     request: HttpRequest | None = None,
 ) -> Case:
     if stage == Stage.CLOSED:
-        raise ValidationError("終結は「終結する」から、理由と確認日を入れて行ってください。")
-    with transaction.atomic():
-        current = _lock_case(case, version)
-        if current.stage == Stage.CLOSED:
-            raise ValidationError("終結したケースです。再開してから段階を変えてください。")
-        _change_stage(current, stage, by, note)
-        _save_case(current, ["stage"], by=by, request=request)
-    current.refresh_from_db()
-    return current
-
-
-CLOSURE_FIELDS = ["stage", "closure_reason", "closed_on", "follow_up_on"]
-
-
-def _save_case(
-    case: Case,
-    fields: list[str],
-    *,
-    by: User,
-    request: HttpRequest | None,
-    audited: list[str] | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Save the changed fields and the bumped version; the audit row joins the transaction."""
-    case.save(update_fields=[*fields, "version"])
-    audit_record(
-        action=AuditEvent.Action.UPDATE,
-        actor=by,
-        request=request,
-        obj=case,
-        fields=audited or fields,
-        detail=detail,
-    )
+        raise ValidationError(CLOSE_THROUGH_CLOSURE)
+    with _case_edit(case, version, by=by, request=request) as edit:
+        if edit.record.stage == Stage.CLOSED:
+            raise ValidationError(STAGE_OF_CLOSED_CASE)
+        _change_stage(edit, stage, by, note)
+    return edit.record
 
 
 def case_set_household(
@@ -155,15 +152,13 @@ def case_set_household(
     request: HttpRequest | None = None,
 ) -> Case:
     """Link the case to the household it supports (an 8050 household: parent and child)."""
-    with transaction.atomic():
-        current = _lock_case(case, version)
-        if household_id is None and current.person_id is None:
-            raise ValidationError("本人のいないケースから世帯は外せません。")
-        current.household_id = household_id
-        current.version = F("version") + 1
-        _save_case(current, ["household"], by=by, request=request)
-    current.refresh_from_db()
-    return current
+    with _case_edit(case, version, by=by, request=request) as edit:
+        if household_id is None and edit.record.person_id is None:
+            raise ValidationError(HOUSEHOLD_WITHOUT_PERSON)
+        # Set by id (no fetch of the household), audited under the field's name.
+        if edit.also({"household_id": household_id}):
+            edit.mark("household")
+    return edit.record
 
 
 def case_close(
@@ -178,30 +173,18 @@ def case_close(
     """Close a case; refused while a referral has not reached a decision (つながった・不成立)."""
     if follow_up_on is not None and follow_up_on < timezone.localdate():
         raise ValidationError({"follow_up_on": CLOSURE_FOLLOW_UP_PAST})
-    with transaction.atomic():
-        current = _lock_case(case, version)
+    with _case_edit(case, version, by=by, request=request) as edit:
+        current = edit.record
         # The referrals of the case (collaboration) through the relation: no import upward.
         open_referrals = list(current.referrals.undecided().select_related("agency"))
         if open_referrals:
             names = "、".join(str(referral.agency) for referral in open_referrals)
-            raise ValidationError(
-                f"結果がまだ決まっていないつなぎがあります（{names}）。"
-                "つながったか不成立かを記録してから終結してください。"
-            )
+            raise ValidationError(OPEN_REFERRALS_AT_CLOSURE.format(names=names))
         if current.stage == Stage.CLOSED:
-            raise ValidationError("すでに終結しています。")
-        _change_stage(current, Stage.CLOSED, by, note=reason)
-        current.closure_reason = reason
-        current.closed_on = timezone.localdate()
-        current.follow_up_on = follow_up_on
-        _save_case(
-            current,
-            CLOSURE_FIELDS,
-            by=by,
-            request=request,
-            audited=["stage", "closure_reason", "follow_up_on"],
-        )
-    current.refresh_from_db()
+            raise ValidationError(ALREADY_CLOSED)
+        _change_stage(edit, Stage.CLOSED, by, note=reason)
+        edit.change({"closure_reason": reason, "follow_up_on": follow_up_on})
+        edit.also({"closed_on": timezone.localdate()})
     return current
 
 
@@ -209,22 +192,12 @@ def case_reopen(
     *, case: Case, version: int, by: User, note: str = "", request: HttpRequest | None = None
 ) -> Case:
     """Reopen a closed case; its history (stages, activities, plans) stays as it was."""
-    with transaction.atomic():
-        current = _lock_case(case, version)
-        if current.stage != Stage.CLOSED:
-            raise ValidationError("終結していないケースは再開できません。")
-        _change_stage(current, Stage.SUPPORT, by, note=note or "再開")
-        current.closure_reason, current.closed_on, current.follow_up_on = "", None, None
-        _save_case(
-            current,
-            CLOSURE_FIELDS,
-            by=by,
-            request=request,
-            audited=["stage"],
-            detail={"reopened": True},
-        )
-    current.refresh_from_db()
-    return current
+    with _case_edit(case, version, by=by, request=request, detail={"reopened": True}) as edit:
+        if edit.record.stage != Stage.CLOSED:
+            raise ValidationError(REOPEN_OPEN_CASE)
+        _change_stage(edit, Stage.SUPPORT, by, note=note or "再開")
+        edit.also({"closure_reason": "", "closed_on": None, "follow_up_on": None})
+    return edit.record
 
 
 def assessment_add(
@@ -236,8 +209,8 @@ def assessment_add(
     them over from the previous one unchanged, so nothing is lost.
     """
     validate_assessment(data)
-    with transaction.atomic():
-        current = _lock_case(case, None)
+    with _case_edit(case, None, by=by, request=request) as edit:
+        current = edit.record
         previous = current.assessments.order_by("-number").first()
         written = [field for field, value in data.items() if value not in ("", None, [], {})]
         carried: list[str] = []
@@ -251,8 +224,8 @@ def assessment_add(
             case=current, number=(previous.number if previous else 0) + 1, created_by=by, **data
         )
         if current.stage == Stage.INTAKE:
-            _change_stage(current, Stage.ASSESSMENT, by)
-            current.save(update_fields=["stage", "version"])
+            _change_stage(edit, Stage.ASSESSMENT, by)
+            edit.detail["assessment"] = assessment.pk
         audit_record(
             action=AuditEvent.Action.CREATE,
             actor=by,
@@ -298,16 +271,16 @@ def plan_save(
     Each action is `description` with `responsible_worker_id` or `responsible_agency_id`.
     """
     validate_plan(data, actions)
-    with transaction.atomic():
-        current = _lock_case(case, None)
+    with _case_edit(case, None, by=by, request=request) as edit:
+        current = edit.record
         latest = current.plans.order_by("-number").values_list("number", flat=True).first() or 0
         if latest != based_on:
             raise StaleVersionError(STALE_PLAN.format(number=latest))
         plan = SupportPlan.objects.create(case=current, number=latest + 1, created_by=by, **data)
         PlanAction.objects.bulk_create(PlanAction(plan=plan, **action) for action in actions)
         if current.stage in (Stage.INTAKE, Stage.ASSESSMENT):
-            _change_stage(current, Stage.PLAN, by)
-            current.save(update_fields=["stage", "version"])
+            _change_stage(edit, Stage.PLAN, by)
+            edit.detail["plan"] = plan.pk
         audit_record(
             action=AuditEvent.Action.CREATE,
             actor=by,
@@ -382,7 +355,9 @@ def activity_add(
 ) -> Activity:
     validate_activity(case, data)
     with transaction.atomic():
-        current = _lock_case(case, None)
+        # Locked, not versioned: the contact dates follow from the activity, and a worker's open
+        # case form is not made stale by a colleague logging a phone call.
+        current = Case.objects.select_for_update().get(pk=case.pk)
         activity = Activity(case=current, recorded_by=by, **data)
         if activity.kind == Activity.Kind.HOME_VISIT and activity.visit_outcome == (
             Activity.VisitOutcome.MET_PERSON

@@ -139,6 +139,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "members": members,
         "hidden_ids": hidden_person_ids(user, shown_persons),
         "stage_changes": case.stage_changes.select_related("by"),
+        "team_changes": case.team_changes.select_related("member", "previous_lead", "by"),
         "assessment": assessment,
         "assessment_versions": case.assessments.order_by("-number").values_list(
             "number", "assessed_on"

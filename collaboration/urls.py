@@ -6,6 +6,7 @@ from collaboration.directory import views as directory
 from collaboration.meetings import views as meetings
 from collaboration.referrals import views as referrals
 from collaboration.sharing import views as sharing
+from collaboration.teams import views as teams
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # Referrals (つなぎ) and the agency directory (地域資源)
@@ -13,6 +14,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
     path("agencies/", directory.agency_list, name="agency_list"),
     path("agencies/new/", directory.agency_new, name="agency_new"),
+    # The case team (担当チーム) and lead worker (主担当)
+    path("cases/<int:pk>/team/", teams.team_page, name="case_team"),
+    path("cases/<int:pk>/team/add/", teams.team_add_view, name="case_team_add"),
+    path("cases/<int:pk>/team/remove/", teams.team_remove_view, name="case_team_remove"),
+    path("cases/<int:pk>/team/lead/", teams.lead_change_view, name="case_lead_change"),
     # What other organisations share with the user, on a legal basis
     path("shared/", sharing.shared_list, name="shared_list"),
     path("shared/cases/<int:pk>/", sharing.shared_case, name="shared_case"),

@@ -1,10 +1,13 @@
 """Forms of the 居場所 pages; the services decide what may be saved and say why not."""
 
-from datetime import date
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from community.models import (
@@ -19,6 +22,7 @@ from community.models import (
     Weekday,
 )
 from people.models import AgeBand, Sex
+from tsunagu.dates import wareki
 from tsunagu.forms import date_field, japanese_messages, short_text, text_area
 
 TIME_HELP = "例: 13:00"
@@ -31,6 +35,9 @@ class JapaneseForm(forms.Form):
 
 
 class PlaceForm(forms.ModelForm[Place]):
+    # The version the worker saw (optimistic locking); only the edit page uses it.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
     class Meta:
         model = Place
         fields = [
@@ -58,6 +65,16 @@ class PlaceForm(forms.ModelForm[Place]):
         japanese_messages(self)
         self.fields["latitude"].help_text = "地図に表示するとき（任意）。例: 35.681236"
         self.fields["contact"].help_text = "公開ページに載ります。例: 090-0000-0000（平日10〜17時）"
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def place_data(self) -> dict[str, Any]:
+        """What a place holds, as typed: the fields of `Meta.fields`, the one list of them."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    @staticmethod
+    def saved_values(place: Place) -> dict[str, Any]:
+        return {name: getattr(place, name) for name in PlaceForm.Meta.fields}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -161,6 +178,8 @@ class SessionForm(JapaneseForm):
 class SessionEditForm(SessionForm):
     is_cancelled = forms.BooleanField(label="この回は休み", required=False)
     cancel_reason = short_text("休みの理由", 200)
+    # The version the worker saw (optimistic locking).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def session_data(self) -> dict[str, Any]:
         return super().session_data() | {
@@ -181,6 +200,7 @@ class SessionEditForm(SessionForm):
             "notes": session.notes,
             "is_cancelled": session.is_cancelled,
             "cancel_reason": session.cancel_reason,
+            "version": session.version,
         }
 
 
@@ -263,3 +283,53 @@ def nickname_label(nickname: NicknameParticipant) -> str:
         if value and value not in (AgeBand.UNKNOWN, Sex.UNKNOWN)
     ]
     return f"{nickname.nickname}（{'・'.join(extras)}）" if extras else nickname.nickname
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field of a stale save: what is saved now and what the worker typed, as shown."""
+
+    label: str
+    saved: str
+    typed: str
+
+
+def differences(form: forms.BaseForm, saved: Mapping[str, Any]) -> list[Difference]:
+    """The fields where the saved record (`saved`, values as the form's initial takes them)
+    differs from the worker's valid input, for the page that refused a stale save."""
+    rows = []
+    for name, field in form.fields.items():
+        if name not in saved or isinstance(field.widget, forms.HiddenInput):
+            continue
+        before, after = _plain(saved[name]), _plain(form.cleaned_data.get(name))
+        if before != after:
+            label = str(field.label or name)
+            rows.append(Difference(label, _shown(field, before), _shown(field, after)))
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    """A value reduced to what compares: a record to its id, a set of records to their ids."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(_plain(item) for item in value)
+    return None if value == "" else value
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(_shown(field, item) for item in value)
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, date):
+        return wareki(value)
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    if isinstance(field, forms.ChoiceField):
+        choices = cast("Iterable[tuple[Any, Any]]", field.choices)
+        labels = {str(key): str(label) for key, label in choices}
+        return labels.get(str(value), str(value))
+    return str(value)

@@ -253,6 +253,7 @@ class Session(models.Model):
     notes = EncryptedTextField("メモ")
     is_cancelled = models.BooleanField("休み", default=False)
     cancel_reason = models.CharField("休みの理由", max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -1,5 +1,6 @@
 """Writes of the 居場所 area, each atomic with its audit row (ids and field names, never values)."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
@@ -7,12 +8,13 @@ from typing import Any
 import jpholiday
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from community.models import (
     Attendance,
     CurriculumUnit,
@@ -26,23 +28,20 @@ from community.models import (
 )
 from people.models import Person
 from tsunagu.dates import wareki
+from tsunagu.versioning import versioned_edit
 
 HORIZON_YEARS = 2
-PLACE_FIELDS = (
-    "name",
-    "kind",
-    "audience",
-    "family_programme",
-    "reservation_policy",
-    "capacity",
-    "address",
-    "latitude",
-    "longitude",
-    "access_notes",
-    "contact",
-    "description",
-    "is_public",
+STALE_PLACE = (
+    "ほかの人が先にこの居場所の登録を更新しました。保存されている内容とあなたの入力を確かめてから、"
+    "もう一度保存してください。"
 )
+STALE_SESSION = (
+    "ほかの人が先にこの開催回を更新しました。保存されている内容とあなたの入力を確かめてから、"
+    "もう一度保存してください。"
+)
+FREE_PARTICIPATION = "この居場所は自由参加です。予約は受け付けていません。"
+RESERVED_ON_CANCELLED = "休みの開催回には予約できません。"
+ALREADY_RESERVED = "この方はすでにこの開催回を予約しています。"
 
 
 def horizon(today: date | None = None) -> date:
@@ -73,42 +72,40 @@ def place_create(
 
 
 def place_update(
-    *, place: Place, data: dict[str, Any], by: User, request: HttpRequest | None = None
+    *,
+    place: Place,
+    data: dict[str, Any],
+    version: int,
+    by: User,
+    request: HttpRequest | None = None,
 ) -> list[str]:
-    changed = [name for name, value in data.items() if getattr(place, name) != value]
-    with transaction.atomic():
-        for name in changed:
-            setattr(place, name, data[name])
-        if changed:
-            place.version += 1
-            place.save()
-            audit_record(
-                action=AuditEvent.Action.UPDATE,
-                actor=by,
-                request=request,
-                obj=place,
-                fields=changed,
-            )
-    return changed
+    """Change the fields in `data` that differ; a save against a newer version is refused
+    (StaleVersionError) and nothing is written. Returns the changed field names."""
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Place, pk=place.pk, version=version, stale_message=STALE_PLACE, audit=audit
+    ) as edit:
+        edit.change(data)
+    return edit.changed
 
 
 def place_set_archived(
     *, place: Place, archived: bool, by: User, request: HttpRequest | None = None
-) -> None:
-    """Archive (or bring back) a place. Places are never deleted: their history stays counted."""
-    with transaction.atomic():
-        place.archived_at = timezone.now() if archived else None
+) -> Place:
+    """Archive (or bring back) a place; returns it as saved. Places are never deleted: their
+    history stays counted.
+
+    The button carries no form the worker filled, so no version is compared; the version moves
+    on, so an edit form opened before is refused rather than bringing the place back to public.
+    """
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Place, pk=place.pk, version=None, stale_message=STALE_PLACE, audit=audit
+    ) as edit:
+        edit.change({"archived_at": timezone.now() if archived else None})
         if archived:
-            place.is_public = False
-        place.version += 1
-        place.save(update_fields=["archived_at", "is_public", "version"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=place,
-            fields=["archived_at", "is_public"],
-        )
+            edit.change({"is_public": False})
+    return edit.record
 
 
 def curriculum_add(
@@ -260,9 +257,7 @@ def generate_sessions(schedule: Schedule) -> GenerationResult:
     }
     for day, session in existing.items():
         if day in closed and not session.is_cancelled and not session.attendances.exists():
-            session.is_cancelled, session.cancel_reason = True, closed[day] or "休み"
-            session.save(update_fields=["is_cancelled", "cancel_reason"])
-            result.cancelled.append(session)
+            result.cancelled.append(_cancel_for_exception(session, closed[day] or "休み"))
     for day in sorted(wanted - set(existing)):
         if overlapping_session(schedule.place_id, day, schedule.start_time, schedule.end_time):
             result.overlapping.append(day)
@@ -279,6 +274,21 @@ def generate_sessions(schedule: Schedule) -> GenerationResult:
             )
         )
     return result
+
+
+def _cancel_for_exception(session: Session, reason: str) -> Session:
+    """A 休み exception cancels the session: its version moves on, so an edit form opened before
+    is refused instead of bringing the session back. The exception's own row says who did it."""
+    with versioned_edit(
+        Session, pk=session.pk, version=None, stale_message=STALE_SESSION, audit=_no_audit
+    ) as edit:
+        edit.change({"is_cancelled": True, "cancel_reason": reason})
+    return edit.record
+
+
+def _no_audit(record: Model, fields: Sequence[str], detail: Mapping[str, Any]) -> None:
+    # The cancellation follows from the schedule exception whose audit row the caller writes.
+    return None
 
 
 def overlapping_session(
@@ -348,33 +358,32 @@ def session_update(
     session: Session,
     data: dict[str, Any],
     staff: list[User],
+    version: int,
     by: User,
     request: HttpRequest | None = None,
-) -> None:
+) -> Session:
+    """Change a session; a save against a newer version is refused (StaleVersionError)."""
+    audit = audit_update(actor=by, request=request)
     with transaction.atomic():
+        # The place first, as every session and reservation write of the place locks it first.
         _lock_place(session.place_id)
-        if not data.get("is_cancelled"):
-            _refuse_overlap(
-                session.place_id,
-                data["date"],
-                data["start_time"],
-                data["end_time"],
-                exclude_pk=session.pk,
-            )
-        changed = [name for name, value in data.items() if getattr(session, name) != value]
-        for name in changed:
-            setattr(session, name, data[name])
-        session.save()
-        if {user.pk for user in staff} != {user.pk for user in session.staff.all()}:
-            session.staff.set(staff)
-            changed.append("staff")
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=session,
-            fields=changed,
-        )
+        with versioned_edit(
+            Session, pk=session.pk, version=version, stale_message=STALE_SESSION, audit=audit
+        ) as edit:
+            if not data.get("is_cancelled"):
+                _refuse_overlap(
+                    session.place_id,
+                    data["date"],
+                    data["start_time"],
+                    data["end_time"],
+                    exclude_pk=session.pk,
+                )
+            edit.change(data)
+            current = edit.record
+            if {user.pk for user in staff} != {user.pk for user in current.staff.all()}:
+                current.staff.set(staff)
+                edit.mark("staff")
+    return current
 
 
 # Attendance -----------------------------------------------------------------------------------
@@ -537,24 +546,36 @@ def reserve(
     session: Session,
     person: Person | None = None,
     nickname: NicknameParticipant | None = None,
+    new_nickname: str = "",
     channel: str,
     note: str = "",
     by: User,
     request: HttpRequest | None = None,
 ) -> ReservationOutcome:
-    """Take a reservation; beyond the capacity it goes on the waiting list, and says so."""
+    """Take a reservation; beyond the capacity it goes on the waiting list, and says so.
+
+    `new_nickname` registers the nickname with the reservation, and only when it is taken, so a
+    refused reservation leaves no nickname behind.
+    """
     place = session.place
     if not place.takes_reservations:
-        raise ValidationError("この居場所は自由参加です。予約は受け付けていません。")
+        raise ValidationError(FREE_PARTICIPATION)
     if session.is_cancelled:
-        raise ValidationError("休みの開催回には予約できません。")
+        raise ValidationError(RESERVED_ON_CANCELLED)
     with transaction.atomic():
         _lock_place(place.pk)
         active = session.reservations.exclude(status=Reservation.Status.CANCELLED)
         if (person and active.filter(person=person).exists()) or (
             nickname and active.filter(nickname=nickname).exists()
         ):
-            raise ValidationError("この方はすでにこの開催回を予約しています。")
+            raise ValidationError(ALREADY_RESERVED)
+        if new_nickname:
+            nickname = nickname_create(
+                organisation_id=place.organisation_id,
+                data={"nickname": new_nickname},
+                by=by,
+                request=request,
+            )
         full = place.capacity is not None and confirmed_count(session) >= place.capacity
         status = Reservation.Status.WAITING if full else Reservation.Status.CONFIRMED
         reservation = Reservation.objects.create(

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -31,6 +31,7 @@ from community.figures import attendance_figures
 from community.forms import (
     AnonymousForm,
     CurriculumForm,
+    Difference,
     ExceptionForm,
     FiguresForm,
     LinkForm,
@@ -40,6 +41,7 @@ from community.forms import (
     ScheduleForm,
     SessionEditForm,
     SessionForm,
+    differences,
 )
 from community.models import (
     Attendance,
@@ -54,6 +56,7 @@ from people.models import Person
 from people.search import search_persons
 from tsunagu.dates import fiscal_year, fiscal_year_range
 from tsunagu.forms import error_text, show_refusal
+from tsunagu.versioning import StaleVersionError
 
 NAME_FIELDS = ("family_name", "given_name", "alias")
 UPCOMING_DAYS = 35
@@ -90,7 +93,7 @@ def place_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         place = services.place_create(
             organisation_id=own_organisation_id(user),
-            data={name: form.cleaned_data[name] for name in services.PLACE_FIELDS},
+            data=form.place_data(),
             by=user,
             request=request,
         )
@@ -102,13 +105,36 @@ def place_create(request: HttpRequest) -> HttpResponse:
 def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
     place = load(request, Place.objects.all(), pk, write=True)
     form = PlaceForm(request.POST or None, instance=place)
+    stale: list[Difference] | None = None
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.PLACE_FIELDS}
-        place.refresh_from_db()
-        services.place_update(place=place, data=data, by=request_user(request), request=request)
-        messages.success(request, f"{place} を保存しました。")
-        return redirect("community_place_detail", pk=place.pk)
-    return render(request, "community/place_form.html", {"form": form, "place": place})
+        try:
+            services.place_update(
+                place=place,
+                data=form.place_data(),
+                version=form.cleaned_data["version"] or 0,
+                by=request_user(request),
+                request=request,
+            )
+        except StaleVersionError as error:
+            saved = Place.objects.get(pk=place.pk)
+            stale = differences(form, PlaceForm.saved_values(saved))
+            form = PlaceForm(_with_version(request, error), instance=saved)
+            form.is_valid()
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{place} を保存しました。")
+            return redirect("community_place_detail", pk=place.pk)
+    return render(
+        request, "community/place_form.html", {"form": form, "place": place, "stale": stale}
+    )
+
+
+def _with_version(request: HttpRequest, error: StaleVersionError) -> QueryDict:
+    """The worker's input again, now carrying the saved version: saving it again (knowingly)
+    replaces what is saved."""
+    data = request.POST.copy()
+    data["version"] = str(error.current_version)
+    return data
 
 
 def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -237,28 +263,37 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     session = load(request, Session.objects.select_related("place"), pk, write=True)
     place = session.place
-    form = SessionEditForm(
-        request.POST or None,
-        initial=SessionEditForm.initial_for(session),
-        place=place,
-        staff=_staff_choices(place),
-    )
+    choices = _staff_choices(place)
+    initial = SessionEditForm.initial_for(session)
+    form = SessionEditForm(request.POST or None, initial=initial, place=place, staff=choices)
+    stale: list[Difference] | None = None
     if request.method == "POST" and form.is_valid():
         try:
             services.session_update(
                 session=session,
                 data=form.session_data(),
                 staff=form.staff_members(),
+                version=form.cleaned_data["version"],
                 by=request_user(request),
                 request=request,
             )
+        except StaleVersionError as error:
+            saved = SessionEditForm.initial_for(Session.objects.get(pk=session.pk))
+            stale = differences(form, saved)
+            form = SessionEditForm(
+                _with_version(request, error), initial=saved, place=place, staff=choices
+            )
+            form.is_valid()
+            form.add_error(None, str(error))
         except ValidationError as error:
             show_refusal(form, error)
         else:
             messages.success(request, "開催回を保存しました。")
             return redirect("community_session_detail", pk=session.pk)
     return render(
-        request, "community/session_form.html", {"form": form, "place": place, "session": session}
+        request,
+        "community/session_form.html",
+        {"form": form, "place": place, "session": session, "stale": stale},
     )
 
 
@@ -291,7 +326,10 @@ def session_queryset() -> QuerySet[Session]:
     return Session.objects.select_related("place", "curriculum_unit").prefetch_related("staff")
 
 
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def session_detail(
+    request: HttpRequest, pk: int, reservation_form: ReservationForm | None = None
+) -> HttpResponse:
+    """The tablet page; `reservation_form` is a refused reservation's input with the refusal."""
     user = request_user(request)
     session = load(
         request, session_queryset(), pk, fields=("attendances", "reservations", *NAME_FIELDS)
@@ -340,7 +378,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_run(user, write=True),
             "nickname_form": NicknameForm(),
             "anonymous_form": AnonymousForm(),
-            "reservation_form": ReservationForm(),
+            "reservation_form": reservation_form or ReservationForm(),
         },
     )
 
@@ -466,44 +504,34 @@ def attendance_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reservation_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     session = _load_session_for_write(request, pk)
-    user = request_user(request)
     form = ReservationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "予約を受け付けられませんでした: " + error_text(form))
         return redirect("community_session_detail", pk=pk)
     data = form.cleaned_data
+    person = _person_for(request, data["person"]) if data["person"] else None
+    nickname = None
+    if data["nickname_id"]:
+        nickname = load(request, NicknameParticipant.objects.all(), data["nickname_id"], write=True)
     try:
-        person = _person_for(request, data["person"]) if data["person"] else None
-        nickname = None
-        if data["nickname_id"]:
-            nickname = load(
-                request, NicknameParticipant.objects.all(), data["nickname_id"], write=True
-            )
-        elif data["new_nickname"]:
-            if not session.place.takes_reservations:
-                raise ValidationError("この居場所は自由参加です。予約は受け付けていません。")
-            nickname = services.nickname_create(
-                organisation_id=session.place.organisation_id,
-                data={"nickname": data["new_nickname"]},
-                by=user,
-                request=request,
-            )
+        # Whether the place takes reservations at all is the service's rule, and its message.
         outcome = services.reserve(
             session=session,
             person=person,
             nickname=nickname,
+            new_nickname=data["new_nickname"],
             channel=data["channel"],
             note=data["note"],
-            by=user,
+            by=request_user(request),
             request=request,
         )
     except ValidationError as error:
-        _refused(request, error)
+        show_refusal(form, error)
+        return session_detail(request, pk, reservation_form=form)
+    if outcome.reservation.status == Reservation.Status.WAITING:
+        messages.warning(request, outcome.message)
     else:
-        if outcome.reservation.status == Reservation.Status.WAITING:
-            messages.warning(request, outcome.message)
-        else:
-            messages.success(request, outcome.message)
+        messages.success(request, outcome.message)
     return redirect("community_session_detail", pk=pk)
 
 

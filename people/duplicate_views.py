@@ -1,6 +1,7 @@
 """The coordinators' duplicate review: compare two records, merge them or mark them different."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,10 +11,9 @@ from accounts.access import audit_list_read, get_for_user, request_user, require
 from accounts.models import User
 from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
-from people.access import can_see_identity, require_identity
+from people.access import DETAIL_FIELDS, can_see_identity, require_identity
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.services import MergeError, duplicate_mark_different, person_merge, person_merge_undo
-from people.views import DETAIL_FIELDS
 from tsunagu.versioning import StaleVersionError
 
 
@@ -134,10 +134,11 @@ def duplicate_different(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
         require_identity(user, person, request=request)
-    if candidate.status != DuplicateCandidate.Status.OPEN:
-        messages.error(request, "この組はすでに判断済みです。")
+    try:
+        duplicate_mark_different(candidate=candidate, by=user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect("duplicate_queue")
-    duplicate_mark_different(candidate=candidate, by=user, request=request)
     messages.success(request, "別人として記録しました。今後この組は候補に出ません。")
     return redirect("duplicate_queue")
 

@@ -4,18 +4,20 @@ Edits carry the version the worker saw (optimistic locking): a save against a ne
 refused with StaleVersionError and nothing is written.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Field
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from people.duplicates import Duplicate, find_duplicates, record_candidates
 from people.links import FILLABLE_FIELDS, PERSON_LINKS
 from people.models import (
@@ -26,10 +28,21 @@ from people.models import (
     PersonMerge,
     PersonPhone,
 )
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import StaleVersionError, versioned_edit
 
 STALE_MESSAGE = (
     "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください。"
+)
+STALE_MERGE = (
+    "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
+    "最新の内容を確認してください。"
+)
+MERGE_WITH_ITSELF = "同じ記録どうしは統合できません。"
+ALREADY_MERGED = "すでに統合された記録です。"
+MERGE_ACROSS_ORGANISATIONS = "ほかの機関の記録とは統合できません。"
+MERGE_ALREADY_UNDONE = "この統合はすでに取り消されています。"
+KEPT_MERGED_FURTHER = (
+    "統合先の記録がさらに別の記録に統合されています。先にそちらを取り消してください。"
 )
 ALREADY_MEMBER = "{person} さんはすでにこの世帯の世帯員です。"
 ALREADY_LEFT = "この世帯員はすでに離脱しています。"
@@ -46,6 +59,7 @@ RESTRICTION_LIFT_UNCONFIRMED = (
 
 # The key of PersonMerge.moved_links naming the users a merge added to the kept record's team.
 TEAM_LINK = "people.Person.team"
+PAIR_ALREADY_DECIDED = "この組はすでに判断済みです。"
 
 
 class MergeError(Exception):
@@ -95,36 +109,23 @@ def person_update(
 ) -> Person:
     """Change the fields in `data` (and only those). A restriction change must be confirmed when
     it lifts the restriction; it is audited as such."""
-    with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
-        if current.version != version or current.merged_into_id is not None:
-            raise StaleVersionError(STALE_MESSAGE)
-        changed = [field for field, value in data.items() if getattr(current, field) != value]
-        if not changed:
-            return current
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Person, pk=person.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
+    ) as edit:
+        current = edit.record
+        if current.merged_into_id is not None:
+            raise StaleVersionError(STALE_MESSAGE, current_version=current.version)
         restriction = _restriction_change(current, data, confirm_lift_restriction)
-        for field in changed:
-            setattr(current, field, data[field])
-        also_saved = []
-        if "estimated_age" in changed:
+        if "estimated_age" in edit.change(data):
             # The estimate grows with time from the day it was made (Person.age).
             estimated = current.estimated_age is not None
-            current.estimated_on = timezone.localdate() if estimated else None
-            also_saved.append("estimated_on")
-        current.version = F("version") + 1
-        current.save(update_fields=[*changed, *also_saved, "version", "updated_at"])
+            edit.also({"estimated_on": timezone.localdate() if estimated else None})
+        if restriction:
+            edit.detail["restriction"] = restriction
         if restriction == "set":
             # Whoever restricts a person stays able to see them (the team would be empty else).
             current.team.add(by)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=changed,
-            detail={"restriction": restriction} if restriction else None,
-        )
-    current.refresh_from_db()
     return current
 
 
@@ -169,24 +170,18 @@ def household_add_member(
     by: User,
     request: HttpRequest | None = None,
 ) -> HouseholdMembership:
-    with transaction.atomic():
-        current = Household.objects.select_for_update().get(pk=household.pk)
-        if current.version != version:
-            raise StaleVersionError(STALE_MESSAGE)
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Household, pk=household.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
+    ) as edit:
+        current = edit.record
         if current.memberships.filter(person=person, left_on__isnull=True).exists():
             raise ValidationError(ALREADY_MEMBER.format(person=person))
         if data.get("is_key_contact"):
             current.memberships.update(is_key_contact=False)
         membership = HouseholdMembership.objects.create(household=current, person=person, **data)
-        Household.objects.filter(pk=current.pk).update(version=F("version") + 1)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=["memberships"],
-            detail={"person": person.pk, "membership": membership.pk},
-        )
+        edit.mark("memberships")
+        edit.detail.update(person=person.pk, membership=membership.pk)
     return membership
 
 
@@ -197,24 +192,24 @@ def household_end_membership(
     by: User,
     request: HttpRequest | None = None,
 ) -> None:
+    """End a membership from the household page's list; the household's version moves on, so a
+    form opened before is refused."""
     if membership.joined_on and left_on < membership.joined_on:
         raise ValidationError(LEFT_BEFORE_JOINED)
-    with transaction.atomic():
+    audit = audit_update(actor=by, request=request, detail={"membership": membership.pk})
+    with versioned_edit(
+        Household,
+        pk=membership.household_id,
+        version=None,
+        stale_message=STALE_MESSAGE,
+        audit=audit,
+    ) as edit:
         ended = HouseholdMembership.objects.filter(pk=membership.pk, left_on__isnull=True).update(
             left_on=left_on
         )
         if not ended:
             raise ValidationError(ALREADY_LEFT)
-        Household.objects.filter(pk=membership.household_id).update(version=F("version") + 1)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            object_type="people.household",
-            object_id=membership.household_id,
-            fields=["memberships.left_on"],
-            detail={"membership": membership.pk},
-        )
+        edit.mark("memberships.left_on")
 
 
 def person_merge(
@@ -228,95 +223,96 @@ def person_merge(
 ) -> PersonMerge:
     """Merge `merged` into `kept`: move every link, fill kept's blanks, keep what undo needs."""
     if kept.pk == merged.pk:
-        raise MergeError("同じ記録どうしは統合できません。")
-    with transaction.atomic():
-        locked = Person.objects.select_for_update().in_bulk([kept.pk, merged.pk])
-        kept_now, merged_now = locked[kept.pk], locked[merged.pk]
-        if (kept_now.version, merged_now.version) != (kept_version, merged_version):
-            raise StaleVersionError(
-                "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
-                "最新の内容を確認してください。"
-            )
+        raise MergeError(MERGE_WITH_ITSELF)
+    audit = audit_update(actor=by, request=request)
+    with (
+        transaction.atomic(),
+        # Both rows locked in id order first, so two merges of the same pair cannot deadlock.
+        _locked_pair(kept.pk, merged.pk),
+        # Nested so that kept is saved (and audited) before merged.
+        versioned_edit(
+            Person, pk=merged.pk, version=merged_version, stale_message=STALE_MERGE, audit=audit
+        ) as merged_edit,
+        versioned_edit(
+            Person, pk=kept.pk, version=kept_version, stale_message=STALE_MERGE, audit=audit
+        ) as kept_edit,
+    ):
+        kept_now, merged_now = kept_edit.record, merged_edit.record
         if kept_now.merged_into_id or merged_now.merged_into_id:
-            raise MergeError("すでに統合された記録です。")
+            raise MergeError(ALREADY_MERGED)
         if kept_now.organisation_id != merged_now.organisation_id:
-            raise MergeError("ほかの機関の記録とは統合できません。")
+            raise MergeError(MERGE_ACROSS_ORGANISATIONS)
         moved = _move_links(merged_now.pk, kept_now.pk)
-        filled = _fill_blanks(kept_now, merged_now)
+        filled = kept_edit.change(_blanks_to_fill(kept_now, merged_now))
         # The merged record's team keeps seeing the person; undo takes the added members off.
         kept_team = set(kept_now.team.values_list("pk", flat=True))
         added_team = sorted(set(merged_now.team.values_list("pk", flat=True)) - kept_team)
         kept_now.team.add(*added_team)
+        kept_edit.mark("links", *(["team"] if added_team else []))
         if added_team:
             moved[TEAM_LINK] = added_team
         merge = PersonMerge.objects.create(
             kept=kept_now, merged=merged_now, moved_links=moved, filled_fields=filled, merged_by=by
         )
-        merged_now.merged_into = kept_now
-        merged_now.version += 1
-        merged_now.save(update_fields=["merged_into", "version", "updated_at"])
+        merged_edit.change({"merged_into": kept_now})
         _set_pair_status(kept_now.pk, merged_now.pk, DuplicateCandidate.Status.MERGED, by)
         summary = {label: len(ids) for label, ids in moved.items() if label != TEAM_LINK}
-        for person, role in ((kept_now, "kept"), (merged_now, "merged")):
-            audit_record(
-                action=AuditEvent.Action.UPDATE,
-                actor=by,
-                request=request,
-                obj=person,
-                fields=(
-                    ["merged_into"]
-                    if role == "merged"
-                    else ["links", *filled, *(["team"] if added_team else [])]
-                ),
-                detail={"merge": merge.pk, "role": role, "moved": summary},
-            )
+        for edit, role in ((kept_edit, "kept"), (merged_edit, "merged")):
+            edit.detail.update(merge=merge.pk, role=role, moved=summary)
     return merge
+
+
+@contextmanager
+def _locked_pair(first: int, second: int) -> Iterator[None]:
+    list(Person.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk"))
+    yield
 
 
 def person_merge_undo(*, merge: PersonMerge, by: User, request: HttpRequest | None = None) -> None:
     """Split a merge: both records and their links are as they were before it."""
+    audit = audit_update(actor=by, request=request, detail={"merge_undone": merge.pk})
     with transaction.atomic():
         merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at is not None:
-            raise MergeError("この統合はすでに取り消されています。")
-        locked = Person.objects.select_for_update().in_bulk([merge.kept_id, merge.merged_id])
-        kept, merged = locked[merge.kept_id], locked[merge.merged_id]
-        if kept.merged_into_id is not None:
-            raise MergeError(
-                "統合先の記録がさらに別の記録に統合されています。先にそちらを取り消してください。"
-            )
-        moved = dict(merge.moved_links)
-        kept.team.remove(*moved.pop(TEAM_LINK, []))
-        for label, ids in moved.items():
-            model_label, field = label.rsplit(".", 1)
-            model = apps.get_model(model_label)
-            model._default_manager.filter(pk__in=ids, **{field: kept.pk}).update(
-                **{field: merged.pk}
-            )
-        _restore_blanks(kept, merged, merge.filled_fields)
-        kept.version += 1
-        kept.save()
-        merged.merged_into = None
-        merged.version += 1
-        merged.save(update_fields=["merged_into", "version", "updated_at"])
-        merge.undone_at, merge.undone_by = timezone.now(), by
-        merge.save(update_fields=["undone_at", "undone_by"])
-        _set_pair_status(kept.pk, merged.pk, DuplicateCandidate.Status.DIFFERENT, by)
-        for person in (kept, merged):
-            audit_record(
-                action=AuditEvent.Action.UPDATE,
-                actor=by,
-                request=request,
-                obj=person,
-                fields=["merged_into", "links", *merge.filled_fields],
-                detail={"merge_undone": merge.pk},
-            )
+            raise MergeError(MERGE_ALREADY_UNDONE)
+        with (
+            _locked_pair(merge.kept_id, merge.merged_id),
+            # No version compared: the undo is of the merge, whatever was edited since.
+            versioned_edit(
+                Person, pk=merge.merged_id, version=None, stale_message=STALE_MERGE, audit=audit
+            ) as merged_edit,
+            versioned_edit(
+                Person, pk=merge.kept_id, version=None, stale_message=STALE_MERGE, audit=audit
+            ) as kept_edit,
+        ):
+            kept, merged = kept_edit.record, merged_edit.record
+            if kept.merged_into_id is not None:
+                raise MergeError(KEPT_MERGED_FURTHER)
+            moved = dict(merge.moved_links)
+            kept.team.remove(*moved.pop(TEAM_LINK, []))
+            for label, ids in moved.items():
+                model_label, field = label.rsplit(".", 1)
+                model = apps.get_model(model_label)
+                model._default_manager.filter(pk__in=ids, **{field: kept.pk}).update(
+                    **{field: merged.pk}
+                )
+            kept_edit.change(_blanks_to_restore(kept, merged, merge.filled_fields))
+            merged_edit.change({"merged_into": None})
+            for edit in (kept_edit, merged_edit):
+                edit.mark("merged_into", "links", *merge.filled_fields)
+            merge.undone_at, merge.undone_by = timezone.now(), by
+            merge.save(update_fields=["undone_at", "undone_by"])
+            _set_pair_status(kept.pk, merged.pk, DuplicateCandidate.Status.DIFFERENT, by)
 
 
 def duplicate_mark_different(
     *, candidate: DuplicateCandidate, by: User, request: HttpRequest | None = None
 ) -> None:
     with transaction.atomic():
+        # Two reviewers deciding the same pair: the second is told, not silently overwritten.
+        current = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if current.status != DuplicateCandidate.Status.OPEN:
+            raise ValidationError(PAIR_ALREADY_DECIDED)
         _set_pair_status(
             candidate.first_id, candidate.second_id, DuplicateCandidate.Status.DIFFERENT, by
         )
@@ -342,28 +338,28 @@ def _move_links(from_id: int, to_id: int) -> dict[str, list[int]]:
     return moved
 
 
-def _fill_blanks(kept: Person, merged: Person) -> list[str]:
-    filled = []
-    for field in FILLABLE_FIELDS:
-        if not getattr(kept, field) and getattr(merged, field):
-            setattr(kept, field, getattr(merged, field))
-            filled.append(field)
+def _blanks_to_fill(kept: Person, merged: Person) -> dict[str, Any]:
+    """Kept's blank fields that the merged record has, with the merged record's values."""
+    fills = {
+        field: getattr(merged, field)
+        for field in FILLABLE_FIELDS
+        if not getattr(kept, field) and getattr(merged, field)
+    }
     if merged.is_restricted and not kept.is_restricted:
         # The merged record's restriction (DV, abuse) protects the same person: it carries over.
-        kept.is_restricted, kept.restriction_reason = True, merged.restriction_reason
-        filled += ["is_restricted", "restriction_reason"]
-    kept.version += 1
-    kept.save()
-    return filled
+        fills |= {"is_restricted": True, "restriction_reason": merged.restriction_reason}
+    return fills
 
 
-def _restore_blanks(kept: Person, merged: Person, filled_fields: list[str]) -> None:
+def _blanks_to_restore(kept: Person, merged: Person, filled_fields: list[str]) -> dict[str, Any]:
     # A value a worker has changed since the merge is theirs now: leave it.
+    blanks = {}
     for name in filled_fields:
         if getattr(kept, name) == getattr(merged, name):
             field = Person._meta.get_field(name)
             assert isinstance(field, Field)
-            setattr(kept, name, None if field.null else field.get_default())
+            blanks[name] = None if field.null else field.get_default()
+    return blanks
 
 
 def _set_pair_status(first: int, second: int, status: str, by: User) -> None:

@@ -14,16 +14,19 @@ from accounts.access import (
     require_right,
 )
 from accounts.roles import Right
-from people.access import can_see_identity, persons_for_search, require_identity
+from people.access import (
+    DETAIL_FIELDS,
+    IDENTITY_FIELDS,
+    can_see_identity,
+    person_for_edit,
+    persons_for_search,
+)
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
 from people.models import HouseholdMembership, Person, PersonMerge
 from people.search import search_persons
 from people.services import person_create, person_update
 from tsunagu.versioning import StaleVersionError
-
-IDENTITY_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "alias")
-DETAIL_FIELDS = (*IDENTITY_FIELDS, "birth_date", "sex", "address", "phones", "contact")
 
 
 def person_list(request: HttpRequest) -> HttpResponse:
@@ -129,15 +132,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    person = get_for_user(
-        user,
-        Person.objects.prefetch_related("team"),
-        pk,
-        right=Right.EDIT_PERSONAL_DATA,
-        request=request,
-        fields=DETAIL_FIELDS,
-    )
-    require_identity(user, person, request=request)
+    person = person_for_edit(request, pk)
     if person.merged_into_id is not None:
         messages.error(
             request,

@@ -1,9 +1,11 @@
-"""Tables A, B and C computed by SQL aggregation, grouped by organisation.
+"""The SQL aggregation of each official table, grouped by organisation.
 
 Every query groups by the organisation, so that a municipality's or a prefecture's figures are the
 sum of its organisations' counts: only counts leave an organisation, never a personal record.
 The counting rules are written in docs/reports.md; the channel → column mapping lives only in
-consultations/channels.py and is applied here to grouped counts.
+consultations/channels.py and is applied here to grouped counts. Each function here is named by a
+table of the registry (reports/tables.py); changing what one counts means raising that table's
+`rules_version` there, so that no cached figure counted the old way is shown again.
 """
 
 from collections import Counter, defaultdict
@@ -21,7 +23,7 @@ from collaboration.models import Referral
 from consultations.channels import ACTIVITY_CHANNEL, official_method
 from consultations.models import Consultation
 from people.models import Person
-from reports.tables import AGENCY_LABELS, METHOD_LABELS, FiscalYearTables, age_column
+from reports.columns import AGENCY_LABELS, METHOD_LABELS, age_column
 from tsunagu.dates import fiscal_year_range
 
 PerOrganisation = dict[int, Counter[str]]
@@ -192,27 +194,3 @@ def referrals_by_agency_type(org_ids: Iterable[int], fiscal_year: int) -> PerOrg
     for org, category, count in rows:
         result[org][AGENCY_LABELS[category]] += count
     return result
-
-
-def tables_by_organisation(org_ids: Iterable[int], fiscal_year: int) -> dict[int, FiscalYearTables]:
-    """Tables A, B and C of every organisation that has figures in the year."""
-    org_ids = list(org_ids)
-    by_table = {
-        "a": persons_by_age(org_ids, fiscal_year),
-        "b": consultations_by_method(org_ids, fiscal_year),
-        "c": referrals_by_agency_type(org_ids, fiscal_year),
-    }
-    organisations = {org for counts in by_table.values() for org in counts}
-    return {
-        org: FiscalYearTables.from_counts(
-            fiscal_year, {key: dict(counts.get(org, {})) for key, counts in by_table.items()}
-        )
-        for org in sorted(organisations)
-    }
-
-
-def sum_tables(fiscal_year: int, parts: Iterable[FiscalYearTables]) -> FiscalYearTables:
-    total = FiscalYearTables(fiscal_year)
-    for part in parts:
-        total.add(part)
-    return total

@@ -1,4 +1,4 @@
-"""Per-year cache of the tables, valid until a record of that year changes.
+"""Per-year cache of the tables, valid until a record of that year or the counting rules change.
 
 How: each fiscal year has a version stamp (YearStamp). Saving or deleting a consultation, a case
 activity or a referral raises the stamp of its year (and of its old year when its date moved); a
@@ -7,9 +7,13 @@ organisation's municipality change raises every year. A cached result stores the
 computed under and is used only while the stamp is unchanged. The stamp is read before computing,
 so a change during a computation makes the stored result stale at once.
 
-Bulk writes (QuerySet.update, bulk_create, raw SQL) send no model signals: they call
-`records_changed(years)` themselves, or (from a layer below reports, like the spreadsheet import)
-send `consultations.signals.consultations_bulk_written`, which is connected here.
+A cached result also carries the version of the counting rules and of the set of tables it was
+counted by (reports.tables.rules_version); one counted by other rules is never served, so raising
+a rule's version or registering a table makes every year stale at once, without touching the rows.
+
+Bulk writes (QuerySet.update, bulk_create, raw SQL, an import) send no model signals: they must
+call `records_changed(years)` themselves, or, from a layer below reports, send
+`consultations.signals.consultations_bulk_written` with the fiscal years.
 """
 
 from collections.abc import Iterable
@@ -20,7 +24,9 @@ from django.db.models import F, Model
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from consultations.signals import consultations_bulk_written
 from reports.models import CachedTables, YearStamp
+from reports.tables import rules_version
 from tsunagu.dates import fiscal_year
 
 
@@ -54,16 +60,24 @@ def all_years_changed() -> None:
 
 
 def read_many(scope_key: str, versions: dict[int, int]) -> dict[int, dict[str, Any]]:
-    """The fresh cached counts of several years, in one query."""
-    rows = CachedTables.objects.filter(scope_key=scope_key, fiscal_year__in=list(versions))
+    """The fresh cached counts of several years (same stamp, same rules), in one query."""
+    rows = CachedTables.objects.filter(
+        scope_key=scope_key, fiscal_year__in=list(versions), rules_version=rules_version()
+    )
     return {row.fiscal_year: row.counts for row in rows if row.version == versions[row.fiscal_year]}
 
 
 def write(scope_key: str, year: int, version: int, counts: dict[str, Any]) -> None:
+    """Store counts computed under the year's stamp `version` and the rules in force."""
     CachedTables.objects.update_or_create(
         scope_key=scope_key,
         fiscal_year=year,
-        defaults={"version": version, "counts": counts, "computed_at": timezone.now()},
+        defaults={
+            "version": version,
+            "rules_version": rules_version(),
+            "counts": counts,
+            "computed_at": timezone.now(),
+        },
     )
 
 
@@ -123,7 +137,7 @@ def _everything_changed_if_needed(sender: type[Model], instance: Any, **kwargs: 
         all_years_changed()
 
 
-def _bulk_written(sender: type[Model], fiscal_years: Iterable[int], **kwargs: Any) -> None:
+def _bulk_written(sender: Any, fiscal_years: Iterable[int | None], **kwargs: Any) -> None:
     records_changed(fiscal_years)
 
 
@@ -132,10 +146,7 @@ def connect_signals() -> None:
     from cases.models import Activity
     from collaboration.models import Agency, Referral
     from consultations.models import Consultation
-    from consultations.signals import consultations_bulk_written
     from people.models import Person
-
-    consultations_bulk_written.connect(_bulk_written, dispatch_uid="reports-bulk-consultations")
 
     for model in (Consultation, Activity, Referral):
         uid = f"reports-{model._meta.label_lower}"
@@ -154,3 +165,4 @@ def connect_signals() -> None:
             _remember_old_value(field), sender=watched_model, dispatch_uid=uid, weak=False
         )
         post_save.connect(_everything_changed_if_needed, sender=watched_model, dispatch_uid=uid)
+    consultations_bulk_written.connect(_bulk_written, dispatch_uid="reports-bulk-written")

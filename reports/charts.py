@@ -6,15 +6,26 @@ without a web font.
 
 import io
 from functools import cache
+from itertools import cycle
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-from reports.tables import AGE_COLUMNS, METHOD_COLUMNS, TOTAL, FiscalYearTables
+from reports.columns import TOTAL
+from reports.tables import LINES, STACKED_BARS, FiscalYearTables, ReportTable, report_tables
 
+# Used in turn; a table with more columns than colours starts again from the first.
 COLOURS = ("#1f5f8b", "#4f9fd0", "#8cc5e3", "#f0a35e", "#c8553d", "#9a9a9a")
-CHART_KINDS = ("persons", "methods")
+
+
+def charted_tables() -> list[ReportTable]:
+    """The registered tables that have a trend chart, in registry order."""
+    return [table for table in report_tables() if table.chart is not None]
+
+
+def find_chart(slug: str) -> ReportTable | None:
+    return next((t for t in charted_tables() if t.chart and t.chart.slug == slug), None)
 
 
 @cache
@@ -42,31 +53,31 @@ def _short_label(tables: FiscalYearTables) -> str:
     return tables.label.removesuffix("年度")
 
 
-def persons_bar_chart(trend: list[FiscalYearTables]) -> bytes:
-    """実相談人数: stacked bars, one per year, one colour per age band."""
+def stacked_bar_chart(table: ReportTable, trend: list[FiscalYearTables]) -> bytes:
+    """One stacked bar per year, one colour per column (e.g. 実相談人数 by age band)."""
     font = _font_name()
     figure = _figure()
     axes = figure.add_subplot()
     labels = [_short_label(tables) for tables in trend]
     bottoms = [0] * len(trend)
-    for column, colour in zip(AGE_COLUMNS, COLOURS, strict=True):
-        values = [tables.a.counts[column] for tables in trend]
+    for column, colour in zip(table.columns, cycle(COLOURS), strict=False):
+        values = [tables[table.key].counts[column] for tables in trend]
         axes.bar(labels, values, bottom=bottoms, label=column, color=colour)
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
-    _finish(axes, font, "実相談人数の推移（年代別）", "人")
+    _finish(axes, font, table.chart_title, table.unit)
     return _svg(figure)
 
 
-def methods_line_chart(trend: list[FiscalYearTables]) -> bytes:
-    """相談件数: one line per method and the total."""
+def line_chart(table: ReportTable, trend: list[FiscalYearTables]) -> bytes:
+    """One line per column and one for the total (e.g. 相談件数 by method)."""
     font = _font_name()
     figure = _figure()
     axes = figure.add_subplot()
     labels = [_short_label(tables) for tables in trend]
-    for column, colour in zip((*METHOD_COLUMNS, TOTAL), COLOURS, strict=False):
-        values = [tables.b.with_total()[column] for tables in trend]
+    for column, colour in zip((*table.columns, TOTAL), cycle(COLOURS), strict=False):
+        values = [tables[table.key].with_total()[column] for tables in trend]
         axes.plot(labels, values, marker="o", label=column, color=colour)
-    _finish(axes, font, "相談件数の推移（相談方法別）", "件")
+    _finish(axes, font, table.chart_title, table.unit)
     return _svg(figure)
 
 
@@ -83,7 +94,8 @@ def _finish(axes: object, font: str, title: str, unit: str) -> None:
     axes.grid(axis="y", linewidth=0.3)
 
 
-def chart_svg(kind: str, trend: list[FiscalYearTables]) -> bytes:
-    if kind == "persons":
-        return persons_bar_chart(trend)
-    return methods_line_chart(trend)
+def chart_svg(table: ReportTable, trend: list[FiscalYearTables]) -> bytes:
+    """The trend chart of a table that has one."""
+    assert table.chart is not None
+    draw = {STACKED_BARS: stacked_bar_chart, LINES: line_chart}[table.chart.style]
+    return draw(table, trend)

@@ -18,7 +18,7 @@ from consultations.channels import Channel
 from consultations.models import Category, ConsulterType
 from people.models import Sex
 from reports.aggregation import consultations_in_year
-from reports.tables import AGE_COLUMNS, age_column
+from reports.columns import AGE_COLUMNS, age_column
 from tsunagu.dates import age_on
 
 Row = dict[str, Any]

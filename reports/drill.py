@@ -1,4 +1,7 @@
-"""The records behind a figure of tables A, B and C (drill-down).
+"""The records behind a figure of an official table (drill-down): one function per table.
+
+Each table of the registry (reports/tables.py) names its function here, or none when its figures
+lead to no records.
 
 Only the user's own organisation's records, loaded through the access functions (a read of
 personal data: VIEW_PERSONAL_DATA, audited with the ids shown). A statistics clerk or any user
@@ -6,7 +9,7 @@ looking at a roll-up gets counts only: the page offers no link.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.http import Http404, HttpRequest
@@ -26,8 +29,11 @@ from reports.aggregation import (
     first_contacts_sql,
     referrals_in_year,
 )
+from reports.columns import AGENCY_LABELS, METHOD_LABELS, age_column
 from reports.scope import ORGANISATION, ReportScope
-from reports.tables import AGE_COLUMNS, AGENCY_LABELS, METHOD_LABELS, age_column
+
+if TYPE_CHECKING:
+    from reports.tables import ReportTable
 
 DRILL_LIMIT = 500
 
@@ -72,46 +78,34 @@ def records_behind(
     user: User,
     scope: ReportScope,
     year: int,
-    table: str,
+    table: "ReportTable | None",
     column: str,
     *,
     request: HttpRequest | None = None,
 ) -> DrillResult:
-    """The records counted in one cell; 404 for a cell that does not exist."""
-    result = DrillResult()
-    if table == "a" and column in AGE_COLUMNS:
-        ids = _person_ids_of_age(scope, year, column)
-        query = Person.objects.filter(pk__in=ids).prefetch_related("team").order_by("id")
-        result.persons = list_for_user(user, query, right=Right.VIEW_PERSONAL_DATA, request=request)
-        result.hidden = hidden_person_ids(user, result.persons)
-    elif table == "b" and column in METHOD_LABELS.values():
-        _consultations_and_activities(user, scope, year, column, result, request)
-    elif table == "c" and column in AGENCY_LABELS.values():
-        category = next(code for code, label in AGENCY_LABELS.items() if label == column)
-        referrals = (
-            referrals_in_year(scope.organisation_ids, year)
-            .filter(agency__category=category)
-            .select_related("person", "agency")
-            .prefetch_related("person__team")
-            .order_by("referred_on", "id")
-        )
-        result.referrals = list_for_user(
-            user, referrals, right=Right.VIEW_PERSONAL_DATA, request=request
-        )
-        result.hidden = hidden_person_ids(user, [r.person for r in result.referrals])
-    else:
+    """The records counted in one cell; 404 for a cell that does not exist or has no records."""
+    if table is None or table.drill is None or column not in table.columns:
         raise Http404("該当する集計の欄がありません。")
+    return table.drill(user, scope, year, column, request)
+
+
+def persons_first_counted_at_age(
+    user: User, scope: ReportScope, year: int, column: str, request: HttpRequest | None
+) -> DrillResult:
+    """Table A: the persons whose first contact of the year falls in the age column."""
+    result = DrillResult()
+    ids = _person_ids_of_age(scope, year, column)
+    query = Person.objects.filter(pk__in=ids).prefetch_related("team").order_by("id")
+    result.persons = list_for_user(user, query, right=Right.VIEW_PERSONAL_DATA, request=request)
+    result.hidden = hidden_person_ids(user, result.persons)
     return result
 
 
-def _consultations_and_activities(
-    user: User,
-    scope: ReportScope,
-    year: int,
-    column: str,
-    result: DrillResult,
-    request: HttpRequest | None,
-) -> None:
+def contacts_by_method(
+    user: User, scope: ReportScope, year: int, column: str, request: HttpRequest | None
+) -> DrillResult:
+    """Table B: the intakes and the case activities counted in the method column."""
+    result = DrillResult()
     kinds = [
         kind
         for kind, channel in ACTIVITY_CHANNEL.items()
@@ -143,3 +137,24 @@ def _consultations_and_activities(
         request=request,
         also={"cases.activity": [a.pk for a in result.activities]},
     )
+    return result
+
+
+def referrals_to_agency_type(
+    user: User, scope: ReportScope, year: int, column: str, request: HttpRequest | None
+) -> DrillResult:
+    """Table C: the counted referrals to agencies of the column's category."""
+    result = DrillResult()
+    category = next(code for code, label in AGENCY_LABELS.items() if label == column)
+    referrals = (
+        referrals_in_year(scope.organisation_ids, year)
+        .filter(agency__category=category)
+        .select_related("person", "agency")
+        .prefetch_related("person__team")
+        .order_by("referred_on", "id")
+    )
+    result.referrals = list_for_user(
+        user, referrals, right=Right.VIEW_PERSONAL_DATA, request=request
+    )
+    result.hidden = hidden_person_ids(user, [r.person for r in result.referrals])
+    return result

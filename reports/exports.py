@@ -13,11 +13,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports import charts, suppression
+from reports.columns import TOTAL
 from reports.scope import ReportScope
 from reports.services import ScopeTables
-from reports.tables import TOTAL, FiscalYearTables, Table
+from reports.tables import FiscalYearTables, ReportTable, Table, report_tables, trend_tables
 
-HEADER_CORNER = {"a": "年代 年度", "b": "相談方法 年度", "c": "機関 年度"}
 SHARE_ROW = "率"
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 
@@ -26,14 +26,21 @@ def title_of(scope: ReportScope, tables: FiscalYearTables) -> str:
     return f"{tables.label} {scope.label} 相談支援の実績"
 
 
+def joined_names(names: list[str]) -> str:
+    """Names as a Japanese list: "A及びB", "A、B及びC"."""
+    if len(names) < 2:
+        return "".join(names)
+    return "、".join(names[:-1]) + "及び" + names[-1]
+
+
 def share_text(value: Decimal) -> str:
     return f"{value}%"
 
 
 def table_rows(table: Table, label: str, *, shares: bool, suppress: int = 0) -> list[list[Any]]:
-    """A table as rows: header, the year's counts and, for table C, the 率 row."""
+    """A table as rows: header, the year's counts and, when `shares`, the 率 row."""
     rows: list[list[Any]] = [
-        [HEADER_CORNER[table.key], *table.columns, TOTAL],
+        [table.definition.header_corner, *table.columns, TOTAL],
         [label, *(value for _, value in suppression.cells(table, suppress))],
     ]
     if shares:
@@ -55,7 +62,7 @@ def csv_bytes(
         writer.writerow([])
         writer.writerow([table.title])
         writer.writerows(
-            table_rows(table, tables.label, shares=table.key == "c", suppress=suppress)
+            table_rows(table, tables.label, shares=table.definition.shows_shares, suppress=suppress)
         )
     return buffer.getvalue().encode(CSV_ENCODINGS[encoding])
 
@@ -103,38 +110,37 @@ def _sheet_tables(
     sheet: Worksheet, scope: ReportScope, tables: FiscalYearTables, suppress: int
 ) -> None:
     sheet.cell(row=1, column=1, value=title_of(scope, tables)).font = Font(bold=True, size=13)
-    top = 3
-    for table in (tables.a, tables.b):
+    top, width = 3, 0
+    for table in tables.tables:
         rows = table_rows(table, tables.label, shares=False, suppress=suppress)
-        top = _write_block(sheet, top, table.title, rows)
-    c_rows = table_rows(tables.c, tables.label, shares=False, suppress=suppress)
-    c_rows.append(_share_cells(tables.c, suppress))
-    _write_block(sheet, top, tables.c.title, c_rows)
-    _format_share_row(sheet, top + len(c_rows), len(c_rows[0]))
+        if table.definition.shows_shares:
+            rows.append(_share_cells(table, suppress))
+        next_top = _write_block(sheet, top, table.title, rows)
+        if table.definition.shows_shares:
+            _format_share_row(sheet, top + len(rows), len(rows[0]))
+        top, width = next_top, max(width, len(rows[0]))
     sheet.column_dimensions["A"].width = 16
-    for column in range(2, len(c_rows[0]) + 1):
+    for column in range(2, width + 1):
         sheet.column_dimensions[get_column_letter(column)].width = 12
 
 
 def _sheet_trend(sheet: Worksheet, trend: list[FiscalYearTables]) -> None:
-    sheet.cell(row=1, column=1, value="実相談人数及び相談件数の推移").font = Font(
-        bold=True, size=13
-    )
+    shown = trend_tables()
+    title = joined_names([table.name for table in shown]) + "の推移"
+    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
     top = 3
-    for key in ("a", "b"):
-        first: Table = getattr(trend[0], key)
-        rows: list[list[Any]] = [[HEADER_CORNER[key], *first.columns, TOTAL]]
-        rows += [[t.label, *getattr(t, key).with_total().values()] for t in trend]
-        top = _write_block(sheet, top, first.title.split(" ", 1)[1] + "の推移", rows)
+    for table in shown:
+        rows: list[list[Any]] = [[table.header_corner, *table.columns, TOTAL]]
+        rows += [[t.label, *t[table.key].with_total().values()] for t in trend]
+        top = _write_block(sheet, top, table.trend_title, rows)
     sheet.column_dimensions["A"].width = 16
 
 
 def _sheet_parts(sheet: Worksheet, result: ScopeTables) -> None:
     sheet.cell(row=1, column=1, value="市区町村別の合計").font = Font(bold=True, size=13)
-    rows: list[list[Any]] = [["市区町村", "実相談人数", "相談件数", "関係機関へつないだ件数"]]
-    rows += [[name, t.a.total, t.b.total, t.c.total] for name, t in result.parts]
-    total = result.total
-    rows.append([TOTAL, total.a.total, total.b.total, total.c.total])
+    rows: list[list[Any]] = [["市区町村", *(table.name for table in report_tables())]]
+    rows += [[name, *(t.total for t in tables.tables)] for name, tables in result.parts]
+    rows.append([TOTAL, *(t.total for t in result.total.tables)])
     _write_block(sheet, 3, "市区町村別（各市区町村の集計の合計）", rows)
     sheet.column_dimensions["A"].width = 24
 
@@ -145,7 +151,7 @@ def xlsx_bytes(
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = "表A・表B・表C"
+    sheet.title = "・".join(table.label for table in report_tables())
     _sheet_tables(sheet, scope, result.total, suppress)
     if len(trend) > 1 and not suppress:  # the published (suppressed) workbook has no trend
         _sheet_trend(workbook.create_sheet("推移"), trend)
@@ -160,30 +166,40 @@ def xlsx_bytes(
 # PDF ------------------------------------------------------------------------------------------
 
 
-def chart_data_uris(trend: list[FiscalYearTables]) -> dict[str, str]:
-    return {
-        kind: "data:image/svg+xml;base64," + b64encode(charts.chart_svg(kind, trend)).decode()
-        for kind in charts.CHART_KINDS
-    }
+def chart_data_uris(trend: list[FiscalYearTables]) -> list[tuple[ReportTable, str]]:
+    return [
+        (table, "data:image/svg+xml;base64," + b64encode(charts.chart_svg(table, trend)).decode())
+        for table in charts.charted_tables()
+    ]
 
 
-def c_rows(table: Table) -> list[tuple[str, int, Decimal]]:
-    """Table C read down the page: category, count, 率 (A4 portrait has no room for 20 columns)."""
-    shares = table.shares()
-    return [(column, value, shares[column]) for column, value in table.with_total().items()]
+def rows_down_the_page(table: Table) -> list[tuple[str, int, Decimal | None]]:
+    """A table read down the page: column, count, 率 (A4 portrait has no room for 20 columns)."""
+    shares: dict[str, Decimal] = table.shares() if table.definition.shows_shares else {}
+    return [(column, value, shares.get(column)) for column, value in table.with_total().items()]
 
 
 def pdf_bytes(scope: ReportScope, result: ScopeTables, trend: list[FiscalYearTables]) -> bytes:
+    """Tables in the trend year by year, the others down the page for the year, then charts."""
     from tsunagu.pdf import render_pdf
 
+    tables = result.total
+    in_trend = {table.key for table in trend_tables()}
     context = {
         "scope": scope,
         "result": result,
-        "tables": result.total,
-        "trend": trend,
+        "tables": tables,
+        "trend_tables": [
+            (table, [(t.label, t[table.key].with_total().values()) for t in trend])
+            for table in trend_tables()
+        ],
+        "down_tables": [
+            (table, rows_down_the_page(table))
+            for table in tables.tables
+            if table.key not in in_trend
+        ],
         "charts": chart_data_uris(trend),
-        "title": title_of(scope, result.total),
-        "c_rows": c_rows(result.total.c),
+        "title": title_of(scope, tables),
         "printed_on": timezone.localdate(),
     }
     return render_pdf("reports/fy_report_pdf.html", context)

@@ -24,12 +24,15 @@ class YearStamp(models.Model):
 
 
 class CachedTables(models.Model):
-    """Tables A, B and C of one scope and year, valid while the year's stamp has `version`."""
+    """The official tables of one scope and year, valid while the year's stamp has `version`
+    and the counting rules are those of `rules_version` (reports.tables.rules_version)."""
 
     scope_key = models.CharField("集計範囲", max_length=40)
     fiscal_year = models.PositiveSmallIntegerField("年度")
     version = models.PositiveIntegerField("版")
-    # {"total": {"a": {...}, "b": {...}, "c": {...}}, "parts": [[name, {"a": ...}], ...]}
+    rules_version = models.CharField("数え方の版", max_length=200)
+    # Counts by table key: {"total": {"a": {...}, "b": {...}, "c": {...}},
+    # "parts": [[name, {"a": ...}], ...]}
     counts = models.JSONField("件数")
     computed_at = models.DateTimeField("集計日時", default=timezone.now)
 
@@ -44,7 +47,13 @@ class CachedTables(models.Model):
 
 
 class ReportRun(models.Model):
-    """A report computed in the background, with its progress (years done of years asked)."""
+    """A report computed in the background, with its progress (years done of years asked).
+
+    A run keeps no figures and is no snapshot: it fills the cache (CachedTables) one year at a
+    time, and the page then reads the cache. Its figures are therefore always those of the counting
+    rules in force; a rules change makes them stale like any cached result, and the next request
+    for the report starts a new run.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "待機中"

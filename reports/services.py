@@ -1,11 +1,11 @@
 """Tables of a scope for one or more fiscal years, from the cache or computed and cached."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reports import cache
-from reports.aggregation import sum_tables, tables_by_organisation
 from reports.scope import ReportScope
-from reports.tables import FiscalYearTables
+from reports.tables import FiscalYearTables, report_tables
 
 TREND_YEARS = 6  # the deck shows six years side by side (H24–H29)
 
@@ -34,14 +34,27 @@ class ScopeTables:
         )
 
 
+def tables_by_organisation(org_ids: Iterable[int], fiscal_year: int) -> dict[int, FiscalYearTables]:
+    """Every registered table of every organisation that has figures in the year."""
+    org_ids = list(org_ids)
+    by_table = {table.key: table.aggregate(org_ids, fiscal_year) for table in report_tables()}
+    organisations = {org for counts in by_table.values() for org in counts}
+    return {
+        org: FiscalYearTables.from_counts(
+            fiscal_year, {key: dict(counts.get(org, {})) for key, counts in by_table.items()}
+        )
+        for org in sorted(organisations)
+    }
+
+
 def compute(scope: ReportScope, year: int) -> ScopeTables:
     """Aggregate the records: each organisation's counts, summed for the scope and its parts."""
     by_organisation = tables_by_organisation(scope.organisation_ids, year)
-    total = sum_tables(year, by_organisation.values())
+    total = FiscalYearTables.sum_of(year, by_organisation.values())
     parts = [
         (
             part.name,
-            sum_tables(
+            FiscalYearTables.sum_of(
                 year, (by_organisation[o] for o in part.organisation_ids if o in by_organisation)
             ),
         )

@@ -5,7 +5,8 @@ smallest non-zero cell is suppressed too, so that the hidden count cannot be wor
 total (secondary suppression). Totals are always shown.
 """
 
-from reports.tables import TOTAL, Table
+from reports.columns import TOTAL
+from reports.tables import Table
 
 MARK = "＊"
 MAX_THRESHOLD = 20

@@ -28,7 +28,7 @@ from reports.operations import operational_figures
 from reports.scope import PREFECTURE, scope_for_user, scopes_for_user
 from reports.services import ScopeTables, stale_years, tables_for, trend_years
 from reports.suppression import cells, share_cells
-from reports.tables import FiscalYearTables
+from reports.tables import FiscalYearTables, find_table, trend_tables
 from reports.tasks import start_run
 from tsunagu.dates import fiscal_year_label
 
@@ -69,12 +69,13 @@ class Choice:
         )
 
 
-def _table_rows(tables: FiscalYearTables, suppress: int) -> list[dict[str, Any]]:
+def _table_rows(tables: FiscalYearTables, suppress: int, can_drill: bool) -> list[dict[str, Any]]:
     return [
         {
             "table": table,
             "cells": cells(table, suppress),
-            "shares": share_cells(table, suppress) if table.key == "c" else None,
+            "shares": share_cells(table, suppress) if table.definition.shows_shares else None,
+            "links": can_drill and table.definition.drill is not None,
         }
         for table in tables.tables
     ]
@@ -99,15 +100,18 @@ def fy_tables(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('reports_run', args=[results.pk])}?{choice.query}")
     result = results[choice.year]
     trend = [results[year].total for year in years]
+    can_drill = may_drill(choice.user, choice.scope) and not choice.suppress
     context = {
         "choice": choice,
         "form": choice.form,
         "tables": result.total,
-        "rows": _table_rows(result.total, choice.suppress),
-        "trend": [(t, t.a.with_total().values(), t.b.with_total().values()) for t in trend],
-        "trend_columns": (trend[-1].a, trend[-1].b),
+        "rows": _table_rows(result.total, choice.suppress, can_drill),
+        "trend": [
+            (t, [t[table.key].with_total().values() for table in trend_tables()]) for t in trend
+        ],
+        "trend_tables": trend_tables(),
+        "charted_tables": charts.charted_tables(),
         "parts": result.parts,
-        "can_drill": may_drill(choice.user, choice.scope) and not choice.suppress,
         "exports": [
             ("Excel（xlsx）", "xlsx"),
             ("CSV（UTF-8）", "csv"),
@@ -120,11 +124,12 @@ def fy_tables(request: HttpRequest) -> HttpResponse:
 
 def chart(request: HttpRequest, kind: str) -> HttpResponse:
     choice = Choice(request)
-    if kind not in charts.CHART_KINDS:
+    table = charts.find_chart(kind)
+    if table is None:
         return HttpResponse("グラフの種類がありません。", status=404)
     years = trend_years(choice.year)
     results = tables_for(choice.scope, years)
-    svg = charts.chart_svg(kind, [results[year].total for year in years])
+    svg = charts.chart_svg(table, [results[year].total for year in years])
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=60"
     return response
@@ -160,7 +165,9 @@ def drill(request: HttpRequest) -> HttpResponse:
     if not may_drill(user, choice.scope):
         raise deny(user, right=Right.VIEW_PERSONAL_DATA, request=request, object_type="reports")
     table, column = request.GET.get("table", ""), request.GET.get("column", "")
-    result = records_behind(user, choice.scope, choice.year, table, column, request=request)
+    result = records_behind(
+        user, choice.scope, choice.year, find_table(table), column, request=request
+    )
     context = {"choice": choice, "table": table, "column": column, "result": result}
     return render(request, "reports/drill.html", context)
 

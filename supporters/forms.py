@@ -64,17 +64,7 @@ class SupporterForm(forms.Form):
     is_active = forms.BooleanField(label="登録中（派遣できる）", required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    DATA_FIELDS = (
-        "name",
-        "kind",
-        "user",
-        "area",
-        "available_days",
-        "available_from",
-        "available_until",
-        "availability_note",
-        "is_active",
-    )
+    DATA_FIELDS = Supporter.REGISTRY_FIELDS
 
     def __init__(self, *args: Any, accounts: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,18 +144,7 @@ class DispatchForm(forms.Form):
     worker = forms.ModelChoiceField(label="担当職員", queryset=User.objects.none())
     contact_phone = short_text("当日の連絡先（電話）", 30)
 
-    DATA_FIELDS = (
-        "kind",
-        "case",
-        "session",
-        "starts_at",
-        "ends_at",
-        "meeting_point",
-        "display_name",
-        "briefing",
-        "worker",
-        "contact_phone",
-    )
+    DATA_FIELDS = Dispatch.PLANNED_FIELDS
 
     def __init__(
         self,

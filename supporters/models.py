@@ -35,6 +35,18 @@ class Weekday(models.TextChoices):
 
 class Supporter(models.Model):
     ACCESS_ORGANISATION_FIELD: ClassVar[str] = "organisation"
+    # What a registration holds as the worker enters it (the form, the service, the audit row).
+    REGISTRY_FIELDS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "kind",
+        "user",
+        "area",
+        "available_days",
+        "available_from",
+        "available_until",
+        "availability_note",
+        "is_active",
+    )
 
     organisation = models.ForeignKey(
         "accounts.Organisation",
@@ -109,6 +121,19 @@ class Dispatch(models.Model):
     """A supporter sent to a home visit with a worker, to an ibasho session, or to accompany."""
 
     ACCESS_ORGANISATION_FIELD: ClassVar[str] = "organisation"
+    # What a dispatch holds as the worker plans it (the form, the service, the audit row).
+    PLANNED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "kind",
+        "case",
+        "session",
+        "starts_at",
+        "ends_at",
+        "meeting_point",
+        "display_name",
+        "briefing",
+        "worker",
+        "contact_phone",
+    )
 
     class Kind(models.TextChoices):
         HOME_VISIT = "home_visit", "訪問への同行"

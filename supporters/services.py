@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,12 +17,12 @@ from accounts.access import visible_to
 from accounts.models import Contract, StaffRole, User
 from accounts.roles import Role
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from cases.models import Case, Stage
 from community.models import Session
 from supporters.models import Dispatch, DispatchReport, Supporter, Training
 from tsunagu.dates import wareki
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import versioned_edit
 
 STALE_SUPPORTER = "ほかの人が先にこのサポーターの登録を更新しました。最新の内容を確認してください。"
 NOT_A_SUPPORTER_ACCOUNT = "サポーターの役割を持つ、この機関か委託先のアカウントを選んでください。"
@@ -49,28 +49,6 @@ REPORT_TWICE = "この派遣の報告はすでに提出されています。"
 REPORT_TOO_EARLY = "派遣の日時より前には報告できません。終わってから提出してください。"
 MINUTES_RANGE = "活動した時間は1〜1440分の間で入力してください。"
 
-SUPPORTER_FIELDS = (
-    "name",
-    "kind",
-    "area",
-    "available_days",
-    "available_from",
-    "available_until",
-    "availability_note",
-    "is_active",
-)
-DISPATCH_FIELDS = (
-    "kind",
-    "case",
-    "session",
-    "starts_at",
-    "ends_at",
-    "meeting_point",
-    "display_name",
-    "briefing",
-    "worker",
-    "contact_phone",
-)
 REPORT_FIELDS = ("what_happened", "minutes_spent", "concerns")
 
 
@@ -127,15 +105,14 @@ def supporter_register(
     with transaction.atomic():
         supporter = Supporter.objects.create(
             organisation_id=organisation_id,
-            user=data.get("user"),
-            **{name: data[name] for name in SUPPORTER_FIELDS if name in data},
+            **{name: data[name] for name in Supporter.REGISTRY_FIELDS if name in data},
         )
         audit_record(
             action=AuditEvent.Action.CREATE,
             actor=by,
             request=request,
             obj=supporter,
-            fields=[*SUPPORTER_FIELDS, "user"],
+            fields=Supporter.REGISTRY_FIELDS,
         )
     return supporter
 
@@ -149,24 +126,12 @@ def supporter_update(
     request: HttpRequest | None = None,
 ) -> Supporter:
     _check_supporter(data, supporter.organisation_id, supporter.pk)
-    with transaction.atomic():
-        current = Supporter.objects.select_for_update().get(pk=supporter.pk)
-        if current.version != version:
-            raise StaleVersionError(STALE_SUPPORTER)
-        changed = [
-            name
-            for name in (*SUPPORTER_FIELDS, "user")
-            if name in data and getattr(current, name) != data[name]
-        ]
-        for name in changed:
-            setattr(current, name, data[name])
-        current.version = F("version") + 1
-        current.save(update_fields=[*changed, "version"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE, actor=by, request=request, obj=current, fields=changed
-        )
-    current.refresh_from_db()
-    return current
+    audit = audit_update(actor=by, request=request)
+    with versioned_edit(
+        Supporter, pk=supporter.pk, version=version, stale_message=STALE_SUPPORTER, audit=audit
+    ) as edit:
+        edit.change({name: data[name] for name in Supporter.REGISTRY_FIELDS if name in data})
+    return edit.record
 
 
 def training_add(
@@ -255,14 +220,14 @@ def dispatch_create(
             organisation_id=organisation_id,
             supporter=supporter,
             created_by=by,
-            **{name: data.get(name) or _blank(name) for name in DISPATCH_FIELDS},
+            **{name: data.get(name) or _blank(name) for name in Dispatch.PLANNED_FIELDS},
         )
         audit_record(
             action=AuditEvent.Action.CREATE,
             actor=by,
             request=request,
             obj=dispatch,
-            fields=["supporter", *DISPATCH_FIELDS],
+            fields=["supporter", *Dispatch.PLANNED_FIELDS],
             detail={"case": dispatch.case_id, "session": dispatch.session_id},
         )
     return dispatch

@@ -37,19 +37,18 @@ from supporters.services import (
 from tsunagu.forms import show_refusal
 from tsunagu.versioning import StaleVersionError
 
-SUPPORTER_FIELDS = ("name", "kind", "user", "area", "availability", "trainings")
-DISPATCH_FIELDS = (
+# What the supporter pages show, audited as read ("availability" and "trainings" name what is
+# shown of several columns and rows).
+SUPPORTER_SHOWN_FIELDS = ("name", "kind", "user", "area", "availability", "trainings")
+# What the dispatch pages show, audited as read (names of what is shown, some not columns): the
+# planned fields less those only the detail page shows, with the supporter and the state.
+DETAIL_ONLY_FIELDS = ("ends_at", "briefing", "contact_phone")
+DISPATCH_SHOWN_FIELDS = (
     "supporter",
-    "kind",
-    "case",
-    "session",
-    "starts_at",
-    "meeting_point",
-    "display_name",
-    "worker",
+    *(name for name in Dispatch.PLANNED_FIELDS if name not in DETAIL_ONLY_FIELDS),
     "state",
 )
-DISPATCH_DETAIL_FIELDS = (*DISPATCH_FIELDS, "briefing", "contact_phone", "report")
+DISPATCH_DETAIL_SHOWN_FIELDS = (*DISPATCH_SHOWN_FIELDS, "briefing", "contact_phone", "report")
 CASE_ROLES = [
     role.value for role, rights in ROLE_RIGHTS.items() if Right.VIEW_PERSONAL_DATA in rights
 ]
@@ -74,7 +73,7 @@ def supporter_list(request: HttpRequest) -> HttpResponse:
         supporter_queryset(),
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
-        fields=SUPPORTER_FIELDS,
+        fields=SUPPORTER_SHOWN_FIELDS,
     )
     return render(
         request,
@@ -113,7 +112,7 @@ def supporter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
-        fields=SUPPORTER_FIELDS,
+        fields=SUPPORTER_SHOWN_FIELDS,
     )
     return render_supporter_detail(request, supporter, TrainingForm())
 
@@ -124,7 +123,9 @@ def render_supporter_detail(
     user = request_user(request)
     dispatches = list(visible_to(user, dispatch_queryset().filter(supporter=supporter)))
     if dispatches:
-        audit_list_read(user, dispatches, model=Dispatch, request=request, fields=DISPATCH_FIELDS)
+        audit_list_read(
+            user, dispatches, model=Dispatch, request=request, fields=DISPATCH_SHOWN_FIELDS
+        )
     return render(
         request,
         "supporters/supporter_detail.html",
@@ -147,7 +148,7 @@ def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         right=Right.EDIT_PERSONAL_DATA,
         request=request,
-        fields=SUPPORTER_FIELDS,
+        fields=SUPPORTER_SHOWN_FIELDS,
     )
     accounts = supporter_accounts(supporter.organisation_id)
     if request.method != "POST":
@@ -200,7 +201,7 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
         dispatch_queryset(),
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
-        fields=DISPATCH_FIELDS,
+        fields=DISPATCH_SHOWN_FIELDS,
     )
     now = timezone.now()
     return render(
@@ -302,7 +303,7 @@ def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
-        fields=DISPATCH_DETAIL_FIELDS,
+        fields=DISPATCH_DETAIL_SHOWN_FIELDS,
     )
     return render_dispatch_detail(request, dispatch, CancelForm())
 

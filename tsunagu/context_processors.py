@@ -29,6 +29,7 @@ AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
     ("重複の確認", "duplicate_queue", (Right.MERGE_RECORDS,)),
     ("機関・委託", "organisations", ()),
     ("職員管理", "staff_list", (Right.MANAGE_STAFF,)),
+    ("機関・契約の管理", "administration", (Right.MANAGE_STAFF,)),
     ("監査ログ", "audit_log", (Right.VIEW_AUDIT_LOG,)),
 ]
 

@@ -243,10 +243,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # ---- Second factor and re-authentication (accounts/otp.py, accounts/reauth.py) ----
-# Staff whose roles may see personal data enter a code from an authenticator app (TOTP) after
-# their password; without a confirmed app they are sent to enrol one. On by default; demo mode
-# (TSUNAGU_DEMO=1, as `make run` starts it) turns the default off, since the demo's shared
-# accounts have no app. TSUNAGU_TOTP_REQUIRED=1 turns it on there too.
+# Staff whose roles may see personal data, and administrators, enter a code from an authenticator
+# app (TOTP) after their password; without a confirmed app they are sent to enrol one. On by
+# default; demo mode (TSUNAGU_DEMO=1, as `make run` starts it) turns the default off, since the
+# demo's shared accounts have no app. TSUNAGU_TOTP_REQUIRED=1 turns it on there too.
 TOTP_REQUIRED = env_bool("TSUNAGU_TOTP_REQUIRED", not DEMO_MODE)
 # The name an authenticator app shows next to the account.
 OTP_TOTP_ISSUER = env_str("TSUNAGU_TOTP_ISSUER", "tsunagu")

@@ -29,6 +29,9 @@ class RoleChangeTests(StaleSessionMixin, BaseTestCase):
         staff = User.objects.prefetch_related("staff_roles").get(pk=self.douryou.pk)
         return {"roles": roles, "is_active": "on", "version": staff_version(staff)}
 
+    def code(self) -> str:
+        return app_code(confirmed_app_of(self.admin))
+
     def roles_of_douryou(self) -> set[str]:
         return set(self.douryou.staff_roles.values_list("role", flat=True))
 
@@ -50,8 +53,10 @@ class RoleChangeTests(StaleSessionMixin, BaseTestCase):
 
         page = self.client.get(response["Location"])
         self.assertContains(page, "<h1>パスワードの再入力</h1>", html=True)
-        self.assertNotContains(page, "確認コード")  # the administrator has no second factor
-        answer = self.client.post("/login/again/", {"password": PASSWORD, "next": url})
+        self.assertContains(page, "確認コード")  # administrators sign in with the second factor
+        answer = self.client.post(
+            "/login/again/", {"password": PASSWORD, "code": self.code(), "next": url}
+        )
 
         self.assertContains(answer, "もう一度ボタンを押すと、操作を続けます。")
         self.assertContains(answer, f'<form method="post" action="{url}">', html=False)
@@ -75,7 +80,9 @@ class RoleChangeTests(StaleSessionMixin, BaseTestCase):
         url = f"/staff/{self.douryou.pk}/"
         with override_settings(LOGIN_FAILURE_LIMIT=3):
             pages = [
-                self.client.post("/login/again/", {"password": "wrong", "next": url})
+                self.client.post(
+                    "/login/again/", {"password": "wrong", "code": "000000", "next": url}
+                )
                 for _ in range(4)
             ]
         self.assertContains(pages[0], "パスワードが正しくありません。")
@@ -91,7 +98,8 @@ class RoleChangeTests(StaleSessionMixin, BaseTestCase):
         self.login(self.admin)
         self.let_the_sign_in_age()
         response = self.client.post(
-            "/login/again/", {"password": PASSWORD, "next": "https://example.com/"}
+            "/login/again/",
+            {"password": PASSWORD, "code": self.code(), "next": "https://example.com/"},
         )
         self.assertRedirects(response, "/")
 

@@ -73,7 +73,7 @@ class MeTests(ApiTestCase):
 class StaffApiTests(ApiTestCase):
     def test_the_administrator_lists_the_own_office(self) -> None:
         response = self.get("/staff", self.admin)
-        usernames = {member["username"] for member in response.json()}
+        usernames = {member["username"] for member in response.json()["items"]}
         self.assertIn("soudan", usernames)
         self.assertNotIn("minato", usernames)
         self.assertNotIn("houkatsu", usernames)

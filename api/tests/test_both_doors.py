@@ -9,10 +9,12 @@ from typing import Any
 
 from accounts.models import User
 from api.tests.test_api import ApiTestCase
+from audit.models import AuditEvent
 from cases.services import case_close
-from cases.tests.helpers import open_case
+from cases.tests.helpers import make_person, open_case
 from collaboration.models import Agency, AgencyCategory, Referral
 from collaboration.referrals.services import REFERRAL_FROM_CLOSED_CASE
+from people.access import DETAIL_FIELDS
 
 
 class BothDoorsTestCase(ApiTestCase):
@@ -86,8 +88,10 @@ class DirectoryTests(BothDoorsTestCase):
         return {agency.name for agency in response.context["agencies"]}
 
     def api_names(self, user: User, query: str = "") -> set[str]:
-        path = f"/agencies?q={query}" if query else "/agencies"
-        return {agency["name"] for agency in self.api("GET", path, user).json()}
+        path = f"/agencies?limit=100&q={query}"
+        page = self.api("GET", path, user).json()
+        self.assertIsNone(page["next_offset"])  # every agency on the one page
+        return {agency["name"] for agency in page["items"]}
 
     def test_the_prefectural_centre_sees_the_same_agencies_through_both_doors(self) -> None:
         centre = self.world.staff["centre"]
@@ -105,3 +109,43 @@ class DirectoryTests(BothDoorsTestCase):
     def test_a_search_by_area_finds_the_same_through_both_doors(self) -> None:
         self.assertEqual(self.page_names(self.soudan, "東地区"), {self.town.name})
         self.assertEqual(self.api_names(self.soudan, "東地区"), {self.town.name})
+
+
+class PersonForEditTests(BothDoorsTestCase):
+    """One loader (`people.access.person_for_edit`) for the edit page and the API's edits."""
+
+    def setUp(self) -> None:
+        self.person = make_person(
+            self.window, "高橋", "勇気", is_restricted=True, restriction_reason="dv"
+        )
+        self.person.team.add(self.soudan)
+
+    def page_edit(self, user: User) -> int:
+        self.login(user)
+        status: int = self.client.get(f"/persons/{self.person.pk}/edit/").status_code
+        return status
+
+    def api_edit(self, user: User) -> int:
+        body = {"alias": "Bさん", "version": self.person.version}
+        status: int = self.api("PATCH", f"/persons/{self.person.pk}", user, body).status_code
+        return status
+
+    def test_a_restricted_person_off_the_team_is_refused_alike_and_audited(self) -> None:
+        self.assertEqual((self.page_edit(self.douryou), self.api_edit(self.douryou)), (403, 403))
+        denied = self.audit_rows(action=AuditEvent.Action.DENIED, actor=self.douryou)
+        self.assertEqual([row.detail["reason"] for row in denied], ["restricted_identity"] * 2)
+
+    def test_another_offices_person_is_404_through_both_doors(self) -> None:
+        self.assertEqual((self.page_edit(self.minato), self.api_edit(self.minato)), (404, 404))
+
+    def test_a_read_only_role_is_403_through_both_doors(self) -> None:
+        self.assertEqual((self.page_edit(self.kansa), self.api_edit(self.kansa)), (403, 403))
+
+    def test_the_team_edits_and_both_doors_audit_the_same_fields(self) -> None:
+        self.assertEqual((self.page_edit(self.soudan), self.api_edit(self.soudan)), (200, 200))
+        reads = self.audit_rows(
+            action=AuditEvent.Action.READ, object_type="people.person", actor=self.soudan
+        )
+        self.assertEqual(len(reads), 2)
+        self.assertEqual(reads[0].detail["fields"], reads[1].detail["fields"])
+        self.assertEqual(reads[0].detail["fields"], sorted(DETAIL_FIELDS))

@@ -90,7 +90,7 @@ class CaseFlowTests(CasesApiTestCase):
         case_id = consultation["case_id"]
         self.assertIsNotNone(case_id)
 
-        cases = self.call("GET", "/cases", self.soudan).json()
+        cases = self.call("GET", "/cases", self.soudan).json()["items"]
         self.assertEqual([(c["id"], c["stage"]) for c in cases], [(case_id, "intake")])
 
         # Assessment.
@@ -214,9 +214,10 @@ class CaseFlowTests(CasesApiTestCase):
         self.assertEqual(response.status_code, 201, response.content)
         self.assertIsNone(response.json()["case_id"])
         referral_id = response.json()["referral_id"]
-        open_referrals = self.call("GET", "/referrals?open=true", self.douryou).json()
+        open_referrals = self.call("GET", "/referrals?open=true", self.douryou).json()["items"]
         self.assertEqual([r["id"] for r in open_referrals], [referral_id])
-        self.assertEqual(self.call("GET", "/referrals?open=true", self.minato).json(), [])
+        others = self.call("GET", "/referrals?open=true", self.minato).json()
+        self.assertEqual((others["count"], others["items"]), (0, []))
 
     def test_an_existing_person_is_found_by_id_and_the_day_is_listed(self) -> None:
         person_id = self.intake().json()["person"]["id"]
@@ -225,8 +226,10 @@ class CaseFlowTests(CasesApiTestCase):
         self.assertEqual(Person.objects.count(), 1)
         self.assertEqual(Case.objects.count(), 1)
         listed = self.call("GET", f"/consultations?date={self.today.isoformat()}", self.douryou)
-        self.assertEqual(len(listed.json()), 2)
-        self.assertEqual(self.call("GET", "/consultations?date=2001-01-01", self.soudan).json(), [])
+        self.assertEqual(listed.json()["count"], 2)
+        self.assertEqual(len(listed.json()["items"]), 2)
+        other_day = self.call("GET", "/consultations?date=2001-01-01", self.soudan).json()
+        self.assertEqual(other_day["items"], [])
         response = self.call("GET", "/consultations?date=2025-02-30", self.soudan)
         self.assertEqual(response.status_code, 422)
         self.assertIn("存在しない日付", response.json()["errors"]["date"][0])
@@ -296,7 +299,9 @@ class CaseAccessTests(CasesApiTestCase):
                 response = self.call(method, path, user, body)
                 self.assertEqual(response.status_code, 404, (user, path))
                 self.assertEqual(response.json()["detail"], "該当する記録がありません。")
-            self.assertNotIn(case_id, [c["id"] for c in self.call("GET", "/cases", user).json()])
+            self.assertNotIn(
+                case_id, [c["id"] for c in self.call("GET", "/cases", user).json()["items"]]
+            )
         self.assertFalse(SupportPlan.objects.exists())
         denied = self.audit_rows(action=AuditEvent.Action.DENIED, object_type="cases.case")
         self.assertEqual({row.detail["reason"] for row in denied}, {"out_of_scope"})
@@ -349,7 +354,7 @@ class CaseAccessTests(CasesApiTestCase):
         )
         self.assertIsNone(assessment["medical_history"])
         self.assertEqual(assessment["outing_level"], "home_only")
-        listed = self.call("GET", f"/cases/{case_id}/assessments", self.douryou).json()
+        listed = self.call("GET", f"/cases/{case_id}/assessments", self.douryou).json()["items"]
         self.assertEqual(listed[0]["medical_history"], None)
         self.assertEqual(self.audit_rows(object_type="cases.assessment", id__gt=before), [])
         reads = self.audit_rows(action=AuditEvent.Action.READ, actor=self.douryou)
@@ -388,7 +393,7 @@ class CaseAccessTests(CasesApiTestCase):
         self.assertEqual(case["person"]["label"], f"制限対象者 #{case['person']['id']}")
         self.assertNotIn("高橋", case["title"])
         self.assertIn("高橋", self.call("GET", f"/cases/{case_id}", self.soudan).json()["title"])
-        (consultation,) = self.call("GET", "/consultations", self.douryou).json()
+        (consultation,) = self.call("GET", "/consultations", self.douryou).json()["items"]
         self.assertIsNone(consultation["consulter_name"])
 
 
@@ -406,9 +411,9 @@ class AgencyApiTests(CasesApiTestCase):
             name="みなと町保健センター",
             category="public_health",
         )
-        names = {a["name"] for a in self.call("GET", "/agencies", self.soudan).json()}
+        names = {a["name"] for a in self.call("GET", "/agencies", self.soudan).json()["items"]}
         self.assertEqual(names, {"つなぐ市保健センター", "つなぐ県精神保健福祉センター"})
-        hits = self.call("GET", "/agencies?q=精神", self.soudan).json()
+        hits = self.call("GET", "/agencies?q=精神", self.soudan).json()["items"]
         self.assertEqual([a["name"] for a in hits], ["つなぐ県精神保健福祉センター"])
 
     def test_an_agency_is_added_once(self) -> None:

@@ -217,7 +217,7 @@ class CaseDetailTests(BaseTestCase):
             # activities: count, page, participants (3); referrals, their persons' teams (2);
             # stage history (1); assessment and plan versions (2); the households the case may
             # support (1); session save (3)
-            expected = 33 + 2 * audit_lock_queries()  # with meetings, dispatches, consents, advice
+            expected = 34 + 2 * audit_lock_queries()  # meetings, dispatches, consents, advice, team
             with self.assertNumQueries(expected):
                 response = self.client.get(f"/cases/{case.pk}/")
             self.assertEqual(len(response.context["activities"]), activities)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from accounts.access import visible_to
 from accounts.models import Organisation, User
 from accounts.roles import Right
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from cases.models import Case, SupportPlan
 from collaboration.models import (
     ActionItem,
@@ -36,7 +36,7 @@ from collaboration.models import (
     MeetingMember,
 )
 from collaboration.sharing.access import valid_consents
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import versioned_edit
 
 STALE_MINUTES = (
     "ほかの参加者が先に議事録を保存しました。保存されている内容と入力した内容を見比べてから、"
@@ -252,23 +252,16 @@ def minutes_save(
     request: HttpRequest | None = None,
 ) -> Meeting:
     """Save the minutes (非公開) unless someone saved since `version` (StaleVersionError)."""
-    with transaction.atomic():
-        current = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        if current.version != version:
-            raise StaleVersionError(STALE_MINUTES)
-        current.minutes = minutes
-        current.minutes_updated_at = timezone.now()
-        current.version = F("version") + 1
-        current.save(update_fields=["minutes", "minutes_updated_at", "version"])
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=["minutes"],
-        )
-    current.refresh_from_db()
-    return current
+    with versioned_edit(
+        Meeting,
+        pk=meeting.pk,
+        version=version,
+        stale_message=STALE_MINUTES,
+        audit=audit_update(actor=by, request=request),
+    ) as edit:
+        if edit.change({"minutes": minutes}):
+            edit.also({"minutes_updated_at": timezone.now()})
+    return edit.record
 
 
 def decision_add(

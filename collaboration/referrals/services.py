@@ -15,14 +15,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_update
 from cases.models import Case
 from collaboration.models import Referral, ReferralEvent
-from tsunagu.versioning import StaleVersionError
+from tsunagu.versioning import versioned_edit
 
 REFERRAL_FOLLOW_UP_PAST = "確認する日は今日以降の日付にしてください。"
 REFERRAL_FROM_CLOSED_CASE = "終結したケースです。再開してからつないでください。"
 FAILED_WITHOUT_REASON = "不成立の理由を入力してください。"
+STALE_REFERRAL = "ほかの人が先にこのつなぎを更新しました。"
+STATE_CANNOT_FOLLOW = "「{current}」から「{wanted}」には変えられません。"
 
 
 def follow_up_refusal(follow_up_on: date | None) -> str | None:
@@ -83,35 +85,27 @@ def referral_set_state(
 ) -> Referral:
     """Only a state that follows the current one (`Referral.NEXT_STATES`); failing needs a
     reason."""
-    with transaction.atomic():
-        current = Referral.objects.select_for_update().get(pk=referral.pk)
-        if current.version != version:
-            raise StaleVersionError("ほかの人が先にこのつなぎを更新しました。")
+    with versioned_edit(
+        Referral,
+        pk=referral.pk,
+        version=version,
+        stale_message=STALE_REFERRAL,
+        audit=audit_update(actor=by, request=request),
+    ) as edit:
+        current = edit.record
         errors: dict[str, str] = {}
         if state not in Referral.NEXT_STATES[current.state]:
-            errors["state"] = (
-                f"「{current.get_state_display()}」から「{Referral.State(state).label}」には変えられません。"
+            errors["state"] = STATE_CANNOT_FOLLOW.format(
+                current=current.get_state_display(), wanted=Referral.State(state).label
             )
         if state == Referral.State.FAILED and not note.strip():
             errors["note"] = FAILED_WITHOUT_REASON
         if errors:
             raise ValidationError(errors)
-        changed = ["state"]
-        current.state = state
+        edit.change({"state": state})
         if state == Referral.State.FAILED:
-            current.failed_reason = note
-            changed.append("failed_reason")
-        if follow_up_on and follow_up_on != current.follow_up_on:
-            current.follow_up_on = follow_up_on
-            changed.append("follow_up_on")
-        current.version += 1
-        current.save(update_fields=["state", "failed_reason", "follow_up_on", "version"])
+            edit.change({"failed_reason": note})
+        if follow_up_on:
+            edit.change({"follow_up_on": follow_up_on})
         ReferralEvent.objects.create(referral=current, state=state, note=note, by=by)
-        audit_record(
-            action=AuditEvent.Action.UPDATE,
-            actor=by,
-            request=request,
-            obj=current,
-            fields=changed,
-        )
     return current

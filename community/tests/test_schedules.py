@@ -196,6 +196,6 @@ class OverlapTests(BaseTestCase):
     def test_a_session_on_an_archived_place_is_refused(self) -> None:
         from community.services import place_set_archived
 
-        place_set_archived(place=self.place, archived=True, by=self.staff)
+        archived = place_set_archived(place=self.place, archived=True, by=self.staff)
         with self.assertRaisesMessage(ValidationError, "アーカイブされた居場所"):
-            make_session(self.place, self.staff, date(2025, 6, 4))
+            make_session(archived, self.staff, date(2025, 6, 4))

@@ -162,6 +162,21 @@ class QueueTests(BaseTestCase):
             self.client.get("/persons/duplicates/"), "確認を待っている組はありません。"
         )
 
+    def test_a_pair_decided_meanwhile_is_refused_by_the_service_and_the_page_says_so(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from people.services import PAIR_ALREADY_DECIDED, duplicate_mark_different
+
+        DuplicateCandidate.objects.filter(pk=self.candidate.pk).update(status="merged")
+        with self.assertRaisesMessage(ValidationError, PAIR_ALREADY_DECIDED):
+            duplicate_mark_different(candidate=self.candidate, by=self.chousei)
+        self.login(self.chousei)
+        response = self.client.post(
+            f"/persons/duplicates/{self.candidate.pk}/different/", follow=True
+        )
+        self.assertContains(response, PAIR_ALREADY_DECIDED)
+        self.assertEqual(DuplicateCandidate.objects.get(pk=self.candidate.pk).status, "merged")
+
     def test_a_worker_without_the_merge_right_gets_403(self) -> None:
         self.login(self.soudan)
         for url in ("/persons/duplicates/", f"/persons/duplicates/{self.candidate.pk}/"):

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from reports.tables import AGENCY_COLUMNS
+from reports.columns import AGENCY_COLUMNS
 from reports.tests.data import FY, WINDOW_A, WINDOW_B, WINDOW_C_NONZERO, build_known_data
 from tsunagu.test import BaseTestCase
 

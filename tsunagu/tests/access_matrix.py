@@ -142,10 +142,10 @@ route("totp_verify", **statuses(302))
 route("totp_enrol", **statuses(302))
 # 「パスワードの再入力」 before a risky action: anyone signed in.
 route("reauth", **statuses(200))
-# The administrator's one-time link: public (the worker has no password); a wrong link says so.
-route("password_set", kwargs=lambda w: {"uidb64": "x", "token": "y"}, **statuses(200, anon=200))
 # New recovery codes for one's own app (shown once); without an app, back to the account page.
-WITH_APP = {"same", "coord", "other", "p_consent", "p_none", "referral", "member", "centre"}
+WITH_APP = {
+    *("same", "coord", "other", "p_consent", "p_none", "referral", "member", "centre", "admin"),
+}
 route(
     "account_recovery_codes",
     "POST",
@@ -165,6 +165,48 @@ def own_token(w: Any) -> dict[str, Any]:
 route("account", **statuses(200))
 route("account_password", **statuses(200))
 route("account_token_revoke", "POST", kwargs=own_token, **statuses(404, same=302))
+# ---- accounts.administration: local governments, organisations, contracts ----
+# Lists and new-record forms are the administrator's (403 for everyone else, audited). A record
+# outside the administrator's installation answers 404 (another municipality); inside it, a
+# non-administrator learns only that it exists (403), as on every page.
+ADMINISTRATION_PAGE = statuses(403, admin=200)
+ADMINISTRATION_RECORD = statuses(403, other=404, admin=200)
+
+
+def own_government(w: Any) -> dict[str, Any]:
+    return {"pk": w.users["same"].organisation.local_government_id}
+
+
+def own_organisation(w: Any) -> dict[str, Any]:
+    return {"pk": w.users["same"].organisation_id}
+
+
+def own_contract(w: Any) -> dict[str, Any]:
+    from accounts.models import Contract
+
+    contract = Contract.objects.filter(commissioner=w.users["same"].organisation).first()
+    assert contract is not None
+    return {"pk": contract.pk}
+
+
+def set_password_link(w: Any) -> dict[str, Any]:
+    return {"uidb64": "MA", "token": "no-such-token"}
+
+
+route("administration", **ADMINISTRATION_PAGE)
+route("administration_governments", **ADMINISTRATION_PAGE)
+route("administration_government_create", **ADMINISTRATION_PAGE)
+route("administration_government_edit", kwargs=own_government, **ADMINISTRATION_RECORD)
+route("administration_organisations", **ADMINISTRATION_PAGE)
+route("administration_organisation_create", **ADMINISTRATION_PAGE)
+route("administration_organisation_edit", kwargs=own_organisation, **ADMINISTRATION_RECORD)
+route("administration_contracts", **ADMINISTRATION_PAGE)
+route("administration_contract_create", **ADMINISTRATION_PAGE)
+route("administration_contract_edit", kwargs=own_contract, **ADMINISTRATION_RECORD)
+route("administration_contract_renew", kwargs=own_contract, **ADMINISTRATION_RECORD)
+# The one-time link that sets a password is public (its token is the credential); a used,
+# expired or made-up link shows the page saying so.
+route("password_set", kwargs=set_password_link, **statuses(200, anon=200))
 route("audit_log", **statuses(403, auditor=200))
 route("audit_log_csv", **statuses(403, auditor=200))
 
@@ -231,6 +273,11 @@ route("case_stage", "POST", kwargs=case, **OWN_POST)
 route("case_close", "POST", kwargs=case, **OWN_POST)
 route("case_reopen", "POST", kwargs=case, **OWN_POST)
 route("case_household", "POST", kwargs=case, **OWN_POST)
+# The case team: its own organisation's workers see and change it (partners: shared pages only).
+route("case_team", kwargs=case, **OWN_RECORD)
+route("case_team_add", "POST", kwargs=case, **OWN_POST)
+route("case_team_remove", "POST", kwargs=case, **OWN_POST)
+route("case_lead_change", "POST", kwargs=case, **OWN_POST)
 route("assessment_new", kwargs=case, **OWN_WRITE)
 route("assessment_detail", kwargs=version_one, **OWN_RECORD)
 route("plan_edit", kwargs=case, **OWN_WRITE)

@@ -20,13 +20,14 @@ from reports.scope import (
     prefecture_scope,
 )
 from reports.services import tables_for, trend_years
+from reports.tables import REPORT_TABLES
 
 FORMATS = ("json", "xlsx", "csv", "pdf")
 
 
 class Command(BaseCommand):
     help = (
-        "年度の公式集計（表A・表B・表C）を出力します。"
+        f"年度の公式集計（{'・'.join(table.label for table in REPORT_TABLES)}）を出力します。"
         "範囲を省略すると、登録された唯一の都道府県です。"
     )
 
