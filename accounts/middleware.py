@@ -22,7 +22,6 @@ from tsunagu.fields import decrypt, encrypt
 
 KEPT_FORM_SESSION_KEY = "tsunagu_kept_form"
 LAST_USER_COOKIE = "tsunagu_last_user"
-TOKEN_AUTHENTICATED_PREFIX = "/api/"  # noqa: S105 (a URL prefix, not a secret)
 # The pages a signed-in worker reaches before the second factor.
 BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "totp_verify", "totp_enrol"})
 
@@ -31,7 +30,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponseBase | None:
-        if request.path.startswith(TOKEN_AUTHENTICATED_PREFIX):
+        if request.path.startswith(settings.API_PATH_PREFIX):
             return None
         refused = super().process_view(request, view_func, view_args, view_kwargs)
         if refused is not None or not getattr(view_func, "login_required", True):
