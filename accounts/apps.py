@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "機関・職員"
 
     def ready(self) -> None:
-        from accounts import checks, signals  # noqa: F401
+        from accounts import checks, reauth, signals  # noqa: F401

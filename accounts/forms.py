@@ -52,3 +52,65 @@ class StaffLoginForm(AuthenticationForm):
             code="throttled",
             params={"minutes": max(1, math.ceil(wait_seconds / 60))},
         )
+
+
+def code_field() -> forms.CharField:
+    """The code after the password: the app's six digits, or one recovery code."""
+    return forms.CharField(
+        label="確認コード",
+        max_length=20,
+        help_text="認証アプリに表示された6桁の数字。スマートフォンが使えないときはリカバリーコード。",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        error_messages={"required": "確認コードを入力してください。"},
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = code_field()
+
+
+class EnrolmentForm(forms.Form):
+    code = forms.CharField(
+        label="確認コード",
+        max_length=10,
+        help_text="登録した認証アプリに表示された6桁の数字",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": "認証アプリに表示された6桁の数字を入力してください。"},
+    )
+
+
+class ReauthenticationForm(forms.Form):
+    """The password again (and the code, for staff with the second factor) before a risky
+    action."""
+
+    password = forms.CharField(
+        label="パスワード",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "パスワードを入力してください。"},
+    )
+
+    def __init__(self, *args: Any, with_code: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if with_code:
+            code = code_field()
+            code.widget.attrs.pop("autofocus")
+            self.fields["code"] = code
+
+
+class SecondFactorResetForm(forms.Form):
+    reason = forms.CharField(
+        label="リセットの理由",
+        max_length=200,
+        help_text="例: スマートフォンの紛失・機種変更。監査ログに残ります。",
+        error_messages={"required": "リセットの理由を入力してください。"},
+    )
+
+
+class PasswordResetByAdministratorForm(forms.Form):
+    reason = forms.CharField(
+        label="再設定の理由",
+        max_length=200,
+        help_text="例: パスワードを忘れた。監査ログに残ります。",
+        error_messages={"required": "再設定の理由を入力してください。"},
+    )

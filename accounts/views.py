@@ -5,18 +5,29 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from accounts.forms import StaffLoginForm
+from accounts.forms import PasswordResetByAdministratorForm, StaffLoginForm
 from accounts.known_devices import remember_device
 from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE
 from accounts.models import ApiToken, Contract, Organisation, User
+from accounts.otp import (
+    has_confirmed_app,
+    needs_second_factor,
+    recovery_codes_left,
+    session_is_verified,
+)
+from accounts.passwords import password_reset_by_administrator
+from accounts.reauth import require_recent_authentication
 from accounts.services import TokenRevocation, own_token, revoke_api_token
+from accounts.staff.views import managed_staff
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -34,8 +45,13 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         if isinstance(form, StaffLoginForm) and form.attempt is not None:
             form.attempt.record_success()
-        # TOTP (a later issue) goes here: a second factor before the device is remembered.
-        remember_device(self.request, response, form.get_user())
+        user = form.get_user()
+        if needs_second_factor(user) and not session_is_verified(self.request):
+            # The code comes next; the browser becomes a known device only after it.
+            step = "totp_verify" if has_confirmed_app(user) else "totp_enrol"
+            response = redirect_to_login(self.get_success_url(), login_url=reverse(step))
+        else:
+            remember_device(self.request, response, user)
         response.set_signed_cookie(
             LAST_USER_COOKIE,
             str(form.get_user().pk),
@@ -48,7 +64,8 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Logging out flushes the session row on the server (Django's logout), not only the
+    cookie: a copied session cookie is dead afterwards."""
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -67,15 +84,38 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+@require_POST
+@require_recent_authentication
+def staff_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """The administrator ends a worker's password and gets a one-time link to hand over."""
+    user: User = request.user  # type: ignore[assignment]
+    staff = managed_staff(request, pk)
+    form = PasswordResetByAdministratorForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        path = password_reset_by_administrator(staff=staff, by=user, reason=reason, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("staff_detail", pk=staff.pk)
+    context = {
+        "staff": staff,
+        "link": request.build_absolute_uri(path),
+        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    return render(request, "accounts/password_link.html", context)
+
+
 def account(request: HttpRequest) -> HttpResponse:
-    """The user's own account: password change and their API tokens (revocable here)."""
+    """The user's own account: password, second factor and their API tokens (revocable here)."""
     user: User = request.user  # type: ignore[assignment]
     tokens = ApiToken.objects.filter(user=user)
-    return render(
-        request,
-        "accounts/account.html",
-        {"tokens": tokens, "token_days": settings.API_TOKEN_DAYS},
-    )
+    context = {
+        "tokens": tokens,
+        "token_days": settings.API_TOKEN_DAYS,
+        "has_app": has_confirmed_app(user),
+        "recovery_codes_left": recovery_codes_left(user),
+    }
+    return render(request, "accounts/account.html", context)
 
 
 @require_POST

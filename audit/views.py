@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.access import require_right
 from accounts.models import User
+from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
@@ -70,6 +71,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_recent_authentication
 def audit_log_csv(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     require_right(user, Right.VIEW_AUDIT_LOG, request=request)

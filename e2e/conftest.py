@@ -81,7 +81,18 @@ def personas(transactional_db: None) -> dict[str, Any]:
 
 @pytest.fixture
 def server_url(live_server: Any, personas: dict[str, Any]) -> str:
-    """The live server's base URL, with the personas in its database."""
+    """The live server's base URL, with the personas in its database.
+
+    Staff who need the second factor have an authenticator app already (a confirmed TOTP
+    device; modules that build their own world override `personas`, so it is given here):
+    `log_in` (e2e/test_login.py) types its code at the real prompt, computed from the device's
+    key as the app would. The enrolment itself is tested in e2e/test_login.py."""
+    from accounts.otp import needs_second_factor
+    from tsunagu.test import confirmed_app_of
+
+    for user in personas.values():
+        if needs_second_factor(user):
+            confirmed_app_of(user)
     return str(live_server.url)
 
 

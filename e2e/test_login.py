@@ -1,24 +1,48 @@
-"""Logging in through a real browser: Japanese pages, a strict CSP, nothing loaded from outside."""
+"""Logging in through a real browser: Japanese pages, a strict CSP, nothing loaded from outside;
+the second factor's prompt and the enrolment of an authenticator app."""
 
 import re
 import shutil
 import subprocess
+from base64 import b32decode
 from pathlib import Path
 from typing import Any
 
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import PASSWORD, Traffic
+from tsunagu.test import app_code
 
 WRONG_PASSWORD_MESSAGE = "ユーザー名またはパスワードが正しくありません。"
+WRONG_CODE_MESSAGE = "確認コードが正しくないか、すでに使われたコードです。"
 
 
 def log_in(page: Page, server_url: str, username: str, password: str) -> None:
+    """The password, then — for staff with the second factor — the app's code at the prompt."""
     page.goto(f"{server_url}/login/")
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state("load")
+    if "/login/code/" in page.url:
+        enter_code(page, username)
+
+
+def enter_code(page: Page, username: str) -> None:
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    page.get_by_label("確認コード").fill(app_code(device))
+    page.get_by_role("button", name="確認").click()
+    page.wait_for_load_state("load")
+
+
+def type_code_by_keyboard(page: Page, username: str) -> None:
+    """At the code prompt, whose field has focus on arrival: type the app's code, Enter."""
+    field = page.get_by_label("確認コード")
+    expect(field).to_be_focused()
+    page.keyboard.type(app_code(TOTPDevice.objects.get(user__username=username, confirmed=True)))
+    page.keyboard.press("Enter")
 
 
 def test_the_login_page_is_in_japanese_and_carries_a_strict_csp(
@@ -113,3 +137,50 @@ def _platform_fonts(page: Page, selector: str) -> list[dict[str, Any]]:
         return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     finally:
         cdp.detach()
+
+
+def test_the_code_prompt_refuses_a_wrong_code_then_takes_the_apps_code(
+    page: Page, server_url: str, traffic: Traffic
+) -> None:
+    page.goto(f"{server_url}/login/")
+    page.get_by_label("ユーザー名").fill("soudan")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("確認コードの入力")
+    page.get_by_label("確認コード").fill("000000")
+    page.get_by_role("button", name="確認").click()
+    expect(page.get_by_role("alert")).to_contain_text(WRONG_CODE_MESSAGE)
+    page.goto(f"{server_url}/persons/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("確認コードの入力")
+
+    page.wait_for_timeout(1100)  # the app's one-second wait after a wrong code
+    enter_code(page, "soudan")
+    expect(page).to_have_url(f"{server_url}/persons/")
+    assert traffic.csp_violations() == [], f"CSP violations: {traffic.csp_violations()}"
+
+
+def test_a_worker_without_an_app_enrols_one_and_keeps_the_recovery_codes(
+    page: Page, server_url: str, traffic: Traffic, output_dir: Path
+) -> None:
+    TOTPDevice.objects.filter(user__username="douryou").delete()
+    page.goto(f"{server_url}/login/")
+    page.get_by_label("ユーザー名").fill("douryou")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("認証アプリの登録")
+    expect(page.locator("figure.totp-qr svg")).to_be_visible()
+    page.screenshot(path=output_dir / "totp-enrol.png", full_page=True)
+    # The worker's app reads the key (here: typed by hand, as the page offers).
+    letters = page.locator("code.totp-key").inner_text().replace(" ", "")
+    key = b32decode(letters + "=" * (-len(letters) % 8))
+    page.get_by_label("確認コード").fill(str(TOTP(key).token()).zfill(6))
+    page.get_by_role("button", name="登録する").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("リカバリーコード")
+    expect(page.locator("ol.codes li")).to_have_count(10)
+    page.get_by_role("link", name="保管しました。続ける").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ホーム")
+    assert traffic.foreign_urls() == [], f"requests to other hosts: {traffic.foreign_urls()}"
+    assert traffic.csp_violations() == [], f"CSP violations: {traffic.csp_violations()}"

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import PASSWORD
-from e2e.test_login import log_in
+from e2e.test_login import log_in, type_code_by_keyboard
 
 SEARCH_LABEL = "氏名・読み・仮名で探す"
 DUPLICATE_WARNING = "同じ人がすでに登録されているかもしれません"
@@ -184,6 +184,7 @@ def test_logging_in_and_searching_work_with_the_keyboard_alone(
     expect(page.get_by_label("パスワード")).to_be_focused()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    type_code_by_keyboard(page, "soudan")
     expect(page.get_by_role("heading", level=1)).to_have_text("ホーム")
 
     page.goto(f"{server_url}/persons/")

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import audit_list_read, get_for_user, request_user, require_right, visible_to
 from accounts.models import User
+from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
 from people.access import DETAIL_FIELDS, can_see_identity, require_identity
 from people.models import DuplicateCandidate, Person, PersonMerge
@@ -75,6 +76,7 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_authentication
 def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     require_right(user, Right.MERGE_RECORDS, request=request)

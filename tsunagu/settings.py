@@ -116,6 +116,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tsunagu",
     "accounts",
     "audit",
@@ -216,15 +219,42 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The password policy (Django's validators, whose messages Django ships in Japanese): at least
+# PASSWORD_MIN_LENGTH characters, not a common password, not like the username or the name, not
+# digits only. Checked on every new password: own change, the administrator's one-time link.
+PASSWORD_MIN_LENGTH = env_int("TSUNAGU_PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A one-time link to set a new password (the administrator's reset) works for this many hours,
+# and only once: setting the password changes what the link was signed with.
+PASSWORD_RESET_TIMEOUT = env_int("TSUNAGU_PASSWORD_LINK_HOURS", 72) * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# ---- Second factor and re-authentication (accounts/otp.py, accounts/reauth.py) ----
+# Staff whose roles may see personal data, and administrators, enter a code from an authenticator
+# app (TOTP) after their password; without a confirmed app they are sent to enrol one. On by
+# default; demo mode (TSUNAGU_DEMO=1, as `make run` starts it) turns the default off, since the
+# demo's shared accounts have no app. TSUNAGU_TOTP_REQUIRED=1 turns it on there too.
+TOTP_REQUIRED = env_bool("TSUNAGU_TOTP_REQUIRED", not DEMO_MODE)
+# The name an authenticator app shows next to the account.
+OTP_TOTP_ISSUER = env_str("TSUNAGU_TOTP_ISSUER", "tsunagu")
+# Recovery codes (one-time, for a lost phone) made at enrolment or on request.
+TOTP_RECOVERY_CODES = 10
+# Risky actions (exports of personal data, merges, role changes, the audit export) ask for the
+# password again (and the code) when the last sign-in or re-entry is older than this.
+REAUTH_SECONDS = env_int("TSUNAGU_REAUTH_SECONDS", 15 * 60)
 
 # ---- Sign-in throttling, API tokens, trusted proxies (accounts/throttle.py, tsunagu/
 # client_address.py) ----

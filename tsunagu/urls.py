@@ -24,6 +24,7 @@ urlpatterns = [
         accounts_views.account_token_revoke,
         name="account_token_revoke",
     ),
+    path("", include("accounts.signin_urls")),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
     path("", include("accounts.administration.urls")),

@@ -1,7 +1,11 @@
 """The staff pages of an administrator (Right.MANAGE_STAFF, own organisation only; another
 organisation's staff answer 404): the list with search and paging, one account (roles, sign-in
 waits, tokens, invitation, deactivation), creation one by one or from a file, and the
-invitation link by which a new staff member sets their password (no login needed)."""
+invitation link by which a new staff member sets their password (no login needed).
+
+Role changes, deactivation, reactivation and invitations ask for the password again when the
+last proof of identity is old (`accounts.reauth`), as the roles form did when it also switched
+accounts off."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -23,6 +27,8 @@ from accounts.access import (
 )
 from accounts.middleware import kept_form_data
 from accounts.models import ApiToken, StaffInvitation, User
+from accounts.otp import has_confirmed_app
+from accounts.reauth import require_recent_authentication
 from accounts.roles import Right, Role
 from accounts.services import (
     TokenRevocation,
@@ -69,7 +75,7 @@ def _require_manage_staff(request: HttpRequest) -> User:
     return user
 
 
-def _managed_staff(request: HttpRequest, pk: int, fields: tuple[str, ...] = STAFF_FIELDS) -> User:
+def managed_staff(request: HttpRequest, pk: int, fields: tuple[str, ...] = STAFF_FIELDS) -> User:
     return get_for_user(
         request_user(request),
         User.objects.prefetch_related("staff_roles"),
@@ -118,9 +124,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_recent_authentication(methods=("POST",))
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    staff = _managed_staff(request, pk)
+    staff = managed_staff(request, pk)
     initial = {"roles": sorted(staff.role_codes), "version": staff_version(staff)}
     stale = False
     if request.method == "POST":
@@ -168,6 +175,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tokens": ApiToken.objects.filter(user=staff),
             "invitation": StaffInvitation.objects.filter(user=staff).first(),
             "remaining": remaining_work(staff) if staff.is_active else None,
+            "has_app": has_confirmed_app(staff),
         },
     )
 
@@ -197,7 +205,7 @@ def staff_create_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     """The administrator ends the account's sign-in waits (audited)."""
-    staff = _managed_staff(request, pk)
+    staff = managed_staff(request, pk)
     unlock_login(staff=staff, by=request_user(request), request=request)
     messages.success(request, f"{staff} さんのログインの制限を解除しました。")
     return redirect("staff_detail", pk=staff.pk)
@@ -206,7 +214,7 @@ def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """The administrator revokes every API token of the account (audited, one row each)."""
-    staff = _managed_staff(request, pk)
+    staff = managed_staff(request, pk)
     count = revoke_api_tokens(
         user=staff,
         reason=TokenRevocation.BY_ADMINISTRATOR,
@@ -218,9 +226,10 @@ def staff_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_authentication
 def staff_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A new invitation link, shown on this page once (only its digest is kept)."""
-    staff = _managed_staff(request, pk)
+    staff = managed_staff(request, pk)
     try:
         invitation, token = staff_invite(staff=staff, by=request_user(request), request=request)
     except ValidationError as error:
@@ -235,9 +244,10 @@ def staff_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_authentication
 def staff_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Refused while the worker still holds open work; the page then links to the hand-over."""
-    staff = _managed_staff(request, pk)
+    staff = managed_staff(request, pk)
     try:
         staff_deactivate(staff=staff, by=request_user(request), request=request)
     except ValidationError as error:
@@ -251,8 +261,9 @@ def staff_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_authentication
 def staff_reactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = _managed_staff(request, pk)
+    staff = managed_staff(request, pk)
     try:
         staff_set_active(staff=staff, is_active=True, by=request_user(request), request=request)
     except ValidationError as error:

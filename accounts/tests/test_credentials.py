@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from audit.models import AuditEvent
-from tsunagu.test import PASSWORD, BaseTestCase
+from tsunagu.test import PASSWORD, BaseTestCase, sign_in
 
 
 def signed_in(user: User) -> Client:
+    """A browser of `user` signed in through the pages (password, then the app's code)."""
     client = Client()
-    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
+    response = sign_in(client, user)
+    assert response.wsgi_request.path == "/", response.wsgi_request.path
     return client
 
 

@@ -2,7 +2,7 @@ from django.test import Client, override_settings
 
 from audit.models import AuditEvent
 from audit.services import login_subject
-from tsunagu.test import PASSWORD, BaseTestCase
+from tsunagu.test import PASSWORD, BaseTestCase, sign_in
 
 
 class LoginTests(BaseTestCase):
@@ -16,8 +16,14 @@ class LoginTests(BaseTestCase):
         self.assertRedirects(self.client.get("/"), "/login/?next=/")
 
     def test_it_logs_in_and_audits_the_login(self) -> None:
-        response = self.client.post("/login/", {"username": "soudan", "password": PASSWORD})
+        response = self.client.post("/login/", {"username": "kansa", "password": PASSWORD})
         self.assertRedirects(response, "/")
+        (row,) = self.audit_rows(action=AuditEvent.Action.LOGIN)
+        self.assertEqual((row.actor_id, row.organisation_id), (self.kansa.pk, self.window.pk))
+
+    def test_a_worker_with_personal_data_logs_in_with_the_code_too(self) -> None:
+        response = sign_in(self.client, self.soudan)
+        self.assertEqual(response.wsgi_request.path, "/")
         (row,) = self.audit_rows(action=AuditEvent.Action.LOGIN)
         self.assertEqual((row.actor_id, row.organisation_id), (self.soudan.pk, self.window.pk))
 
@@ -45,8 +51,8 @@ class LoginTests(BaseTestCase):
     def test_throttling_one_account_leaves_colleagues_alone(self) -> None:
         for _ in range(3):
             self.client.post("/login/", {"username": "soudan", "password": "wrong"})
-        response = self.client.post("/login/", {"username": "douryou", "password": PASSWORD})
-        self.assertRedirects(response, "/")
+        response = sign_in(self.client, self.douryou)
+        self.assertEqual(response.wsgi_request.path, "/")
 
     def test_logout_is_audited(self) -> None:
         self.client.post("/login/", {"username": "soudan", "password": PASSWORD})
@@ -63,8 +69,8 @@ class LoginTests(BaseTestCase):
     @override_settings(DEMO_MODE=True)
     def test_demo_accounts_log_in_in_demo_mode(self) -> None:
         type(self.soudan).objects.filter(pk=self.soudan.pk).update(is_demo=True)
-        response = self.client.post("/login/", {"username": "soudan", "password": PASSWORD})
-        self.assertRedirects(response, "/")
+        response = sign_in(self.client, self.soudan)
+        self.assertEqual(response.wsgi_request.path, "/")
 
 
 class CsrfTests(BaseTestCase):

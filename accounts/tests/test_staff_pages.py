@@ -4,7 +4,7 @@ from accounts.models import StaffRole, User
 from accounts.roles import Role
 from accounts.services import staff_version
 from audit.models import AuditEvent
-from tsunagu.test import BaseTestCase, audit_lock_queries
+from tsunagu.test import BaseTestCase, audit_lock_queries, sign_in
 
 
 class StaffListTests(BaseTestCase):
@@ -134,11 +134,7 @@ class ExpiredSessionTests(BaseTestCase):
         )
         login_page = self.client.get(response["Location"])
         self.assertContains(login_page, "入力中の内容は保存されています")
-        response = self.client.post(
-            f"/login/?next=/staff/{self.douryou.pk}/",
-            {"username": "admin", "password": PASSWORD},
-            follow=True,
-        )
+        response = sign_in(self.client, self.admin, next_url=f"/staff/{self.douryou.pk}/")
         self.assertContains(response, "入力していた内容を復元しました")
         self.assertEqual(response.context["form"].data.getlist("roles"), ["coordinator"])
         self.assertEqual(StaffRole.objects.filter(user=self.douryou, role="coordinator").count(), 0)
@@ -151,11 +147,7 @@ class ExpiredSessionTests(BaseTestCase):
         self.client.cookies.pop("sessionid")
         self.client.post(f"/staff/{self.douryou.pk}/", {"roles": ["coordinator"], "version": "x"})
         StaffRole.objects.create(user=self.soudan, role=Role.ADMINISTRATOR)
-        response = self.client.post(
-            f"/login/?next=/staff/{self.douryou.pk}/",
-            {"username": "soudan", "password": PASSWORD},
-            follow=True,
-        )
+        response = sign_in(self.client, self.soudan, next_url=f"/staff/{self.douryou.pk}/")
         self.assertNotContains(response, "復元しました")
         self.assertFalse(response.context["form"].is_bound)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_user, request_user
 from accounts.models import User
+from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -150,6 +151,7 @@ def consent_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, consent, form)
 
 
+@require_recent_authentication
 def consent_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The consent form (同意書) for the person to sign, with the case's candidate 共有先."""
     user = request_user(request)
@@ -213,6 +215,7 @@ def disclosure_record_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_recent_authentication
 def disclosure_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """For the person's own request to know who saw their data: printed with their name."""
     user = request_user(request)

@@ -428,7 +428,7 @@ class BadInputSavesNothingTests(BaseTestCase):
 
 class ExpiredSessionTests(BaseTestCase):
     def test_input_posted_after_the_session_expired_is_shown_again_after_login(self) -> None:
-        from tsunagu.test import PASSWORD
+        from tsunagu.test import PASSWORD, sign_in
 
         self.client.post("/login/", {"username": "soudan", "password": PASSWORD})
         self.client.session.flush()
@@ -437,11 +437,7 @@ class ExpiredSessionTests(BaseTestCase):
         self.assertRedirects(
             response, "/login/?next=/consultations/new/", fetch_redirect_response=False
         )
-        response = self.client.post(
-            "/login/?next=/consultations/new/",
-            {"username": "soudan", "password": PASSWORD},
-            follow=True,
-        )
+        response = sign_in(self.client, self.soudan, next_url="/consultations/new/")
         self.assertContains(response, "入力していた内容を復元しました")
         self.assertEqual(response.context["form"].data["consulter_name"], "山田 和子")
         self.assertEqual(Consultation.objects.count(), 0)

@@ -131,6 +131,26 @@ route(
 STAFF_ACTION = statuses(404, same=403, coord=403, stats=403, auditor=403, admin=302)
 route("staff_unlock", "POST", kwargs=staff, **STAFF_ACTION)
 route("staff_tokens_revoke", "POST", kwargs=staff, **STAFF_ACTION)
+# …reset their authenticator app, reset their password (a reason is required: the empty form is
+# sent back to the staff page with the refusal).
+route("staff_totp_reset", "POST", kwargs=staff, **STAFF_ACTION)
+route("staff_password_reset", "POST", kwargs=staff, **STAFF_ACTION)
+
+# Sign-in steps (accounts/otp.py): the code prompt and the enrolment send a verified session, or
+# a role without the second factor, on to the page it was going to.
+route("totp_verify", **statuses(302))
+route("totp_enrol", **statuses(302))
+# 「パスワードの再入力」 before a risky action: anyone signed in.
+route("reauth", **statuses(200))
+# New recovery codes for one's own app (shown once); without an app, back to the account page.
+WITH_APP = {
+    *("same", "coord", "other", "p_consent", "p_none", "referral", "member", "centre", "admin"),
+}
+route(
+    "account_recovery_codes",
+    "POST",
+    **statuses(302, **dict.fromkeys(WITH_APP, 200)),
+)
 # Creating staff, one or from a file: the administrator only, for the own organisation (no
 # record is named, so everyone else gets 403). The empty confirmation goes back to the upload.
 route("staff_create", **statuses(403, admin=200))

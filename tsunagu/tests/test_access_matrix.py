@@ -24,7 +24,7 @@ from people.models import DuplicateCandidate, Person, PersonMerge
 from people.tests.helpers import add_member, make_household, make_person
 from reports.models import ReportRun, SavedReport
 from supporters.tests.helpers import dispatch, register
-from tsunagu.test import BaseTestCase
+from tsunagu.test import BaseTestCase, VerifiedClient
 from tsunagu.tests import access_matrix
 from tsunagu.tests.access_matrix import PERSONAS, ROUTES, Route
 
@@ -218,7 +218,7 @@ class AccessMatrixTests(BaseTestCase):
         if api:
             token = self.tokens.get(persona)
             return Client(headers={"Authorization": f"Bearer {token}"} if token else {})
-        client = Client()
+        client = VerifiedClient()
         user = self.w.users[persona]
         if user is not None:
             client.force_login(user)

@@ -68,7 +68,8 @@ class InvitationTests(BaseTestCase):
         user = User.objects.get(pk=self.new.pk)
         self.assertTrue(user.check_password(GOOD_PASSWORD))
         signed_in = Client().post("/login/", {"username": "shinjin", "password": GOOD_PASSWORD})
-        self.assertRedirects(signed_in, "/", fetch_redirect_response=False)
+        # A role that sees personal data goes on to enrol the authenticator app first.
+        self.assertRedirects(signed_in, "/login/enrol/?next=/", fetch_redirect_response=False)
         row = self.audit_rows(action=AuditEvent.Action.UPDATE, object_id=str(self.new.pk))[-1]
         self.assertEqual(row.detail["reason"], "invitation_accepted")
         self.assertEqual(row.actor_id, self.new.pk)

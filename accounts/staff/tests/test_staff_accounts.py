@@ -163,3 +163,21 @@ class StaffSearchTests(BaseTestCase):
         # The audit row names the ids shown on the page, not the whole office.
         row = self.audit_rows(action=AuditEvent.Action.READ, object_type="accounts.user")[-1]
         self.assertEqual(len(row.detail["ids"]), 5)
+
+
+class ReauthenticationTests(BaseTestCase):
+    def test_deactivation_and_invitation_ask_for_the_password_again_after_a_while(self) -> None:
+        from accounts.reauth import AUTHENTICATED_AT_SESSION_KEY
+
+        self.login(self.admin)
+        session = self.client.session
+        session[AUTHENTICATED_AT_SESSION_KEY] = 0  # signed in long ago
+        session.save()
+        for action in ("deactivate", "reactivate", "invite"):
+            response = self.client.post(f"/staff/{self.douryou.pk}/{action}/")
+            self.assertRedirects(
+                response,
+                f"/login/again/?next=%2Fstaff%2F{self.douryou.pk}%2F{action}%2F",
+                fetch_redirect_response=False,
+            )
+        self.assertTrue(fresh(self.douryou).is_active)
