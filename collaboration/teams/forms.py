@@ -15,7 +15,7 @@ def staff_label(user: User) -> str:
 
 class TeamMemberForm(forms.Form):
     member = forms.TypedChoiceField(label="職員", coerce=int)
-    reason = short_text("理由", 300, required=True)
+    reason = short_text("加える理由", 300, required=True)
 
     def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,7 +45,7 @@ class TeamRemoveForm(forms.Form):
 
 class LeadForm(forms.Form):
     new_lead = forms.TypedChoiceField(label="新しい主担当", coerce=int)
-    reason = short_text("理由", 300, required=True)
+    reason = short_text("主担当を変える理由", 300, required=True)
 
     def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -146,9 +146,11 @@ def _render(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
     }
     if can_edit:
         context["add_form"] = forms.get("add_form") or TeamMemberForm(
-            candidates=team_candidates(case)
+            candidates=team_candidates(case), prefix="add"
         )
-        context["lead_form"] = forms.get("lead_form") or LeadForm(candidates=lead_candidates(case))
+        context["lead_form"] = forms.get("lead_form") or LeadForm(
+            candidates=lead_candidates(case), prefix="lead"
+        )
     return render(request, "collaboration/teams/team.html", context)
 
 

@@ -80,6 +80,15 @@ class AddingAndRemoving(TeamTestCase):
         self.assertIn("担当の変更", page)
         self.assertIn("訪問に同行するため", page)
 
+    def test_the_page_posts_what_the_views_read(self) -> None:
+        self.add(self.douryou)
+        page = self.client.get(self.url).content.decode()
+        for name in ("add-member", "add-reason", "lead-new_lead", "lead-reason"):
+            self.assertIn(f'name="{name}"', page)
+        for name in ("member", "reason", "confirmed"):
+            self.assertIn(f'name="remove-{self.douryou.pk}-{name}"', page)
+        self.assertIn(f'name="row" value="{self.douryou.pk}"', page)
+
     def test_no_reason_is_refused_and_nothing_changes(self) -> None:
         response = self.add(self.douryou, reason="  ")
         self.assertContains(response, "理由を入力してください")
