@@ -103,15 +103,6 @@ def lead_change(
         )
 
 
-def member_refusal(case: Case, member: User) -> str | None:
-    """Why `member` may not join the team of `case`, if they may not (for the candidate list)."""
-    try:
-        _refuse_member(case, member)
-    except ValidationError as error:
-        return " ".join(error.messages)
-    return None
-
-
 def _refuse_member(case: Case, member: User) -> None:
     if not member.is_active:
         raise ValidationError({"member": MEMBER_INACTIVE})
