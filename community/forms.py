@@ -13,7 +13,6 @@ from accounts.models import User
 from community.models import (
     CurriculumUnit,
     Frequency,
-    NicknameParticipant,
     Place,
     Programme,
     Reservation,
@@ -271,18 +270,6 @@ class FiguresForm(JapaneseForm):
         if isinstance(start, date) and isinstance(end, date) and end < start:
             self.add_error("end", "期間の末日は初日より後にしてください。")
         return data
-
-
-def nickname_label(nickname: NicknameParticipant) -> str:
-    extras = [
-        label
-        for value, label in (
-            (nickname.age_band, nickname.get_age_band_display()),
-            (nickname.sex, nickname.get_sex_display()),
-        )
-        if value and value not in (AgeBand.UNKNOWN, Sex.UNKNOWN)
-    ]
-    return f"{nickname.nickname}（{'・'.join(extras)}）" if extras else nickname.nickname
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,6 @@ def joined_names(names: list[str]) -> str:
     return "、".join(names[:-1]) + "及び" + names[-1]
 
 
-def share_text(value: Decimal) -> str:
-    return f"{value}%"
-
-
 def table_rows(table: Table, label: str, *, shares: bool, suppress: int = 0) -> list[list[Any]]:
     """A table as rows: header, the year's counts and, when `shares`, the 率 row."""
     rows: list[list[Any]] = [
