@@ -46,7 +46,7 @@ class SharedRulesTestCase(CasesApiTestCase):
 
     def activity(self, case_id: int, **overrides: Any) -> Any:
         body = {
-            "occurred_at": (timezone.now() - timedelta(minutes=10)).isoformat(),
+            "occurred_at": timezone.now().isoformat(),
             "kind": "home_visit",
             "visit_outcome": "met_person",
             "content": "玄関先で少し話せた。",
