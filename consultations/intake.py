@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.models import Case, Stage
 from cases.services import case_open
+from cases.titles import automatic_title
 from collaboration.referrals.services import follow_up_refusal, referral_create
 from consultations.models import Consultation, ConsultationDraft, ConsulterType, Disposition
 from people.models import Person
@@ -186,7 +187,7 @@ def _continuing_case(
         return existing
     return case_open(
         organisation_id=organisation_id,
-        title=f"{_title_name(person)}さんの支援",
+        title=automatic_title(person),
         lead_worker=by,
         person_id=person.pk,
         household_id=household_id,
@@ -195,8 +196,3 @@ def _continuing_case(
         by=by,
         request=request,
     )
-
-
-def _title_name(person: Person) -> str:
-    # Case titles are shown in lists to the whole office: never a restricted person's name.
-    return person.restricted_label if person.is_restricted else str(person)
