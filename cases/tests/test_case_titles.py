@@ -18,10 +18,8 @@ class AutomaticTitleTests(BaseTestCase):
             automatic_title(Person(organisation=self.window, alias="高橋さんの長男")),
             "高橋さんの長男さんの支援",
         )
-        self.assertEqual(
-            automatic_title(Person(organisation=self.window, family_name="高橋", given_name="健太")),
-            "高橋 健太さんの支援",
-        )
+        named = Person(organisation=self.window, family_name="高橋", given_name="健太")
+        self.assertEqual(automatic_title(named), "高橋 健太さんの支援")
 
 
 class TitleFollowsNameTests(BaseTestCase):
