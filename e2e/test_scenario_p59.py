@@ -26,6 +26,8 @@ HOUKATSU = "つなぐ市中央地域包括支援センター"
 HOSPITAL_MSW = "つなぐ総合病院 医療相談室"
 SON_ALIAS = "高橋さんの長男"
 CASE_TITLE = f"{SON_ALIAS}さんの支援"
+# The automatic title follows the son's name once the worker enters it.
+NAMED_CASE_TITLE = "高橋 勇気さんの支援"
 HOUSEHOLD = "高橋さん世帯"
 FIRST_CALL_DAYS_AGO = 120
 LETTER_WEEKS_AGO = (16, 12, 8, 4)
@@ -460,8 +462,8 @@ def test_the_p59_story_from_the_care_managers_call_to_the_fathers_hospital_refer
     expect(history.nth(1)).to_contain_text("受入（相談 花子） 医療ソーシャルワーカーが受け入れ。")
     expect(history.nth(2)).to_contain_text("初回面談済（つながった）（相談 花子）")
 
-    page.get_by_role("link", name=f"← {CASE_TITLE}").click()
-    expect(_h1(page)).to_have_text(CASE_TITLE)
+    page.get_by_role("link", name=f"← {NAMED_CASE_TITLE}").click()
+    expect(_h1(page)).to_have_text(NAMED_CASE_TITLE)
     referral_row = _section_table(page, "関係機関へのつなぎ").locator("tbody tr")
     expect(referral_row).to_contain_text("初回面談済（つながった）")
     expect(referral_row.locator("td").nth(4)).to_have_text("—")  # nothing left to follow up
