@@ -47,6 +47,12 @@ ACTION_WORKER_AND_AGENCY = "担当は職員か機関のどちらか一方を選�
 VISIT_WITHOUT_OUTCOME = "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
 OUTCOME_WITHOUT_VISIT = "訪問の結果は種類が「訪問」のときだけ選べます。"
 NEXT_ACTION_BEFORE = "次の予定日が、この記録の日より前になっています。"
+MET_BUT_OUTCOME_NOT_MET = (
+    "訪問の結果が「{outcome}」なのに「本人と会えた」に印があります。"
+    "本人に会えたときは結果を「本人に会えた」に、会えなかったときは印を外してください。"
+)
+# The outcomes of a visit that say the person was not met: "met the person" contradicts them.
+OUTCOMES_NOT_MET = (Activity.VisitOutcome.FAMILY_ONLY, Activity.VisitOutcome.NOBODY)
 
 
 def _refuse(errors: dict[str, str]) -> None:
@@ -339,6 +345,11 @@ def validate_activity(case: Case, data: dict[str, Any]) -> None:
         errors["visit_outcome"] = VISIT_WITHOUT_OUTCOME
     elif kind != Activity.Kind.HOME_VISIT and outcome:
         errors["visit_outcome"] = OUTCOME_WITHOUT_VISIT
+    elif outcome in OUTCOMES_NOT_MET and data.get("met_person"):
+        # Stored, it would set the case's first_met_on: the person would leave the not-yet-met
+        # watch list and the operations page would count 0 days to the first meeting.
+        label = Activity.VisitOutcome(outcome).label
+        errors["met_person"] = MET_BUT_OUTCOME_NOT_MET.format(outcome=label)
     next_action_on = data.get("next_action_on")
     if next_action_on is not None and next_action_on < day:
         errors["next_action_on"] = NEXT_ACTION_BEFORE

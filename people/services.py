@@ -161,6 +161,9 @@ def household_create(
     return household
 
 
+JOINED_IN_FUTURE = "世帯に加わった日が未来の日付です。今日以前の日付を入れてください。"
+
+
 def household_add_member(
     *,
     household: Household,
@@ -170,6 +173,9 @@ def household_add_member(
     by: User,
     request: HttpRequest | None = None,
 ) -> HouseholdMembership:
+    joined_on = data.get("joined_on")
+    if joined_on is not None and joined_on > timezone.localdate():
+        raise ValidationError({"joined_on": JOINED_IN_FUTURE})
     audit = audit_update(actor=by, request=request)
     with versioned_edit(
         Household, pk=household.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
