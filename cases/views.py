@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import get_for_user, list_for_user, request_user, visible_to
+from accounts.access import get_for_user, request_user, visible_to
 from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
-from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case, mine
+from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case
 from cases.forms import (
     CaseHouseholdForm,
     CloseForm,
@@ -27,6 +27,7 @@ from cases.forms import (
     domain_rows,
     medical_flag_labels,
 )
+from cases.list_forms import CASE_SORTS, DEFAULT_CASE_SORT, CaseFilterForm
 from cases.models import Assessment, Case, PlanAction, Stage
 from cases.services import (
     case_close,
@@ -43,6 +44,7 @@ from handover.views import lead_candidates_of
 from people.access import hidden_person_ids
 from people.models import Household
 from tsunagu.forms import VersionForm, show_refusal
+from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 ACTIVITIES_PER_PAGE = 50
@@ -59,22 +61,25 @@ SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases one page at a time, sorted and filtered in SQL (cases.list_forms)."""
     user = request_user(request)
-    whole_organisation = request.GET.get("scope") == "organisation"
+    today = timezone.localdate()
+    filters = CaseFilterForm(request.GET, user=user, today=today)
     queryset = case_queryset().annotate(
         closed_last=CaseWhen(
             When(stage=Stage.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
         )
     )
-    if not whole_organisation:
-        queryset = queryset.filter(mine(user))
-    cases = list_for_user(
-        user,
-        queryset.order_by("closed_last", "-opened_on", "-id"),
+    listing = ListPage.read(
+        request,
+        filters.apply(queryset, user),
         right=Right.VIEW_PERSONAL_DATA,
-        request=request,
+        sorts=CASE_SORTS,
+        default_sort=DEFAULT_CASE_SORT,
+        leading=("closed_last",),
         fields=LIST_FIELDS,
     )
+    cases = listing.records
     # Selected cases change lead together (handover.views.case_lead_bulk), for who may write.
     can_change_lead = user.has_right(Right.EDIT_PERSONAL_DATA)
     lead_form = (
@@ -87,9 +92,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases/case_list.html",
         {
             "cases": cases,
-            "whole_organisation": whole_organisation,
+            "listing": listing,
+            "filters": filters,
+            "whole_organisation": filters.whole_organisation,
             "hidden_ids": hidden_person_ids(user, [case.person for case in cases]),
-            "today": timezone.localdate(),
+            "today": today,
             "lead_form": lead_form,
         },
     )

@@ -23,6 +23,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("tsunagu",),
     ("audit",),
     ("accounts",),
+    # The list toolkit reads its pages through the access kernel (accounts.access).
+    ("tsunagu.listing",),
     ("people",),
     ("consultations",),
     ("cases",),

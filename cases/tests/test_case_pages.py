@@ -89,10 +89,11 @@ class CaseListTests(BaseTestCase):
         for total in (1, 20):
             while Case.objects.filter(lead_worker=self.soudan).count() < total:
                 open_case(self.soudan)
-            # session, user, roles (3); cases, their teams, their persons' teams (3); audit row
-            # (savepoint, lock on PostgreSQL, last row, insert, release: 4); who may become lead
-            # of the selected cases, with their roles (2); session save (3)
-            with self.assertNumQueries(15 + audit_lock_queries()):
+            # session, user, roles (3); the lead filter's staff (1); one page of cases, their
+            # teams, their persons' teams (3); audit row (savepoint, lock on PostgreSQL, last
+            # row, insert, release: 4); the total (1 COUNT); who may become lead of the
+            # selected cases, with their roles (2); session save (3)
+            with self.assertNumQueries(17 + audit_lock_queries()):
                 response = self.client.get("/cases/")
             self.assertEqual(len(response.context["cases"]), total)
 
