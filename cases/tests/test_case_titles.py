@@ -1,5 +1,6 @@
 """The automatic case title reads well for an alias and follows the real name once entered."""
 
+from api.tests.test_people_api import PeopleApiTestCase
 from cases.models import Case
 from cases.tests.helpers import open_case
 from cases.titles import automatic_title
@@ -47,3 +48,14 @@ class TitleFollowsNameTests(BaseTestCase):
         case = open_case(self.soudan, self.person, title="長男さんの就労に向けて")
         self.enter_real_name()
         self.assertEqual(Case.objects.get(pk=case.pk).title, "長男さんの就労に向けて")
+
+
+class TitleFollowsNameThroughTheApiTests(PeopleApiTestCase):
+    def test_a_name_entered_through_the_api_retitles_the_automatic_case_title(self) -> None:
+        person = Person.objects.create(organisation=self.window, alias="高橋さんの長男さん")
+        person.team.add(self.soudan)
+        case = open_case(self.soudan, person, title=automatic_title(person))
+        body = {"family_name": "高橋", "given_name": "健太", "version": person.version}
+        response = self.call("PATCH", f"/persons/{person.pk}", self.soudan, body)
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(Case.objects.get(pk=case.pk).title, "高橋 健太さんの支援")
