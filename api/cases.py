@@ -127,6 +127,7 @@ class StageIn(Schema):
 class CloseIn(Schema):
     reason: str = ""
     follow_up_on: str = ""
+    note: str = ""
     version: int | None = None
 
 
@@ -353,6 +354,7 @@ def cases_close(request: HttpRequest, case_id: int, payload: CloseIn) -> Status[
             follow_up_on=form.cleaned_data["follow_up_on"],
             version=version,
             by=user,
+            note=form.cleaned_data["note"],
             request=request,
         )
     return _saved_case_out(closed, user)

@@ -72,10 +72,13 @@ class CloseForm(VersionForm):
     follow_up_on = date_field(
         "終結後の確認日", help_text="終結後に様子を確認する日（任意）。" + DATE_HELP
     )
+    note = short_text("終結の理由の詳しい内容・メモ", 200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "終結の理由を選んでください。"
+        # The case page also shows the stage form, whose memo is `id_note`.
+        self.fields["note"].widget.attrs["id"] = "id_closure_note"
 
 
 class ReopenForm(VersionForm):

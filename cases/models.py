@@ -150,6 +150,13 @@ class StageChange(models.Model):
     def __str__(self) -> str:
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
+    @property
+    def note_label(self) -> str:
+        """The memo as shown: a closure's reason in Japanese (closures once kept its code)."""
+        if self.to_stage == Stage.CLOSED and self.note in ClosureReason.values:
+            return str(ClosureReason(self.note).label)
+        return str(self.note)
+
 
 class OutingLevel(models.TextChoices):
     """The Cabinet Office survey's outing levels (seed p.3)."""

@@ -18,7 +18,16 @@ from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_update
 from cases.access import can_see_sensitive
-from cases.models import Activity, Assessment, Case, PlanAction, Stage, StageChange, SupportPlan
+from cases.models import (
+    Activity,
+    Assessment,
+    Case,
+    ClosureReason,
+    PlanAction,
+    Stage,
+    StageChange,
+    SupportPlan,
+)
 from people.access import can_see_identity
 from tsunagu.office_hours import is_out_of_hours
 from tsunagu.versioning import StaleVersionError, VersionedEdit, versioned_edit
@@ -174,24 +183,38 @@ def case_close(
     follow_up_on: date | None,
     version: int,
     by: User,
+    note: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
-    """Close a case; refused while a referral has not reached a decision (つながった・不成立)."""
-    if follow_up_on is not None and follow_up_on < timezone.localdate():
-        raise ValidationError({"follow_up_on": CLOSURE_FOLLOW_UP_PAST})
+    """Close a case; refused while a referral has not reached a decision (つながった・不成立).
+
+    The stage history keeps the reason in Japanese with the worker's memo (「その他：…」)."""
     with _case_edit(case, version, by=by, request=request) as edit:
         current = edit.record
-        # The referrals of the case (collaboration) through the relation: no import upward.
-        open_referrals = list(current.referrals.undecided().select_related("agency"))
-        if open_referrals:
-            names = "、".join(str(referral.agency) for referral in open_referrals)
-            raise ValidationError(OPEN_REFERRALS_AT_CLOSURE.format(names=names))
-        if current.stage == Stage.CLOSED:
-            raise ValidationError(ALREADY_CLOSED)
-        _change_stage(edit, Stage.CLOSED, by, note=reason)
+        validate_closure(current, follow_up_on)
+        _change_stage(edit, Stage.CLOSED, by, note=closure_note(reason, note))
         edit.change({"closure_reason": reason, "follow_up_on": follow_up_on})
         edit.also({"closed_on": timezone.localdate()})
     return current
+
+
+def validate_closure(case: Case, follow_up_on: date | None) -> None:
+    """Why `case` cannot be closed now, if it cannot; the confirm step asks it before anything
+    changes, and `case_close` again on the locked case."""
+    if follow_up_on is not None and follow_up_on < timezone.localdate():
+        raise ValidationError({"follow_up_on": CLOSURE_FOLLOW_UP_PAST})
+    # The referrals of the case (collaboration) through the relation: no import upward.
+    open_referrals = list(case.referrals.undecided().select_related("agency"))
+    if open_referrals:
+        names = "、".join(str(referral.agency) for referral in open_referrals)
+        raise ValidationError(OPEN_REFERRALS_AT_CLOSURE.format(names=names))
+    if case.stage == Stage.CLOSED:
+        raise ValidationError(ALREADY_CLOSED)
+
+
+def closure_note(reason: str, note: str) -> str:
+    label = ClosureReason(reason).label if reason in ClosureReason.values else reason
+    return f"{label}：{note}" if note else str(label)
 
 
 def case_reopen(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import activity_views, assessment_views, plan_views, views
+from cases import activity_views, assessment_views, plan_views, print_views, views
 
 urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
@@ -22,6 +22,13 @@ urlpatterns = [
     path("cases/<int:pk>/plan/", plan_views.plan_edit, name="plan_edit"),
     path("cases/<int:pk>/plan/<int:number>/", plan_views.plan_detail, name="plan_detail"),
     path("cases/<int:pk>/activities/new/", activity_views.activity_new, name="activity_new"),
+    path("cases/<int:pk>/summary.pdf", print_views.case_summary_pdf, name="case_summary_pdf"),
+    path("cases/<int:pk>/plan/<int:number>.pdf", print_views.plan_pdf, name="plan_pdf"),
+    path(
+        "cases/<int:pk>/assessments/<int:number>.pdf",
+        print_views.assessment_pdf,
+        name="assessment_pdf",
+    ),
     path("watch/", views.watch_list, name="watch_list"),
     path("households/<int:pk>/cases/new/", views.household_case_open, name="household_case_open"),
 ]

@@ -19,6 +19,7 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_queryset, load_case
+from cases.confirm_views import close_confirmation
 from cases.forms import (
     CaseHouseholdForm,
     CloseForm,
@@ -43,6 +44,7 @@ from handover.forms import CaseLeadBulkForm
 from handover.views import lead_candidates_of
 from people.access import hidden_person_ids
 from people.models import Household
+from tsunagu.confirm import confirm_page, is_confirmed
 from tsunagu.forms import VersionForm, show_refusal
 from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
@@ -245,6 +247,18 @@ def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The first POST shows what closing will do and changes nothing; the confirmed one closes."""
+    if not is_confirmed(request):
+        case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
+        form = CloseForm(request.POST)
+        if form.is_valid():
+            try:
+                return confirm_page(
+                    request, close_confirmation(request_user(request), case, form.cleaned_data)
+                )
+            except ValidationError as error:
+                form = _refused(form, request, case, error)
+        return render_case_detail(request, case, close_form=form)
     return _case_change(
         request,
         pk,
@@ -256,6 +270,7 @@ def case_close_view(request: HttpRequest, pk: int) -> HttpResponse:
             follow_up_on=data["follow_up_on"],
             version=data["version"],
             by=user,
+            note=data["note"],
             request=request,
         ),
         "ケースを終結しました。記録はすべて残っています。",

@@ -21,6 +21,7 @@ from cases.involvement import household_cases
 from collaboration.referrals.involvement import agencies_by_person
 from community.involvement import household_attendance
 from people.access import can_see_identity, require_identity
+from people.confirm_views import membership_end_confirmation
 from people.forms import HouseholdForm, MembershipForm
 from people.models import Household, HouseholdMembership, Person
 from people.services import (
@@ -29,6 +30,7 @@ from people.services import (
     household_create,
     household_end_membership,
 )
+from tsunagu.confirm import confirm_page, is_confirmed
 from tsunagu.forms import JapaneseDateField, error_text
 from tsunagu.versioning import StaleVersionError
 
@@ -172,6 +174,12 @@ def household_end_membership_view(
         return redirect("household_detail", pk=pk)
     if membership is None:
         messages.error(request, ALREADY_LEFT)
+    elif not is_confirmed(request):
+        # The first POST shows what ending the membership does and changes nothing.
+        try:
+            return confirm_page(request, membership_end_confirmation(user, membership, left_on))
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
     else:
         try:
             household_end_membership(

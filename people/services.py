@@ -191,6 +191,12 @@ def household_add_member(
     return membership
 
 
+def validate_membership_end(membership: HouseholdMembership, left_on: Any) -> None:
+    """Why `membership` cannot end on `left_on`, if it cannot; asked by the confirm step first."""
+    if membership.joined_on and left_on < membership.joined_on:
+        raise ValidationError(LEFT_BEFORE_JOINED)
+
+
 def household_end_membership(
     *,
     membership: HouseholdMembership,
@@ -200,8 +206,7 @@ def household_end_membership(
 ) -> None:
     """End a membership from the household page's list; the household's version moves on, so a
     form opened before is refused."""
-    if membership.joined_on and left_on < membership.joined_on:
-        raise ValidationError(LEFT_BEFORE_JOINED)
+    validate_membership_end(membership, left_on)
     audit = audit_update(actor=by, request=request, detail={"membership": membership.pk})
     with versioned_edit(
         Household,

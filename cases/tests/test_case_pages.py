@@ -366,6 +366,8 @@ class CloseAndReopenTests(BaseTestCase):
                 "reason": "goal_reached",
                 "follow_up_on": days_ago(-90).isoformat(),
                 "version": case.version,
+                # Past the confirm step (cases/tests/test_close_confirmation.py).
+                "confirmed": "yes",
             },
         )
 

@@ -188,17 +188,23 @@ def _refuse_invalid_consent(
         raise ValidationError(errors)
 
 
+def validate_withdrawal(consent: Consent, note: str) -> None:
+    """Why `consent` cannot be withdrawn with `note`, if it cannot; the confirm step asks it
+    before anything changes, and `consent_withdraw` again on the locked consent."""
+    if not note.strip():
+        raise ValidationError({"note": WITHDRAWAL_WITHOUT_NOTE})
+    if consent.withdrawn_at is not None:
+        raise ValidationError(ALREADY_WITHDRAWN.format(at=_local_text(consent.withdrawn_at)))
+
+
 def consent_withdraw(
     *, consent: Consent, note: str, by: User, request: HttpRequest | None = None
 ) -> Consent:
     """Withdraw a consent now: the sharing it allowed ends at once. A consent is withdrawn once."""
     note = note.strip()
-    if not note:
-        raise ValidationError({"note": WITHDRAWAL_WITHOUT_NOTE})
     with transaction.atomic():
         current = Consent.objects.select_for_update().get(pk=consent.pk)
-        if current.withdrawn_at is not None:
-            raise ValidationError(ALREADY_WITHDRAWN.format(at=_local_text(current.withdrawn_at)))
+        validate_withdrawal(current, note)
         current.withdrawn_at = timezone.now()
         current.withdrawn_by = by
         current.withdrawal_note = note

@@ -23,6 +23,7 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record
 from cases.access import SUMMARY_FIELDS, case_context, load_case
+from collaboration.consent.confirm_views import withdrawal_confirmation
 from collaboration.consent.forms import ConsentForm, WithdrawForm, organisation_label
 from collaboration.consent.services import (
     CONSENT_FIELDS,
@@ -37,6 +38,7 @@ from collaboration.models import AgencyCategory, Consent, InfoKind
 from collaboration.sharing.disclosures import disclosure_record
 from people.access import hidden_person_ids, require_identity
 from people.models import Person
+from tsunagu.confirm import confirm_page, is_confirmed
 from tsunagu.forms import show_refusal
 from tsunagu.pdf import render_pdf
 
@@ -131,7 +133,13 @@ def _category_labels(categories: list[str]) -> list[str]:
 def consent_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     consent = _load_consent(request, pk, Right.EDIT_PERSONAL_DATA)
     form = WithdrawForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not is_confirmed(request):
+        # The first POST shows what withdrawing does and changes nothing.
+        try:
+            return confirm_page(request, withdrawal_confirmation(consent, form.cleaned_data))
+        except ValidationError as error:
+            show_refusal(form, error)
+    elif form.is_valid():
         try:
             consent_withdraw(
                 consent=consent,

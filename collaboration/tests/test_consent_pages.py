@@ -140,7 +140,8 @@ class ConsentDetailAndWithdrawalPageTests(BaseTestCase):
     def test_withdrawal_takes_effect_at_once_and_is_audited(self) -> None:
         self.login(self.douryou)
         response = self.client.post(
-            f"/consents/{self.consent.pk}/withdraw/", {"note": "本人から電話で撤回の申出"}
+            f"/consents/{self.consent.pk}/withdraw/",
+            {"note": "本人から電話で撤回の申出", "confirmed": "yes"},
         )
         self.assertRedirects(response, f"/consents/{self.consent.pk}/")
         self.consent.refresh_from_db()
@@ -151,6 +152,30 @@ class ConsentDetailAndWithdrawalPageTests(BaseTestCase):
         self.assertNotContains(page, "撤回する</button>")
         rows = self.audit_rows(action=AuditEvent.Action.UPDATE, object_type="collaboration.consent")
         self.assertEqual([row.actor for row in rows], [self.douryou])
+
+    def test_the_first_post_asks_for_confirmation_and_changes_nothing(self) -> None:
+        self.login(self.soudan)
+        url = f"/consents/{self.consent.pk}/withdraw/"
+        response = self.client.post(url, {"note": "本人から電話で撤回の申出"})
+        self.assertTemplateUsed(response, "confirm.html")
+        for text in (
+            f"同意 #{self.consent.pk} を撤回します",
+            "まだ何も変わっていません",
+            "本人から電話で撤回の申出",
+            "共有は今から止まります",
+            "撤回は取り消せません",
+            f'href="/consents/{self.consent.pk}/">戻る</a>',
+            '<button type="submit">撤回する</button>',
+        ):
+            self.assertContains(response, text)
+        self.consent.refresh_from_db()
+        self.assertIsNone(self.consent.withdrawn_at)
+        self.assertFalse(
+            self.audit_rows(action=AuditEvent.Action.UPDATE, object_type="collaboration.consent")
+        )
+        self.client.post(url, {"note": "本人から電話で撤回の申出", "confirmed": "yes"})
+        self.consent.refresh_from_db()
+        self.assertEqual(self.consent.withdrawal_note, "本人から電話で撤回の申出")
 
     def test_a_withdrawal_needs_a_note(self) -> None:
         self.login(self.soudan)

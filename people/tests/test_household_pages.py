@@ -178,6 +178,29 @@ class MembersTests(HouseholdTestCase):
         self.assertIsNone(membership.left_on)
         self.assertEqual(self.audit_rows(action=AuditEvent.Action.UPDATE), [])
 
+    def test_ending_a_membership_asks_for_confirmation_first(self) -> None:
+        membership = add_member(self.household, self.son, "child", joined_on=date(1976, 1, 1))
+        url = f"/households/{self.household.pk}/members/{membership.pk}/end/"
+        response = self.client.post(url, {"left_on": "R6.3.31"})
+        self.assertTemplateUsed(response, "confirm.html")
+        for text in (
+            f"{self.son}さんの世帯からの離脱を記録します",
+            "まだ何も変わっていません",
+            str(self.household),
+            "令和6年3月31日",
+            "いまの世帯員の一覧から外れます",
+            f'href="/households/{self.household.pk}/">戻る</a>',
+            '<button type="submit">離脱を記録する</button>',
+            '<input type="hidden" name="left_on" value="R6.3.31">',
+        ):
+            self.assertContains(response, text)
+        membership.refresh_from_db()
+        self.assertIsNone(membership.left_on)
+        self.assertEqual(self.audit_rows(action=AuditEvent.Action.UPDATE), [])
+        self.client.post(url, {"left_on": "R6.3.31", "confirmed": "yes"})
+        membership.refresh_from_db()
+        self.assertEqual(membership.left_on, date(2024, 3, 31))
+
     def test_an_impossible_left_date_is_refused(self) -> None:
         membership = add_member(self.household, self.son, "child")
         response = self.client.post(
@@ -195,7 +218,7 @@ class MembersTests(HouseholdTestCase):
         membership = add_member(self.household, self.son, "child", joined_on=date(1976, 1, 1))
         response = self.client.post(
             f"/households/{self.household.pk}/members/{membership.pk}/end/",
-            {"left_on": "R6.3.31"},
+            {"left_on": "R6.3.31", "confirmed": "yes"},
             follow=True,
         )
         self.assertContains(response, "離脱日を記録しました。")

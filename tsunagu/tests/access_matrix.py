@@ -315,6 +315,10 @@ route("assessment_detail", kwargs=version_one, **OWN_RECORD)
 route("plan_edit", kwargs=case, **OWN_WRITE)
 route("plan_detail", kwargs=version_one, **OWN_RECORD)
 route("activity_new", kwargs=case, **OWN_WRITE)
+# The printed case summary, plan and assessment sheet: the case page's own access.
+route("case_summary_pdf", kwargs=case, **OWN_RECORD)
+route("plan_pdf", kwargs=version_one, **OWN_RECORD)
+route("assessment_pdf", kwargs=version_one, **OWN_RECORD)
 route("watch_list", **OWN_LIST)
 route("household_case_open", "POST", kwargs=household, **OWN_ACTION)
 
