@@ -1,5 +1,6 @@
 """Persons (本人) who may be unnamed, their phones, households (世帯) and memberships."""
 
+import unicodedata
 from datetime import date
 from typing import ClassVar
 
@@ -254,6 +255,18 @@ class PersonPhone(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.digits = "".join(ch for ch in self.number if ch.isdigit())
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def kind_of_number(cls, number: str) -> "PersonPhone.Kind":
+        """The kind a Japanese number shows by its prefix: 060/070/080/090 are mobile numbers;
+        050 (IP phones) and 0120/0570/0800 (free dial, navi dial) are not a home line; any other
+        number starting with 0 is a fixed line, taken as the home's (the form has no kind)."""
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", number) if ch.isdigit())
+        if digits[:3] in {"060", "070", "080", "090"}:
+            return cls.Kind.MOBILE
+        if digits[:3] == "050" or digits[:4] in {"0120", "0570", "0800"}:
+            return cls.Kind.OTHER
+        return cls.Kind.HOME if digits.startswith("0") else cls.Kind.OTHER
 
 
 class Relationship(models.TextChoices):

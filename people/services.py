@@ -83,7 +83,9 @@ def person_create(
         person.team.add(by)
         phones = set()
         if phone:
-            saved_phone = PersonPhone.objects.create(person=person, number=phone)
+            saved_phone = PersonPhone.objects.create(
+                person=person, number=phone, kind=PersonPhone.kind_of_number(phone)
+            )
             phones.add(saved_phone.digits)
         scope = Person.objects.current().filter(organisation_id=organisation_id)
         duplicates = find_duplicates(person, phones, scope)
