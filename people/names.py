@@ -3,8 +3,11 @@
 Keys are derived values only: stored names always keep the code points that were entered.
 
 - ``name_key``: the strict key. Same key means "written the same way", modulo width, script of
-  kana, spacing, variation selectors and the curated kanji variants in data/kanji_variants.tsv.
-- ``loose_key``: additionally folds small kana, long-vowel marks and ヴ→ブ; a weak signal only.
+  kana, case, spacing, variation selectors, iteration marks (佐々木 = 佐佐木, すゞき = すずき),
+  ヶ/ケ/ヵ/が between kanji (霞ヶ関 = 霞ケ関 = 霞が関) and the curated kanji variants in
+  data/kanji_variants.tsv.
+- ``loose_key``: additionally folds small kana, long-vowel marks, ヴ→ブ, the historical kana
+  ヰ/ヱ/ヲ → イ/エ/オ and ヂ/ヅ → ジ/ズ; a weak signal only.
 - ``similarity``: ranks duplicate candidates; 1.0 only for equal strict keys.
 - ``has_unrenderable_chars``: lets the UI warn about characters fonts may not show.
 """
@@ -33,6 +36,22 @@ _HIRAGANA_TO_KATAKANA: dict[int, int] = {cp: cp + 0x60 for cp in range(0x3041, 0
 # NFKC expands the spacing marks ゛゜ to a space plus the combining mark, which then never
 # composes with the kana before it; mapping them to the combining marks first lets NFKC compose.
 _SPACING_VOICING_MARKS: dict[int, int] = {0x309B: 0x3099, 0x309C: 0x309A}
+
+# 々 (and the vertical 〻) repeats the character before it; ヽ repeats the kana before it, ヾ
+# repeats it voiced (after the hiragana forms ゝゞ are made katakana).
+_ITERATION_MARKS = frozenset("々〻")
+_KANA_ITERATION = "ヽ"
+_KANA_ITERATION_VOICED = "ヾ"
+_VOICING = "\u3099"
+_SEMI_VOICING = "\u309a"
+
+# ヶ is written ケ, ヵ or が as well (霞ヶ関, 霞ケ関, 霞が関; 一ヵ谷): between two kanji they are
+# one and the same, elsewhere ケ and ガ are ordinary kana (ケイコ, ナガイ).
+_KE_FORMS = frozenset("ヶケヵガ")
+_KE = "ヶ"
+
+# Historical kana and the 四つ仮名 that are read the same today (ゐ/い, ゑ/え, を/お, ぢ/じ, づ/ず).
+_HISTORICAL_KANA = str.maketrans("ヰヱヲヂヅ", "イエオジズ")
 
 _SMALL_TO_LARGE = str.maketrans(
     "ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ",
@@ -100,7 +119,48 @@ def name_key(text: str) -> str:
     key = key.casefold().translate(_HIRAGANA_TO_KATAKANA)
     # Dropping characters can leave combining marks next to a new base: recompose.
     key = unicodedata.normalize("NFC", key)
+    key = _fold_ke_between_kanji(_expand_iteration_marks(key))
     return key.translate(_variant_translation())
+
+
+def _expand_iteration_marks(key: str) -> str:
+    """佐々木 → 佐佐木, サヽキ → ササキ, イスヾ → イスズ: the mark becomes what it repeats.
+
+    A mark with nothing before it to repeat stays as it is.
+    """
+    if not any(ch in _ITERATION_MARKS or ch in "ヽヾ" for ch in key):
+        return key
+    out: list[str] = []
+    for ch in key:
+        previous = out[-1] if out else ""
+        if previous and (ch in _ITERATION_MARKS or ch == _KANA_ITERATION):
+            out.append(previous)
+        elif previous and ch == _KANA_ITERATION_VOICED:
+            out.append(_voiced(previous))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _voiced(kana: str) -> str:
+    """ス → ズ, ズ → ズ; a character that has no voiced form is repeated as it is."""
+    base = unicodedata.normalize("NFD", kana).replace(_VOICING, "").replace(_SEMI_VOICING, "")
+    voiced = unicodedata.normalize("NFC", base + _VOICING)
+    return voiced if len(voiced) == 1 else kana
+
+
+def _fold_ke_between_kanji(key: str) -> str:
+    if not any(ch in _KE_FORMS for ch in key):
+        return key
+    chars = list(key)
+    for i in range(1, len(chars) - 1):
+        if chars[i] in _KE_FORMS and _is_kanji(chars[i - 1]) and _is_kanji(chars[i + 1]):
+            chars[i] = _KE
+    return "".join(chars)
+
+
+def _is_kanji(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("CJK ") and unicodedata.category(ch) == "Lo"
 
 
 @functools.lru_cache(maxsize=65536)
@@ -117,7 +177,8 @@ def loose_key(text: str) -> str:
     for vu, bu in _VU_FOLDS:
         key = key.replace(vu, bu)
     # NFC again: a dropped mark can leave a voicing mark next to ヽ (ヽ〜゛ → ヾ).
-    return unicodedata.normalize("NFC", _fold_long_vowels(unicodedata.normalize("NFC", key)))
+    key = unicodedata.normalize("NFC", key).translate(_HISTORICAL_KANA)
+    return unicodedata.normalize("NFC", _fold_long_vowels(key))
 
 
 def _fold_long_vowels(key: str) -> str:
