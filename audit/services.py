@@ -354,3 +354,15 @@ def verify_chain(
             f"行 #{summary.last_id + 1}〜#{boundary.legacy_last_id} が削除されています"
             f"（開始点の記録では鍵なしの行が #{boundary.legacy_last_id} まであります）。",
         )
+
+
+def audit_pdf_export(actor: Any, request: HttpRequest, obj: Model, *, document: str) -> None:
+    """One export row for a printed document (a PDF of personal data leaving the system)."""
+    with transaction.atomic():
+        audit_record(
+            action=AuditEvent.Action.EXPORT,
+            actor=actor,
+            request=request,
+            obj=obj,
+            detail={"format": "pdf", "document": document},
+        )

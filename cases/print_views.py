@@ -9,23 +9,19 @@ personal data: it asks for a recent proof of identity, like the consent form, an
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.access import request_user
-from accounts.models import User
 from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
-from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_pdf_export
 from cases.access import SUMMARY_FIELDS, can_see_sensitive, case_context, load_case
 from cases.forms import domain_rows, medical_flag_labels
 from cases.models import Assessment, Case
 from cases.plan_views import PLAN_FIELDS, latest_plan, plans_with_actions
 from cases.views import SENSITIVE_NOTE, audit_sensitive_read
-from tsunagu.pdf import render_pdf
+from tsunagu.pdf import pdf_attachment, render_pdf
 
 # The summary is one or two pages: the latest entries of the log, the rest stays on the page.
 SUMMARY_ACTIVITIES = 15
@@ -52,23 +48,6 @@ def _printed(request: HttpRequest, case: Case) -> dict[str, Any]:
     }
 
 
-def _audit_export(user: User, request: HttpRequest, obj: Model, *, document: str) -> None:
-    with transaction.atomic():
-        audit_record(
-            action=AuditEvent.Action.EXPORT,
-            actor=user,
-            request=request,
-            obj=obj,
-            detail={"format": "pdf", "document": document},
-        )
-
-
-def _pdf(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_recent_authentication
 def case_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """ケース概要: who, stage and its history, the current plan's goals, referrals, latest log."""
@@ -88,8 +67,8 @@ def case_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "summary_activities": SUMMARY_ACTIVITIES,
     }
     pdf = render_pdf("cases/print/case_summary.html", context)
-    _audit_export(user, request, case, document="case_summary")
-    return _pdf(pdf, f"case-summary-{case.pk}.pdf")
+    audit_pdf_export(user, request, case, document="case_summary")
+    return pdf_attachment(pdf, f"case-summary-{case.pk}.pdf")
 
 
 @require_recent_authentication
@@ -101,8 +80,8 @@ def plan_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if plan is None:
         raise Http404("該当するプランがありません。")
     pdf = render_pdf("cases/print/support_plan.html", _printed(request, case) | {"plan": plan})
-    _audit_export(user, request, plan, document="support_plan")
-    return _pdf(pdf, f"support-plan-{case.pk}-{plan.number}.pdf")
+    audit_pdf_export(user, request, plan, document="support_plan")
+    return pdf_attachment(pdf, f"support-plan-{case.pk}-{plan.number}.pdf")
 
 
 @require_recent_authentication
@@ -128,5 +107,5 @@ def assessment_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     pdf = render_pdf("cases/print/assessment_sheet.html", context)
     if show_sensitive:
         audit_sensitive_read(request, assessment)
-    _audit_export(user, request, assessment, document="assessment_sheet")
-    return _pdf(pdf, f"assessment-{case.pk}-{assessment.number}.pdf")
+    audit_pdf_export(user, request, assessment, document="assessment_sheet")
+    return pdf_attachment(pdf, f"assessment-{case.pk}-{assessment.number}.pdf")

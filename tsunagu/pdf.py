@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib_fontja
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
@@ -35,3 +36,10 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """Render `template_name` (HTML) to an A4 PDF; the template gets `font_face_css`."""
     html = render_to_string(template_name, {**context, "font_face_css": font_face_css()})
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=LOCAL_PROTOCOLS)).write_pdf()
+
+
+def pdf_attachment(pdf: bytes, filename: str) -> HttpResponse:
+    """A PDF as a download (never shown inline, so it is not kept in the browser's viewer)."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

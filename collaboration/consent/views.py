@@ -9,19 +9,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_user, request_user
-from accounts.models import User
 from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
-from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_pdf_export
 from cases.access import SUMMARY_FIELDS, case_context, load_case
 from collaboration.consent.confirm_views import withdrawal_confirmation
 from collaboration.consent.forms import ConsentForm, WithdrawForm, organisation_label
@@ -40,7 +36,7 @@ from people.access import hidden_person_ids, require_identity
 from people.models import Person
 from tsunagu.confirm import confirm_page, is_confirmed
 from tsunagu.forms import show_refusal
-from tsunagu.pdf import render_pdf
+from tsunagu.pdf import pdf_attachment, render_pdf
 
 DEFAULT_PURPOSE = "ひきこもり等の相談について、関係機関が連携して支援を行うため"
 DISCLOSURE_FIELDS = ("disclosure_record",)
@@ -181,25 +177,8 @@ def consent_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "explainer": user,
     }
     pdf = render_pdf("pdf/consent_form.html", context)
-    _audit_export(user, request, case, document="consent_form")
-    return _pdf_response(pdf, f"consent-form-case-{case.pk}.pdf")
-
-
-def _audit_export(user: User, request: HttpRequest, obj: Model, *, document: str) -> None:
-    with transaction.atomic():
-        audit_record(
-            action=AuditEvent.Action.EXPORT,
-            actor=user,
-            request=request,
-            obj=obj,
-            detail={"format": "pdf", "document": document},
-        )
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    audit_pdf_export(user, request, case, document="consent_form")
+    return pdf_attachment(pdf, f"consent-form-case-{case.pk}.pdf")
 
 
 def _load_person(request: HttpRequest, pk: int) -> Person:
@@ -235,8 +214,8 @@ def disclosure_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "printed_by": user,
     }
     pdf = render_pdf("pdf/disclosure_record.html", context)
-    _audit_export(user, request, person, document="disclosure_record")
-    return _pdf_response(pdf, f"disclosure-record-person-{person.pk}.pdf")
+    audit_pdf_export(user, request, person, document="disclosure_record")
+    return pdf_attachment(pdf, f"disclosure-record-person-{person.pk}.pdf")
 
 
 def _disclosure_context(person: Person) -> dict[str, Any]:
