@@ -119,7 +119,10 @@ def name_key(text: str) -> str:
     key = key.casefold().translate(_HIRAGANA_TO_KATAKANA)
     # Dropping characters can leave combining marks next to a new base: recompose.
     key = unicodedata.normalize("NFC", key)
-    key = _fold_ke_between_kanji(_expand_iteration_marks(key))
+    # A repeated kana can meet a combining mark that followed the iteration mark (ヒゝﾟ → ヒピ):
+    # compose again, so that the key of a key is the key.
+    key = unicodedata.normalize("NFC", _expand_iteration_marks(key))
+    key = _fold_ke_between_kanji(key)
     return key.translate(_variant_translation())
 
 
@@ -149,13 +152,13 @@ def _voiced(kana: str) -> str:
     return voiced if len(voiced) == 1 else kana
 
 
-def _fold_ke_between_kanji(key: str) -> str:
+def _fold_ke_between_kanji(key: str, ke: str = _KE) -> str:
     if not any(ch in _KE_FORMS for ch in key):
         return key
     chars = list(key)
     for i in range(1, len(chars) - 1):
         if chars[i] in _KE_FORMS and _is_kanji(chars[i - 1]) and _is_kanji(chars[i + 1]):
-            chars[i] = _KE
+            chars[i] = ke
     return "".join(chars)
 
 
@@ -178,7 +181,10 @@ def loose_key(text: str) -> str:
         key = key.replace(vu, bu)
     # NFC again: a dropped mark can leave a voicing mark next to ヽ (ヽ〜゛ → ヾ).
     key = unicodedata.normalize("NFC", key).translate(_HISTORICAL_KANA)
-    return unicodedata.normalize("NFC", _fold_long_vowels(key))
+    key = unicodedata.normalize("NFC", _fold_long_vowels(key))
+    # Dropping a mark (覧〜ガ掲) or enlarging ヵ゛ to ガ can put a ke form between two kanji
+    # only now: fold it to the loose key's ケ (its ヶ is enlarged above), as a second pass would.
+    return _fold_ke_between_kanji(key, ke="ケ")
 
 
 def _fold_long_vowels(key: str) -> str:

@@ -219,6 +219,19 @@ def test_name_key_is_idempotent(text: str) -> None:
     assert name_key(name_key(text)) == name_key(text)
 
 
+def test_a_mark_after_an_iteration_mark_composes_with_the_repeated_kana() -> None:
+    # Found by the property below: ゝ then a half-width ﾟ repeats ヒ with the mark, i.e. ピ.
+    assert name_key("ヒゝﾟ") == "ヒピ" == name_key(name_key("ヒゝﾟ"))
+
+
+def test_a_ke_form_that_meets_two_kanji_only_in_the_loose_key_is_folded_there() -> None:
+    # Found by the property below: the loose key drops 〜 (覧〜ガ掲) and enlarges ヵ゛ to ガ,
+    # and only then is the ke form between two kanji; a second pass must not change it.
+    for text in ("覧～ガ掲", "髪ゕ゙柳"):
+        assert loose_key(loose_key(text)) == loose_key(text) == loose_key(name_key(text))
+    assert loose_key("覧～ガ掲") == loose_key("覧ケ掲")
+
+
 @hypothesis_settings
 @given(table_and_kana_text)
 def test_name_key_is_idempotent_on_names(text: str) -> None:
