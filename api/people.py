@@ -18,7 +18,6 @@ from accounts.models import User
 from accounts.roles import Right
 from api.paging import PageIn, PageOut, paging
 from api.schemas import ErrorOut, FormErrors
-from cases.titles import follow_person_name
 from people.access import (
     DETAIL_FIELDS,
     IDENTITY_FIELDS,
@@ -430,9 +429,6 @@ def _saved(
     version: int,
     confirm: bool = False,
 ) -> Status[Any]:
-    # The form has written the input onto `person`: the stored name decides which automatic
-    # case titles follow the new one (cases.titles).
-    before = Person.objects.get(pk=person.pk)
     try:
         updated = person_update(
             person=person,
@@ -447,7 +443,6 @@ def _saved(
     except ValidationError as error:
         errors = {field: list(messages) for field, messages in error.message_dict.items()}
         return Status(422, FormErrors(detail="保存していません。", errors=errors))
-    follow_person_name(before, updated)
     return Status(200, person_detail_out(updated, user))
 
 

@@ -5,10 +5,15 @@ it never reads 「…長男さんさんの支援」. A title that is still the a
 person's display name when the real name is entered; a title a worker typed is kept.
 """
 
-from django.db.models import QuerySet
+from typing import Any
 
+from django.db.models import F, QuerySet
+
+from audit.models import AuditEvent
+from audit.services import AuditEntry, audit_records, object_type_of
 from cases.models import Case
 from people.models import Person
+from people.signals import person_updated
 
 # Endings that already address the person; the title adds no second さん after them.
 HONORIFICS = ("さん", "様", "さま", "くん", "君", "ちゃん", "氏")
@@ -25,10 +30,40 @@ def automatic_title(person: Person) -> str:
     return f"{name}の支援" if addressed else f"{name}さんの支援"
 
 
-def follow_person_name(before: Person, after: Person) -> int:
-    """Retitle the cases of `after` whose title is the automatic one of `before`; how many."""
+def follow_person_name(before: Person, after: Person, *, by: Any, request: Any = None) -> int:
+    """Retitle the cases of `after` whose title is the automatic one of `before`; how many.
+
+    Each retitled case gets a new version (an open edit form of it is then refused as stale,
+    not silently overwritten) and an audit row of its own."""
     old_title, new_title = automatic_title(before), automatic_title(after)
     if old_title == new_title:
         return 0
     cases: QuerySet[Case] = Case.objects.filter(person_id=after.pk, title=old_title)
-    return cases.update(title=new_title)
+    retitled = list(cases.values_list("pk", flat=True))
+    Case.objects.filter(pk__in=retitled).update(title=new_title, version=F("version") + 1)
+    audit_records(
+        [
+            AuditEntry(
+                action=AuditEvent.Action.UPDATE,
+                actor=by,
+                request=request,
+                object_type=object_type_of(Case),
+                object_id=pk,
+                fields=("title",),
+                detail={"reason": "automatic_title_follows_person"},
+            )
+            for pk in retitled
+        ]
+    )
+    return len(retitled)
+
+
+def _person_updated(
+    sender: type[Person], *, before: Person, after: Person, by: Any, request: Any, **kwargs: Any
+) -> None:
+    follow_person_name(before, after, by=by, request=request)
+
+
+def connect() -> None:
+    """Called by CasesConfig.ready: hear `people.signals.person_updated`."""
+    person_updated.connect(_person_updated, dispatch_uid="cases-titles-follow-person")

@@ -4,6 +4,7 @@ Edits carry the version the worker saw (optimistic locking): a save against a ne
 refused with StaleVersionError and nothing is written.
 """
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from people.models import (
     PersonMerge,
     PersonPhone,
 )
+from people.signals import person_updated
 from tsunagu.versioning import StaleVersionError, versioned_edit
 
 STALE_MESSAGE = (
@@ -112,22 +114,26 @@ def person_update(
     """Change the fields in `data` (and only those). A restriction change must be confirmed when
     it lifts the restriction; it is audited as such."""
     audit = audit_update(actor=by, request=request)
-    with versioned_edit(
-        Person, pk=person.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
-    ) as edit:
-        current = edit.record
-        if current.merged_into_id is not None:
-            raise StaleVersionError(STALE_MESSAGE, current_version=current.version)
-        restriction = _restriction_change(current, data, confirm_lift_restriction)
-        if "estimated_age" in edit.change(data):
-            # The estimate grows with time from the day it was made (Person.age).
-            estimated = current.estimated_age is not None
-            edit.also({"estimated_on": timezone.localdate() if estimated else None})
-        if restriction:
-            edit.detail["restriction"] = restriction
-        if restriction == "set":
-            # Whoever restricts a person stays able to see them (the team would be empty else).
-            current.team.add(by)
+    with transaction.atomic():
+        with versioned_edit(
+            Person, pk=person.pk, version=version, stale_message=STALE_MESSAGE, audit=audit
+        ) as edit:
+            current = edit.record
+            before = copy.copy(current)
+            if current.merged_into_id is not None:
+                raise StaleVersionError(STALE_MESSAGE, current_version=current.version)
+            restriction = _restriction_change(current, data, confirm_lift_restriction)
+            if "estimated_age" in edit.change(data):
+                # The estimate grows with time from the day it was made (Person.age).
+                estimated = current.estimated_age is not None
+                edit.also({"estimated_on": timezone.localdate() if estimated else None})
+            if restriction:
+                edit.detail["restriction"] = restriction
+            if restriction == "set":
+                # Whoever restricts a person stays able to see them (the team would be empty else).
+                current.team.add(by)
+        # In the same transaction: what the layers above derive from the person (case titles).
+        person_updated.send(sender=Person, before=before, after=current, by=by, request=request)
     return current
 
 

@@ -1,7 +1,5 @@
 """Pages for persons: search, create (with probable duplicates shown first), view, edit."""
 
-import copy
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -16,7 +14,6 @@ from accounts.access import (
     require_right,
 )
 from accounts.roles import Right
-from cases.titles import follow_person_name
 from people.access import (
     DETAIL_FIELDS,
     IDENTITY_FIELDS,
@@ -144,9 +141,6 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("person_detail", pk=person.pk)
     stale_person = None
-    # The form writes the input onto `person`; the name before it decides which case titles
-    # were the automatic ones.
-    before = copy.copy(person)
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in PersonForm.Meta.fields}
@@ -159,7 +153,6 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
                 confirm_lift_restriction=form.cleaned_data.get("confirm_lift_restriction", False),
             )
-            follow_person_name(before, Person.objects.get(pk=person.pk))
         except StaleVersionError as error:
             stale_person = Person.objects.get(pk=person.pk)
             form = _rebound_with_version(request, person, stale_person.version)

@@ -1,6 +1,7 @@
 """The automatic case title reads well for an alias and follows the real name once entered."""
 
 from api.tests.test_people_api import PeopleApiTestCase
+from audit.models import AuditEvent
 from cases.models import Case
 from cases.tests.helpers import open_case
 from cases.titles import automatic_title
@@ -40,7 +41,17 @@ class TitleFollowsNameTests(BaseTestCase):
         case = open_case(self.soudan, self.person, title=automatic_title(self.person))
         self.assertEqual(case.title, "高橋さんの長男さんの支援")
         self.enter_real_name()
-        self.assertEqual(Case.objects.get(pk=case.pk).title, "高橋 健太さんの支援")
+        retitled = Case.objects.get(pk=case.pk)
+        self.assertEqual(retitled.title, "高橋 健太さんの支援")
+        # Not silently changed: a new version of the case and its own audit row.
+        self.assertEqual(retitled.version, case.version + 1)
+        row = AuditEvent.objects.get(
+            action=AuditEvent.Action.UPDATE, object_type="cases.case", object_id=str(case.pk)
+        )
+        self.assertEqual(
+            (row.actor, row.detail),
+            (self.soudan, {"fields": ["title"], "reason": "automatic_title_follows_person"}),
+        )
         page = self.client.get(f"/cases/{case.pk}/")
         self.assertContains(page, "高橋 健太さんの支援")
 
