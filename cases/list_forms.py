@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from cases.access import mine
-from cases.models import Case, Stage
+from cases.models import Case, Stage, overdue_cases, review_due_cases
 from collaboration.models import Referral
 from tsunagu.dates import fiscal_year, fiscal_year_label, fiscal_year_range
 from tsunagu.forms import japanese_messages
@@ -41,6 +41,8 @@ class CaseFilterForm(forms.Form):
         required=False,
         help_text="例: 30（連絡がまだないケースは開始日から数えます）",
     )
+    contact_overdue = forms.BooleanField(label="連絡の期限を過ぎた", required=False)
+    review_due = forms.BooleanField(label="プランの見直し時期", required=False)
     unmet = forms.BooleanField(label="本人にまだ会えていない", required=False)
     open_referral = forms.BooleanField(label="つなぎが完了していない", required=False)
     fiscal_year = forms.TypedChoiceField(
@@ -103,6 +105,14 @@ class CaseFilterForm(forms.Form):
             queryset = queryset.filter(
                 Q(last_contact_on__lt=before)
                 | Q(last_contact_on__isnull=True, opened_on__lt=before)
+            )
+        if self.value("contact_overdue"):
+            queryset = queryset.exclude(stage=Stage.CLOSED).filter(
+                Exists(overdue_cases(self.today).filter(pk=OuterRef("pk")))
+            )
+        if self.value("review_due"):
+            queryset = queryset.exclude(stage=Stage.CLOSED).filter(
+                Exists(review_due_cases(self.today).filter(pk=OuterRef("pk")))
             )
         if self.value("unmet"):
             queryset = queryset.filter(first_met_on__isnull=True)

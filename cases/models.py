@@ -5,9 +5,11 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tsunagu.fields import SENSITIVE, EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from tsunagu.sql import AddDays
 
 
 class Stage(models.TextChoices):
@@ -96,6 +98,36 @@ class Case(models.Model):
         from datetime import timedelta
 
         return (self.last_contact_on or self.opened_on) + timedelta(days=self.contact_every_days)
+
+
+def contact_due_on() -> AddDays:
+    """The date a case's next contact is due, in SQL (the Python twin is
+    `Case.contact_due_on`): the last contact, or the opening date, plus the interval."""
+    return AddDays(Coalesce("last_contact_on", "opened_on"), "contact_every_days")
+
+
+def overdue_cases(today: date) -> "models.QuerySet[Case]":
+    """Open cases whose next contact was due before `today` (the watch list's rule)."""
+    return (
+        Case.objects.exclude(stage=Stage.CLOSED)
+        .annotate(due_on=contact_due_on())
+        .filter(due_on__lt=today)
+    )
+
+
+def latest_review_on() -> models.Subquery:
+    """The review date of a case's latest support plan, as a subquery."""
+    latest = SupportPlan.objects.filter(case=models.OuterRef("pk")).order_by("-number")
+    return models.Subquery(latest.values("review_on")[:1])
+
+
+def review_due_cases(today: date) -> "models.QuerySet[Case]":
+    """Open cases whose latest plan's review date has come."""
+    return (
+        Case.objects.exclude(stage=Stage.CLOSED)
+        .annotate(latest_review_on=latest_review_on())
+        .filter(latest_review_on__lte=today)
+    )
 
 
 class TeamChange(models.Model):

@@ -6,15 +6,28 @@
 - referrals still 打診中・受入 after their follow-up date,
 - action items decided at meetings (会議) that the user owns and has not yet done.
 
-A fixed number of queries whatever the number of cases: the open cases (with the latest plan's
-review date and the first consultation as subqueries), their persons' teams, the overdue
-referrals and their persons' teams, and the open action items.
+Decided in SQL and bounded: each section reads at most `SECTION_LIMIT` rows, sorted by the
+database, and every count comes from one aggregate (`watch_counts`, also used by the home page
+and the menu). The number of queries and the size of the page stay the same whatever the number
+of cases in the office; a longer section links to the case list with the matching filter.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Min, OuterRef, Prefetch, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -22,12 +35,14 @@ from accounts.access import audit_list_read, own_organisation_id, require_right,
 from accounts.models import User
 from accounts.roles import Right
 from cases.access import mine
-from cases.models import Case, Stage, SupportPlan
+from cases.models import Case, Stage, contact_due_on, latest_review_on
 from collaboration.models import ActionItem, Meeting, Referral
 from consultations.models import Consultation
 from people.access import hidden_person_ids
 from people.models import Person
 
+# Rows per section; the heading shows the whole count and links to the rest.
+SECTION_LIMIT = 50
 WATCHED_CASE_FIELDS = ("title", "person", "household", "stage", "last_contact_on", "first_met_on")
 WATCHED_REFERRAL_FIELDS = ("person", "agency", "state", "follow_up_on")
 WATCHED_ACTION_ITEM_LABEL = "collaboration.actionitem"
@@ -54,15 +69,38 @@ class NotMet:
     from_consultation: bool
 
 
+@dataclass(frozen=True)
+class WatchCounts:
+    """How many entries each section has (not only the rows shown)."""
+
+    overdue_contacts: int = 0
+    reviews_due: int = 0
+    not_met: int = 0
+    overdue_referrals: int = 0
+    open_action_items: int = 0
+
+    @property
+    def total(self) -> int:
+        return (
+            self.overdue_contacts
+            + self.reviews_due
+            + self.not_met
+            + self.overdue_referrals
+            + self.open_action_items
+        )
+
+
 @dataclass
 class WatchList:
     today: date
+    counts: WatchCounts = field(default_factory=WatchCounts)
     overdue_contacts: list[OverdueContact] = field(default_factory=list)
     reviews_due: list[ReviewDue] = field(default_factory=list)
     not_met: list[NotMet] = field(default_factory=list)
     overdue_referrals: list[Referral] = field(default_factory=list)
     open_action_items: list[ActionItem] = field(default_factory=list)
     hidden_person_ids: set[int] = field(default_factory=set)
+    section_limit: int = SECTION_LIMIT
 
     @property
     def cases_shown(self) -> list[Case]:
@@ -76,18 +114,12 @@ class WatchList:
 
     @property
     def is_empty(self) -> bool:
-        return not (
-            self.overdue_contacts
-            or self.reviews_due
-            or self.not_met
-            or self.overdue_referrals
-            or self.open_action_items
-        )
+        return self.counts.total == 0
 
 
-def watched_cases(user: User, *, whole_organisation: bool) -> list[Case]:
-    """Open cases in scope, each with `latest_review_on` and `first_consulted_at`."""
-    latest_plan = SupportPlan.objects.filter(case=OuterRef("pk")).order_by("-number")
+def open_cases(user: User, *, whole_organisation: bool) -> QuerySet[Case]:
+    """Open cases in scope, annotated with `due_on` (next contact), `latest_review_on` (the
+    latest plan's review date) and `first_consulted_at` — all in SQL."""
     first_consultation = (
         Consultation.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -95,46 +127,90 @@ def watched_cases(user: User, *, whole_organisation: bool) -> list[Case]:
         .annotate(first=Min("received_at"))
         .values("first")
     )
-    queryset = (
-        visible_to(user, Case.objects.exclude(stage=Stage.CLOSED))
-        .select_related("person", "household", "lead_worker")
-        .prefetch_related(Prefetch("person__team", queryset=User.objects.only("pk")))
-        .annotate(
-            latest_review_on=Subquery(latest_plan.values("review_on")[:1]),
-            first_consulted_at=Subquery(first_consultation[:1]),
-        )
-        .order_by("opened_on", "id")
+    queryset = visible_to(user, Case.objects.exclude(stage=Stage.CLOSED)).annotate(
+        due_on=contact_due_on(),
+        latest_review_on=latest_review_on(),
+        first_consulted_at=Subquery(first_consultation[:1]),
     )
     if not whole_organisation:
         queryset = queryset.filter(mine(user))
-    return list(queryset)
+    return queryset
+
+
+def _shown(queryset: QuerySet[Case], *ordering: str) -> list[Case]:
+    """One section's rows; their persons' teams are read once for all sections (see
+    `_read_teams`)."""
+    return list(
+        queryset.select_related("person", "household", "lead_worker").order_by(*ordering, "id")[
+            :SECTION_LIMIT
+        ]
+    )
+
+
+def _read_teams(persons: list[Person]) -> None:
+    """The teams of every person shown, in one query (restricted identities need them)."""
+    prefetch_related_objects(persons, Prefetch("team", queryset=User.objects.only("pk")))
+
+
+def overdue_referrals_q(user: User, *, whole_organisation: bool, today: date) -> QuerySet[Referral]:
+    queryset = visible_to(user, Referral.objects.filter(state__in=Referral.OPEN_STATES)).filter(
+        follow_up_on__lt=today
+    )
+    if not whole_organisation:
+        queryset = queryset.filter(referred_by_id=user.pk)
+    return queryset
 
 
 def overdue_referrals(user: User, *, whole_organisation: bool, today: date) -> list[Referral]:
     queryset = (
-        visible_to(user, Referral.objects.filter(state__in=Referral.OPEN_STATES))
-        .filter(follow_up_on__lt=today)
+        overdue_referrals_q(user, whole_organisation=whole_organisation, today=today)
         .select_related("agency", "person", "case", "referred_by")
-        .prefetch_related(Prefetch("person__team", queryset=User.objects.only("pk")))
         .order_by("follow_up_on", "id")
     )
-    if not whole_organisation:
-        queryset = queryset.filter(referred_by_id=user.pk)
-    return list(queryset)
+    return list(queryset[:SECTION_LIMIT])
 
 
-def open_action_items(user: User, *, whole_organisation: bool) -> list[ActionItem]:
+def open_action_items_q(user: User, *, whole_organisation: bool) -> QuerySet[ActionItem]:
     """Meeting action items not yet done: the user's own, or (for the whole organisation) those of
     its staff at meetings the user may see."""
-    queryset = ActionItem.objects.filter(done_on__isnull=True).select_related("meeting", "owner")
+    queryset = ActionItem.objects.filter(done_on__isnull=True)
     if whole_organisation:
-        queryset = queryset.filter(
+        return queryset.filter(
             owner__organisation_id=own_organisation_id(user),
             meeting__in=visible_to(user, Meeting.objects.all()),
         )
-    else:
-        queryset = queryset.filter(owner_id=user.pk)
-    return list(queryset.order_by("due_on", "id"))
+    return queryset.filter(owner_id=user.pk)
+
+
+def open_action_items(user: User, *, whole_organisation: bool) -> list[ActionItem]:
+    queryset = open_action_items_q(user, whole_organisation=whole_organisation)
+    return list(
+        queryset.select_related("meeting", "owner").order_by("due_on", "id")[:SECTION_LIMIT]
+    )
+
+
+def watch_counts(user: User, *, whole_organisation: bool = False, today: date) -> WatchCounts:
+    """The size of each section in three queries (one aggregate over the open cases)."""
+    cases = open_cases(user, whole_organisation=whole_organisation).aggregate(
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        reviews=Count("pk", filter=Q(latest_review_on__lte=today)),
+        not_met=Count("pk", filter=Q(first_met_on__isnull=True)),
+    )
+    return WatchCounts(
+        overdue_contacts=cases["overdue"],
+        reviews_due=cases["reviews"],
+        not_met=cases["not_met"],
+        overdue_referrals=overdue_referrals_q(
+            user, whole_organisation=whole_organisation, today=today
+        ).count(),
+        open_action_items=open_action_items_q(user, whole_organisation=whole_organisation).count(),
+    )
+
+
+def _not_met_entry(case: Case, today: date) -> NotMet:
+    consulted_at: datetime | None = getattr(case, "first_consulted_at", None)
+    since = timezone.localtime(consulted_at).date() if consulted_at else case.opened_on
+    return NotMet(case, since, (today - since).days, consulted_at is not None)
 
 
 def build_watch_list(
@@ -145,32 +221,31 @@ def build_watch_list(
     request: HttpRequest | None = None,
 ) -> WatchList:
     """The watch list of `user` (or of their whole organisation); audited as two list reads
-    (the action items are named on the referrals' row)."""
+    (the action items are named on the referrals' row), each naming only the rows shown."""
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     today = today or timezone.localdate()
-    watch = WatchList(today=today)
-    for case in watched_cases(user, whole_organisation=whole_organisation):
-        due_on = case.contact_due_on()
-        if due_on < today:
-            watch.overdue_contacts.append(OverdueContact(case, due_on, (today - due_on).days))
-        review_on: date | None = getattr(case, "latest_review_on", None)
-        if review_on is not None and review_on <= today:
-            watch.reviews_due.append(ReviewDue(case, review_on))
-        if case.first_met_on is None:
-            consulted_at: datetime | None = getattr(case, "first_consulted_at", None)
-            since = timezone.localtime(consulted_at).date() if consulted_at else case.opened_on
-            watch.not_met.append(
-                NotMet(case, since, (today - since).days, consulted_at is not None)
-            )
-    watch.overdue_contacts.sort(key=lambda entry: entry.due_on)
-    watch.reviews_due.sort(key=lambda entry: entry.review_on)
-    watch.not_met.sort(key=lambda entry: -entry.days)
+    watch = WatchList(today=today, section_limit=SECTION_LIMIT)
+    watch.counts = watch_counts(user, whole_organisation=whole_organisation, today=today)
+    cases = open_cases(user, whole_organisation=whole_organisation)
+    watch.overdue_contacts = [
+        OverdueContact(case, case.due_on, (today - case.due_on).days)  # type: ignore[attr-defined]
+        for case in _shown(cases.filter(due_on__lt=today), "due_on")
+    ]
+    watch.reviews_due = [
+        ReviewDue(case, case.latest_review_on)  # type: ignore[attr-defined]
+        for case in _shown(cases.filter(latest_review_on__lte=today), "latest_review_on")
+    ]
+    unmet = cases.filter(first_met_on__isnull=True).annotate(
+        since=Coalesce(TruncDate("first_consulted_at"), F("opened_on"), output_field=DateField())
+    )
+    watch.not_met = [_not_met_entry(case, today) for case in _shown(unmet, "since")]
     watch.overdue_referrals = overdue_referrals(
         user, whole_organisation=whole_organisation, today=today
     )
     watch.open_action_items = open_action_items(user, whole_organisation=whole_organisation)
     persons: list[Person | None] = [case.person for case in watch.cases_shown]
     persons += [referral.person for referral in watch.overdue_referrals]
+    _read_teams([person for person in persons if person is not None])
     watch.hidden_person_ids = hidden_person_ids(user, persons)
     audit_list_read(
         user, watch.cases_shown, model=Case, request=request, fields=WATCHED_CASE_FIELDS

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from django.utils import timezone
 
@@ -8,7 +9,7 @@ from cases.services import activity_add, plan_save
 from cases.tests.helpers import days_ago, follow_up_passed, make_agency, make_person, open_case
 from collaboration.models import Referral
 from collaboration.referrals.services import referral_create
-from collaboration.watch import build_watch_list
+from collaboration.watch import build_watch_list, watch_counts
 from consultations.models import Consultation
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase, audit_lock_queries
@@ -185,11 +186,12 @@ class WatchListTests(BaseTestCase):
                     by=self.soudan,
                 )
                 self.refer(case, self.soudan, follow_up_days_ago=2)
-            # session, user, roles (3); open cases with review date and first consultation (1);
-            # their persons' teams (1); overdue referrals (1) and their persons' teams (1);
-            # open meeting action items (1); two audit rows (savepoint, lock on PostgreSQL,
-            # last row, insert, release: 4 each); session save (3)
-            with self.assertNumQueries(19 + 2 * audit_lock_queries()):
+            # session, user, roles (3); the three counts (an aggregate over the open cases,
+            # the overdue referrals, the open action items: 3); the three case sections (3);
+            # overdue referrals (1); open meeting action items (1); the teams of every person
+            # shown (1); two audit rows (savepoint, lock on PostgreSQL, last row, insert,
+            # release: 4 each); session save (3)
+            with self.assertNumQueries(23 + 2 * audit_lock_queries()):
                 response = self.client.get("/watch/")
             watch = response.context["watch"]
             self.assertEqual(
@@ -197,3 +199,41 @@ class WatchListTests(BaseTestCase):
                 (total, total, total),
             )
             self.assertEqual(len(watch.overdue_referrals), total + (1 if total == 20 else 0))
+
+
+class BoundedWatchListTests(BaseTestCase):
+    """Each section reads at most SECTION_LIMIT rows, decided and sorted in SQL; the heading
+    counts every entry and links to the case list filtered the same way."""
+
+    def test_a_long_section_shows_the_most_overdue_first_and_links_to_the_rest(self) -> None:
+        cases = [
+            open_case(self.soudan, title=f"期限超過{n}", opened_days_ago=40 + n) for n in (0, 5, 9)
+        ]
+        open_case(self.soudan, title="まだ期限内", opened_days_ago=3)
+        self.login(self.soudan)
+        with patch("collaboration.watch.SECTION_LIMIT", 2):
+            response = self.client.get("/watch/")
+        watch = response.context["watch"]
+        shown = [entry.case.pk for entry in watch.overdue_contacts]
+        self.assertEqual(shown, [cases[2].pk, cases[1].pk])
+        self.assertEqual(watch.counts.overdue_contacts, 3)
+        self.assertContains(response, "連絡の期限を過ぎたケース（3件）")
+        self.assertContains(response, "?contact_overdue=on")
+
+    def test_the_case_list_filter_finds_the_same_overdue_cases(self) -> None:
+        overdue = open_case(self.soudan, title="期限超過のケース", opened_days_ago=45)
+        open_case(self.soudan, title="期限内のケース", opened_days_ago=3)
+        weekly = open_case(
+            self.soudan, title="週1回のケース", opened_days_ago=10, contact_every_days=7
+        )
+        self.login(self.soudan)
+        response = self.client.get("/cases/?contact_overdue=on")
+        listed = {case.pk for case in response.context["listing"].records}
+        self.assertEqual(listed, {overdue.pk, weekly.pk})
+
+    def test_the_counts_follow_the_contact_interval_of_each_row(self) -> None:
+        open_case(self.soudan, opened_days_ago=10, contact_every_days=7)  # due 3 days ago
+        open_case(self.soudan, opened_days_ago=10, contact_every_days=14)  # due in 4 days
+        counts = watch_counts(self.soudan, today=timezone.localdate())
+        self.assertEqual(counts.overdue_contacts, 1)
+        self.assertEqual(counts.not_met, 2)
