@@ -207,6 +207,16 @@ def watch_counts(user: User, *, whole_organisation: bool = False, today: date) -
     )
 
 
+def annotated_date(case: Case, name: str) -> date:
+    """A date that `open_cases` annotated in SQL (`due_on`, `latest_review_on`)."""
+    value: date = getattr(case, name)
+    return value
+
+
+def due_on(case: Case) -> date:
+    return annotated_date(case, "due_on")
+
+
 def _not_met_entry(case: Case, today: date) -> NotMet:
     consulted_at: datetime | None = getattr(case, "first_consulted_at", None)
     since = timezone.localtime(consulted_at).date() if consulted_at else case.opened_on
@@ -228,12 +238,12 @@ def build_watch_list(
     watch.counts = watch_counts(user, whole_organisation=whole_organisation, today=today)
     cases = open_cases(user, whole_organisation=whole_organisation)
     watch.overdue_contacts = [
-        OverdueContact(case, case.due_on, (today - case.due_on).days)  # type: ignore[attr-defined]
-        for case in _shown(cases.filter(due_on__lt=today), "due_on")
+        OverdueContact(case, due_on(case), (today - due_on(case)).days)
+        for case in _shown(cases.filter(Q(due_on__lt=today)), "due_on")
     ]
     watch.reviews_due = [
-        ReviewDue(case, case.latest_review_on)  # type: ignore[attr-defined]
-        for case in _shown(cases.filter(latest_review_on__lte=today), "latest_review_on")
+        ReviewDue(case, annotated_date(case, "latest_review_on"))
+        for case in _shown(cases.filter(Q(latest_review_on__lte=today)), "latest_review_on")
     ]
     unmet = cases.filter(first_met_on__isnull=True).annotate(
         since=Coalesce(TruncDate("first_consulted_at"), F("opened_on"), output_field=DateField())

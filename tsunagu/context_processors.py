@@ -34,6 +34,10 @@ AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
 ]
 
 
+# Menu entries that show a count (filled in by htmx from `menu_counts`).
+BADGES = {"home": "home", "watch_list": "watch"}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     context: dict[str, Any] = {
@@ -43,7 +47,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return context
     context["nav_areas"] = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        {
+            "label": label,
+            "url": reverse(name),
+            "active": request.path == reverse(name),
+            "badge": BADGES.get(name, ""),
+        }
         for label, name, rights in AREAS
         if not rights or any(user.has_right(right) for right in rights)
     ]

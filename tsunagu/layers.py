@@ -36,6 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # The hand-over of a leaving worker reads and moves cases, meeting actions, referrals and
     # supporter dispatches: a layer above all of them (accounts keeps the plain switch).
     ("handover",),
+    # The home page's "today's work" reads every area below it (cases to supporters).
+    ("today",),
     ("reports",),
     ("publicity",),
     ("api",),

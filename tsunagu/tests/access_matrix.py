@@ -117,6 +117,7 @@ def staff(w: Any) -> dict[str, Any]:
 
 # ---- tsunagu, accounts, audit ----
 route("home", **statuses(200))
+route("menu_counts", **statuses(200))  # counts of the user's own work only
 route("healthz", **statuses(200, anon=200))
 route("login", **statuses(302, anon=200))
 route("logout", "POST", ends_session=True, **statuses(302, anon=302))
