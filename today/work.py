@@ -71,9 +71,14 @@ class TodaysWork:
     sections: list[Section] = field(default_factory=list)
 
     @property
-    def due_count(self) -> int:
-        """What the menu's badge counts: every entry waiting for the user."""
-        return sum(section.count for section in self.sections)
+    def busy(self) -> list[Section]:
+        """The sections with something in them, shown first as cards."""
+        return [section for section in self.sections if section.count]
+
+    @property
+    def quiet(self) -> list[Section]:
+        """The empty ones, named in one line so that "nothing to do" is said, not guessed."""
+        return [section for section in self.sections if not section.count]
 
 
 def local_day(moment: datetime) -> date:
@@ -276,8 +281,9 @@ class Gatherer:
         ]
         title = "返事を待っているつなぎ"
         section = Section("referrals_waiting", title, waiting.count(), entries)
-        section.more_label = f"確認日を過ぎたもの {overdue.count()} 件（見守りリスト）"
-        section.more_url = reverse("watch_list")
+        if overdue_count := overdue.count():
+            section.more_label = f"確認日を過ぎたつなぎ {overdue_count} 件（見守りリスト）"
+            section.more_url = reverse("watch_list")
         return section
 
     def incoming_referrals(self) -> Section:

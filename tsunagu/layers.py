@@ -4,7 +4,7 @@ From the ground up (docs/ARCHITECTURE.md, "Layers"):
 
     tsunagu → audit → accounts → people → consultations → cases → collaboration
     → intake (consultations.intake, consultations.importing) → community, supporters
-    → handover → reports → publicity → api
+    → handover → today → reports → publicity → api
 
 A module may import its own layer and the layers below it, never one above: models, services,
 access rules and everything else they use. Doors compose across apps and are not checked:
