@@ -60,6 +60,8 @@ def build_cases(world: World, persons: dict[str, Person], agencies: dict[str, Ag
                 "kind": Activity.Kind.LETTER,
                 "content": "玄関に手紙とチラシを置いた。返事はまだない。",
                 "next_action": "2週間後にまた手紙を置く",
+                # The latest letter's next step falls today: it shows on the worker's home.
+                "next_action_on": today - timedelta(weeks=weeks - 2),
             },
             by=world.staff["houmon"],
         )
