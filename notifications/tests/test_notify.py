@@ -128,10 +128,13 @@ class EmailTests(BaseTestCase):
 
     @override_settings(NOTIFY_EMAIL=True)
     def test_no_mail_when_the_event_rolls_back(self) -> None:
-        with self.captureOnCommitCallbacks(execute=True):
-            with self.assertRaises(EventAborted), transaction.atomic():
-                self.tell()
-                raise EventAborted
+        with (
+            self.captureOnCommitCallbacks(execute=True),
+            self.assertRaises(EventAborted),
+            transaction.atomic(),
+        ):
+            self.tell()
+            raise EventAborted
 
         self.assertEqual(mail.outbox, [])
         self.assertFalse(Notification.objects.exists())
