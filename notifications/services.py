@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts.access import visible_to
 from accounts.models import User
 from notifications.models import MESSAGE_MAX_LENGTH, URL_MAX_LENGTH, Notification
 
@@ -133,4 +134,5 @@ def mark_all_read(*, user: User) -> int:
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The unread notifications the inbox would show `user` (the same scope, one COUNT)."""
+    return visible_to(user, Notification.objects.filter(read_at__isnull=True)).count()
