@@ -76,7 +76,7 @@ class TeamEvents(EventTestCase):
         self.assert_opens(self.douryou)
 
     def test_a_partners_worker_is_sent_to_the_shared_page(self) -> None:
-        Consent.objects.create(
+        consent = Consent.objects.create(
             organisation=self.window,
             person=self.person,
             case=self.case,
@@ -103,6 +103,13 @@ class TeamEvents(EventTestCase):
         )
         self.assert_no_personal_data(self.houkatsu)
         self.assert_opens(self.houkatsu)
+
+        # The link grants nothing: once the consent is withdrawn, the case page answers 404.
+        consent.withdrawn_at = timezone.now()
+        consent.save()
+        notification = Notification.objects.get(recipient=self.houkatsu)
+        response = self.client.post(f"/notifications/{notification.pk}/open/", follow=True)
+        self.assertEqual(response.status_code, 404)
 
     def test_a_refused_addition_tells_nobody(self) -> None:
         with self.assertRaises(ValidationError):

@@ -116,6 +116,21 @@ class InboxTests(BaseTestCase):
         assert audit is not None
         self.assertEqual(len(audit.detail["ids"]), 3)  # the rows shown, not all of them
 
+    def test_the_inbox_costs_the_same_for_1_and_20_notifications(self) -> None:
+        make(self.soudan, 1)
+        self.login(self.soudan)
+        self.client.get(INBOX)  # warm the session
+        with CaptureQueriesContext(connection) as one:
+            self.client.get(INBOX)
+        for number in range(2, 21):
+            make(self.soudan, number)
+
+        with CaptureQueriesContext(connection) as twenty:
+            response = self.client.get(INBOX)
+
+        self.assertContains(response, "全20件中 1〜20件")
+        self.assertEqual(len(twenty.captured_queries), len(one.captured_queries))
+
     def test_every_staff_member_has_an_inbox_whatever_their_rights(self) -> None:
         for user in (self.kansa, self.toukei, self.admin, self.world.staff["supporter"]):
             make(user, 7)
@@ -198,6 +213,12 @@ class UnreadCountTests(BaseTestCase):
 
         self.assertContains(response, "未読のお知らせが2件あります")
         self.assertEqual(len(notification_queries(captured)), 1)
+
+    def test_the_home_page_says_when_nothing_is_unread(self) -> None:
+        make(self.soudan, 1, read=True)
+        self.login(self.soudan)
+
+        self.assertContains(self.client.get("/"), "未読のお知らせはありません")
 
     def test_other_pages_do_not_read_the_count(self) -> None:
         make(self.soudan, 1)
