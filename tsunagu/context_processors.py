@@ -7,10 +7,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.roles import Right
+from notifications.context_processors import unread_notifications
 
 # label, url name, the rights of which one is needed (empty: every staff member)
 AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
     ("ホーム", "home", ()),
+    ("お知らせ", "notification_list", ()),
     ("本人・家族", "person_list", (Right.VIEW_PERSONAL_DATA,)),
     ("世帯", "household_list", (Right.VIEW_PERSONAL_DATA,)),
     ("相談受付", "consultation_day", (Right.VIEW_PERSONAL_DATA,)),
@@ -56,4 +58,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for label, name, rights in AREAS
         if not rights or any(user.has_right(right) for right in rights)
     ]
+    context.update(unread_notifications(request))  # lazy: no query unless a page shows it
     return context

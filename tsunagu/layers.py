@@ -2,7 +2,7 @@
 
 From the ground up (docs/ARCHITECTURE.md, "Layers"):
 
-    tsunagu → audit → accounts → people → consultations → cases → collaboration
+    tsunagu → audit → accounts → notifications → people → consultations → cases → collaboration
     → intake (consultations.intake, consultations.importing) → community, supporters
     → handover → today → reports → publicity → api
 
@@ -25,6 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("accounts",),
     # The list toolkit reads its pages through the access kernel (accounts.access).
     ("tsunagu.listing",),
+    # Notifications know users only; every domain above tells its events through them.
+    ("notifications",),
     ("people",),
     ("consultations",),
     ("cases",),

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "people",
+    "notifications",
     "collaboration",
     "consultations",
     "cases",
@@ -280,6 +281,14 @@ TRUSTED_PROXIES = env_networks("TSUNAGU_TRUSTED_PROXIES")
 # to its members this many days after the meeting.
 REFERRAL_ACCESS_GRACE_DAYS = env_int("TSUNAGU_REFERRAL_ACCESS_GRACE_DAYS", 30)
 SUPPORT_MEETING_MATERIAL_DAYS = env_int("TSUNAGU_SUPPORT_MEETING_MATERIAL_DAYS", 30)
+
+# Notifications (notifications/services.py) are in the app's inbox; TSUNAGU_NOTIFY_EMAIL=1 also
+# sends each by e-mail (the same message, no personal data) to staff with an address, through
+# the mail server named by TSUNAGU_EMAIL_HOST (an LGWAN-internal relay, as a rule).
+NOTIFY_EMAIL = env_bool("TSUNAGU_NOTIFY_EMAIL", False)
+EMAIL_HOST = env_str("TSUNAGU_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TSUNAGU_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("TSUNAGU_EMAIL_FROM", "tsunagu@localhost")
 
 # The largest spreadsheet the consultation import reads (bytes); a larger one is refused unread.
 CONSULTATION_IMPORT_MAX_BYTES = env_int("TSUNAGU_IMPORT_MAX_BYTES", 50 * 1024 * 1024)

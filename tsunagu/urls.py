@@ -29,6 +29,7 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_csv, name="audit_log_csv"),
     path("", include("accounts.administration.urls")),
+    path("", include("notifications.urls")),
     path("", include("people.urls")),
     path("", include("consultations.urls")),
     path("", include("cases.urls")),

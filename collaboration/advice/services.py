@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts.models import Organisation, OrganisationType, User
 from audit.models import AuditEvent
@@ -12,6 +13,8 @@ from audit.services import audit_record
 from cases.models import Case
 from collaboration.models import Advice, AdviceRequest, Consent, InfoKind
 from collaboration.sharing.access import valid_consents
+from notifications.models import Notification
+from notifications.services import notify
 
 NO_IDENTITY_CONSENT = (
     "氏名などを伝える同意がありません。センターに本人の氏名を伝えるには、センターを共有先とし"
@@ -95,6 +98,17 @@ def advice_give(
             obj=advice,
             fields=["discipline", "text", "joint_support", "joint_support_note"],
             detail={"advice_request_id": advice_request.pk},
+        )
+        # The worker who asked learns of the answer by the numbers, not the case's person.
+        notify(
+            recipients=[advice_request.requested_by],
+            kind=Notification.Kind.ADVICE_ANSWERED,
+            message=(
+                f"ケース #{advice_request.case_id} の専門的助言の依頼 #{advice_request.pk} に"
+                "回答が届きました"
+            ),
+            url=reverse("advice_detail", args=[advice_request.pk]),
+            actor=by,
         )
     return advice
 

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import visible_to
@@ -36,6 +37,9 @@ from collaboration.models import (
     MeetingMember,
 )
 from collaboration.sharing.access import valid_consents
+from notifications.models import Notification
+from notifications.services import notify
+from tsunagu.dates import wareki
 from tsunagu.versioning import versioned_edit
 
 STALE_MINUTES = (
@@ -166,6 +170,18 @@ def member_add(
                 obj=member,
                 fields=["meeting", "user"],
                 detail={"meeting": meeting.pk, "user": user.pk},
+            )
+            # The meeting's number, kind and date: its title may name a person or a family.
+            held_on = wareki(timezone.localtime(meeting.held_at).date())
+            notify(
+                recipients=[user],
+                kind=Notification.Kind.ADDED_TO_MEETING,
+                message=(
+                    f"会議 #{meeting.pk}（{meeting.get_kind_display()}・{held_on}）の"
+                    "参加者に追加されました"
+                ),
+                url=reverse("meeting_detail", args=[meeting.pk]),
+                actor=by,
             )
     except IntegrityError:
         raise ValidationError({"user": ALREADY_MEMBER}) from None

@@ -11,6 +11,7 @@ These rules live here, above cases, because that basis is collaboration's.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,6 +21,8 @@ from audit.services import audit_record
 from cases.models import Case, TeamChange
 from collaboration.consent.services import organisation_choices
 from collaboration.sharing.access import valid_consents
+from notifications.models import Notification
+from notifications.services import notify
 
 REASON_REQUIRED = "変更の理由を入力してください（ケースの履歴に残ります）。"
 CASE_CLOSED = "終結したケースです。再開してからチームを変えてください。"
@@ -55,7 +58,9 @@ def team_add(
         current.team.add(member)
         if current.person is not None:
             current.person.team.add(member)
-        return _record(current, TeamChange.Kind.ADDED, member, reason, by, request)
+        change = _record(current, TeamChange.Kind.ADDED, member, reason, by, request)
+        _notify_added(current, member, by)
+        return change
 
 
 def team_remove(
@@ -118,6 +123,19 @@ def _refuse_member(case: Case, member: User) -> None:
     ):
         name = organisation.name if organisation else "所属のない"
         raise ValidationError({"member": PARTNER_WITHOUT_CONSENT.format(organisation=name)})
+
+
+def _notify_added(case: Case, member: User, by: User) -> None:
+    """Tell the new member, by the case's number only; a partner's worker reads the case on the
+    shared page (collaboration.sharing), the case's own office on the case page."""
+    own_office = member.organisation_id == case.organisation_id
+    notify(
+        recipients=[member],
+        kind=Notification.Kind.ADDED_TO_TEAM,
+        message=f"ケース #{case.pk} の担当チームに追加されました",
+        url=reverse("case_detail" if own_office else "shared_case", args=[case.pk]),
+        actor=by,
+    )
 
 
 def _reason(reason: str) -> str:

@@ -191,6 +191,26 @@ def own_token(w: Any) -> dict[str, Any]:
 route("account", **statuses(200))
 route("account_password", **statuses(200))
 route("account_token_revoke", "POST", kwargs=own_token, **statuses(404, same=302))
+
+
+# ---- notifications: the inbox (お知らせ) ----
+def own_notification(w: Any) -> dict[str, Any]:
+    from notifications.models import Notification
+
+    notification, _ = Notification.objects.get_or_create(
+        recipient=w.users["same"],
+        kind=Notification.Kind.ADDED_TO_TEAM,
+        message=f"ケース #{w.case.pk} の担当チームに追加されました",
+        url=f"/cases/{w.case.pk}/",
+    )
+    return {"pk": notification.pk}
+
+
+# Every staff member has an inbox, whatever their rights; a notification is opened (marked read,
+# then sent to its link) by its recipient only: anyone else gets 404, as for a missing record.
+route("notification_list", **statuses(200))
+route("notification_open", "POST", kwargs=own_notification, **statuses(404, same=302))
+route("notification_read_all", "POST", **statuses(302))
 # ---- accounts.administration: local governments, organisations, contracts ----
 # Lists and new-record forms are the administrator's (403 for everyone else, audited). A record
 # outside the administrator's installation answers 404 (another municipality); inside it, a

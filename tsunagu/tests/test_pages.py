@@ -15,7 +15,16 @@ class HomeTests(BaseTestCase):
         self.assertNotContains(response, "監査ログの閲覧")
 
     def test_navigation_shows_only_the_areas_a_role_may_use(self) -> None:
-        worker = ["ホーム", "本人・家族", "世帯", "相談受付", "ケース", "見守りリスト", "地域資源"]
+        worker = [
+            "ホーム",
+            "お知らせ",
+            "本人・家族",
+            "世帯",
+            "相談受付",
+            "ケース",
+            "見守りリスト",
+            "地域資源",
+        ]
         collaboration = [
             "会議",
             "共有されたケース",
@@ -36,16 +45,24 @@ class HomeTests(BaseTestCase):
             ],
             self.admin: [
                 "ホーム",
+                "お知らせ",
                 "居場所の集計",
                 "統計",
                 "機関・委託",
                 "職員管理",
                 "機関・契約の管理",
             ],
-            self.kansa: ["ホーム", "機関・委託", "監査ログ"],
-            self.toukei: ["ホーム", "居場所の集計", "統計", "機関・委託"],
-            self.world.staff["ibasho"]: ["ホーム", "居場所", "居場所の集計", "統計", "機関・委託"],
-            self.world.staff["supporter"]: ["ホーム", "派遣予定", "機関・委託"],
+            self.kansa: ["ホーム", "お知らせ", "機関・委託", "監査ログ"],
+            self.toukei: ["ホーム", "お知らせ", "居場所の集計", "統計", "機関・委託"],
+            self.world.staff["ibasho"]: [
+                "ホーム",
+                "お知らせ",
+                "居場所",
+                "居場所の集計",
+                "統計",
+                "機関・委託",
+            ],
+            self.world.staff["supporter"]: ["ホーム", "お知らせ", "派遣予定", "機関・委託"],
         }
         for user, labels in expected.items():
             self.login(user)
