@@ -6,23 +6,46 @@ key breaks ties, so a row never appears on two pages), and fetches one page with
 `accounts.access.page_for_user`: the audit row names only the rows shown, the total is one COUNT.
 A parameter that does not parse falls back to the first page or the default order — a typed
 address never answers 500. The template shows the page with `components/paging.html` and the
-column headers with the `sort_header` tag (`tsunagu.templatetags.listing`).
+column headers with the `sort_header` tag (`tsunagu.templatetags.listing`). A list's filters
+are a `FilterForm` (GET, shown with `components/filters.html`): a value that does not validate
+is shown at its field and not applied.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, QueryDict
 
 from accounts.access import page_for_user, request_user
 from accounts.roles import Right
+from tsunagu.forms import japanese_messages
 
 PAGE_SIZE = 50
 # Beyond this page number an address is certainly wrong; refusing it keeps OFFSET bounded.
 MAX_PAGE = 100_000
 # Page numbers shown on each side of the current one in the paging bar.
 PAGE_WINDOW = 2
+
+
+class FilterForm(forms.Form):
+    """The GET filters of a list. `value(name)` is a filter's value when it is valid; an invalid
+    one is shown with its message and not applied, so that the rest of the list still answers
+    (never a 500 for a typed address)."""
+
+    def __init__(self, data: QueryDict) -> None:
+        super().__init__(data)
+        japanese_messages(self)
+
+    def value(self, name: str) -> Any:
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.value(name) not in (None, "", False) for name in self.fields)
 
 
 @dataclass(frozen=True)
