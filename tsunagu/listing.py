@@ -88,6 +88,13 @@ def sql_ordering(sort: Sort, descending: bool) -> list[str]:
     return [*orderings, "-id" if descending else "id"]
 
 
+def kept(request: HttpRequest, params: QueryDict | None) -> QueryDict:
+    """The parameters the page addresses keep: the filters and the order, not the page."""
+    query = (params if params is not None else request.GET).copy()
+    query.pop("page", None)
+    return query
+
+
 @dataclass
 class ListPage[M: Model]:
     """One page of a list as the template shows it."""
@@ -129,9 +136,28 @@ class ListPage[M: Model]:
             offset=(number - 1) * size,
             limit=size,
         )
-        kept = (params if params is not None else request.GET).copy()
-        kept.pop("page", None)
-        return cls(records, total, number, size, sort, descending, sorts, kept)
+        return cls(records, total, number, size, sort, descending, sorts, kept(request, params))
+
+    @classmethod
+    def read_scoped(
+        cls,
+        request: HttpRequest,
+        queryset: QuerySet[M],
+        *,
+        sorts: tuple[Sort, ...],
+        default_sort: str,
+        size: int = PAGE_SIZE,
+        params: QueryDict | None = None,
+    ) -> "ListPage[M]":
+        """A page of a list that holds no personal data, already scoped and authorised by the
+        caller (the agency directory, the audit log): no access kernel and no audit row."""
+        sort, descending = parse_sort(request.GET.get("sort"), sorts, default_sort)
+        number = parse_page(request.GET.get("page"))
+        ordered = queryset.order_by(*sql_ordering(sort, descending))
+        offset = (number - 1) * size
+        records = list(ordered[offset : offset + size])
+        total = ordered.count()
+        return cls(records, total, number, size, sort, descending, sorts, kept(request, params))
 
     # ---- what the paging bar shows ----
 
