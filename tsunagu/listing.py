@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import Case, IntegerField, Model, QuerySet, Value, When
 from django.http import HttpRequest, QueryDict
 
 from accounts.access import page_for_user, request_user
@@ -46,6 +46,13 @@ class FilterForm(forms.Form):
     @property
     def is_filtered(self) -> bool:
         return any(self.value(name) not in (None, "", False) for name in self.fields)
+
+
+def choice_order(field: str, values: list[str]) -> Case:
+    """The position of `field`'s value among `values` (a choice's order, not its code's), to
+    annotate and sort by; a value not among them comes last."""
+    positions = [When(**{field: value}, then=Value(number)) for number, value in enumerate(values)]
+    return Case(*positions, default=Value(len(values)), output_field=IntegerField())
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The agency directory's filters (a GET form) and its sortable columns, applied in SQL."""
 
 from django import forms
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from collaboration.models import Agency, AgencyCategory
 from tsunagu.forms import short_text
-from tsunagu.listing import FilterForm, Sort
+from tsunagu.listing import FilterForm, Sort, choice_order
 
 AGENCY_SORTS = (
     # The categories in the order of the ministry's table C, not of their codes.
@@ -18,13 +18,7 @@ DEFAULT_AGENCY_SORT = "category"
 
 def with_category_order(agencies: QuerySet[Agency]) -> QuerySet[Agency]:
     """`category_order`: the position of the agency's category in table C."""
-    positions = [
-        When(category=value, then=Value(number))
-        for number, value in enumerate(AgencyCategory.values)
-    ]
-    return agencies.annotate(
-        category_order=Case(*positions, default=Value(len(positions)), output_field=IntegerField())
-    )
+    return agencies.annotate(category_order=choice_order("category", AgencyCategory.values))
 
 
 class AgencyFilterForm(FilterForm):

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from collaboration.models import Meeting
 from tsunagu.forms import date_field
-from tsunagu.listing import FilterForm, Sort
+from tsunagu.listing import FilterForm, Sort, choice_order
 
 MEETING_SORTS = (
     Sort("held", "日時", ("held_at",)),
-    Sort("kind", "種類", ("kind", "-held_at")),
+    # The kinds in the order of their choices (支援会議 first), not of their codes.
+    Sort("kind", "種類", ("kind_order", "-held_at")),
     Sort("title", "会議名", ("title",)),
 )
 # The newest first; meetings still to come are read in the order they come.
@@ -51,6 +52,7 @@ class MeetingFilterForm(FilterForm):
         return UPCOMING_MEETING_SORT if self.value("when") == "upcoming" else DEFAULT_MEETING_SORT
 
     def apply(self, queryset: QuerySet[Meeting], now: datetime) -> QuerySet[Meeting]:
+        queryset = queryset.annotate(kind_order=choice_order("kind", Meeting.Kind.values))
         if self.value("kind"):
             queryset = queryset.filter(kind=self.value("kind"))
         if self.value("when") == "upcoming":
