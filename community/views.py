@@ -43,6 +43,7 @@ from community.forms import (
     SessionForm,
     differences,
 )
+from community.list_forms import DEFAULT_PLACE_SORT, PLACE_SORTS, PlaceFilterForm
 from community.models import (
     Attendance,
     NicknameParticipant,
@@ -56,6 +57,7 @@ from people.models import Person
 from people.search import search_persons
 from tsunagu.dates import fiscal_year, fiscal_year_range
 from tsunagu.forms import error_text, show_refusal
+from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 NAME_FIELDS = ("family_name", "given_name", "alias")
@@ -71,17 +73,28 @@ def _refused(request: HttpRequest, error: ValidationError) -> None:
 
 
 def place_list(request: HttpRequest) -> HttpResponse:
-    show_archived = request.GET.get("archived") == "1"
-    queryset = Place.objects.filter(archived_at__isnull=not show_archived)
-    places = load_list(request, queryset, fields=("name",))
+    """Places in use (or archived) one page at a time, filtered and sorted in SQL
+    (community.list_forms)."""
+    user = request_user(request)
+    filters = PlaceFilterForm(request.GET)
+    listing = ListPage.read(
+        request,
+        filters.apply(Place.objects.all()),
+        right=ibasho_right(user),
+        sorts=PLACE_SORTS,
+        default_sort=DEFAULT_PLACE_SORT,
+        fields=("name",),
+    )
     return render(
         request,
         "community/place_list.html",
         {
-            "places": places,
-            "show_archived": show_archived,
-            "can_edit": can_run(request_user(request), write=True),
-            "can_see_figures": request_user(request).has_right(Right.VIEW_STATISTICS),
+            "places": listing.records,
+            "listing": listing,
+            "filters": filters,
+            "show_archived": bool(filters.value("archived")),
+            "can_edit": can_run(user, write=True),
+            "can_see_figures": user.has_right(Right.VIEW_STATISTICS),
         },
     )
 

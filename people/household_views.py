@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from accounts.access import (
     audit_list_read,
     get_for_user,
-    list_for_user,
     own_organisation_id,
     request_user,
     require_right,
@@ -23,6 +22,7 @@ from community.involvement import household_attendance
 from people.access import can_see_identity, require_identity
 from people.confirm_views import membership_end_confirmation
 from people.forms import HouseholdForm, MembershipForm
+from people.household_list_forms import DEFAULT_HOUSEHOLD_SORT, HOUSEHOLD_SORTS, HouseholdFilterForm
 from people.models import Household, HouseholdMembership, Person
 from people.services import (
     ALREADY_LEFT,
@@ -32,24 +32,31 @@ from people.services import (
 )
 from tsunagu.confirm import confirm_page, is_confirmed
 from tsunagu.forms import JapaneseDateField, error_text
+from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 MEMBER_FIELDS = ("label", "memberships", "members.name", "members.birth_date")
 
 
 def household_list(request: HttpRequest) -> HttpResponse:
+    """Households one page at a time, filtered and sorted in SQL (people.household_list_forms)."""
     today = timezone.localdate()
     current = Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gte=today)
-    households = list_for_user(
-        request_user(request),
-        Household.objects.annotate(member_count=Count("memberships", filter=current)).order_by(
-            "label"
-        ),
+    filters = HouseholdFilterForm(request.GET)
+    households = Household.objects.annotate(member_count=Count("memberships", filter=current))
+    listing = ListPage.read(
+        request,
+        filters.apply(households),
         right=Right.VIEW_PERSONAL_DATA,
-        request=request,
+        sorts=HOUSEHOLD_SORTS,
+        default_sort=DEFAULT_HOUSEHOLD_SORT,
         fields=("label",),
     )
-    return render(request, "people/household_list.html", {"households": households})
+    return render(
+        request,
+        "people/household_list.html",
+        {"households": listing.records, "listing": listing, "filters": filters},
+    )
 
 
 def household_create_view(request: HttpRequest) -> HttpResponse:

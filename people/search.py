@@ -109,6 +109,28 @@ def search_persons(queryset: QuerySet[Person], q: str, *, limit: int = 50) -> li
     return [SearchHit(persons[hit.pk], hit.score) for hit in ranked if hit.pk in persons]
 
 
+def search_page(
+    queryset: QuerySet[Person], q: str, *, offset: int, limit: int
+) -> tuple[list[SearchHit], int]:
+    """Hits `offset` to `offset + limit` of the query, best first, and how many were found.
+
+    The candidates are read as deep as the page (`offset + limit`), with the same caps and
+    one-time conditions as `search_persons`, so a first page costs what a search always did;
+    only the persons of the page are loaded. The count is of the candidates found to that
+    depth: a later page may read the substring legs a first page skipped, and find more.
+    """
+    keys = query_keys(q)
+    depth = offset + limit
+    if not keys or limit <= 0:
+        return [], 0
+    rows = list({row[0]: row for row in _candidate_rows(queryset, keys, depth)}.values())
+    ranked = _rank(rows, keys, depth)[offset:]
+    if not ranked:
+        return [], len(rows)
+    persons = {p.pk: p for p in queryset.filter(pk__in=[hit.pk for hit in ranked]).order_by()}
+    return [SearchHit(persons[hit.pk], hit.score) for hit in ranked if hit.pk in persons], len(rows)
+
+
 def query_keys(q: str) -> tuple[str, ...]:
     """The query's strict key, then its loose key if different; () for a blank query."""
     # NUL cannot be stored in PostgreSQL text, so no key can contain it.

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
 from accounts.access import (
@@ -24,29 +24,48 @@ from people.access import (
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
 from people.models import HouseholdMembership, Person, PersonMerge
-from people.search import search_persons
+from people.search import SearchHit, search_page, search_persons
 from people.services import person_create, person_update
+from tsunagu.listing import PAGE_SIZE, ListPage, Sort, parse_page
 from tsunagu.versioning import StaleVersionError
+
+# A search is ranked by how well each person matches, not by a column: no sort headers.
+SEARCH_ORDER = Sort("match", "一致の順", ())
 
 
 def person_list(request: HttpRequest) -> HttpResponse:
+    """The search for persons, one page of fifty hits at a time; an empty search reads nothing."""
     user = request_user(request)
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     query = request.GET.get("q", "").strip()[:100]
-    hits = []
+    number = parse_page(request.GET.get("page"))
+    hits: list[SearchHit] = []
+    total = 0
     if query:
         scope = persons_for_search(user, Person.objects.current())
-        hits = search_persons(scope, query)
-        audit_list_read(
-            user,
-            [hit.person for hit in hits],
-            model=Person,
-            request=request,
-            fields=IDENTITY_FIELDS,
-        )
+        hits, total = search_page(scope, query, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        shown = [hit.person for hit in hits]
+        audit_list_read(user, shown, model=Person, request=request, fields=IDENTITY_FIELDS)
+    kept = QueryDict(mutable=True)
+    kept["q"] = query
+    listing = ListPage(
+        [hit.person for hit in hits],
+        total,
+        number,
+        PAGE_SIZE,
+        SEARCH_ORDER,
+        False,
+        (SEARCH_ORDER,),
+        params=kept,
+    )
     partial = getattr(request, "htmx", False)
     template = "people/person_list.html#results" if partial else "people/person_list.html"
-    context = {"query": query, "hits": hits, "can_merge": user.has_right(Right.MERGE_RECORDS)}
+    context = {
+        "query": query,
+        "hits": hits,
+        "listing": listing,
+        "can_merge": user.has_right(Right.MERGE_RECORDS),
+    }
     return render(request, template, context)
 
 

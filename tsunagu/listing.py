@@ -6,23 +6,53 @@ key breaks ties, so a row never appears on two pages), and fetches one page with
 `accounts.access.page_for_user`: the audit row names only the rows shown, the total is one COUNT.
 A parameter that does not parse falls back to the first page or the default order — a typed
 address never answers 500. The template shows the page with `components/paging.html` and the
-column headers with the `sort_header` tag (`tsunagu.templatetags.listing`).
+column headers with the `sort_header` tag (`tsunagu.templatetags.listing`). A list's filters
+are a `FilterForm` (GET, shown with `components/filters.html`): a value that does not validate
+is shown at its field and not applied.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django import forms
+from django.db.models import Case, IntegerField, Model, QuerySet, Value, When
 from django.http import HttpRequest, QueryDict
 
 from accounts.access import page_for_user, request_user
 from accounts.roles import Right
+from tsunagu.forms import japanese_messages
 
 PAGE_SIZE = 50
 # Beyond this page number an address is certainly wrong; refusing it keeps OFFSET bounded.
 MAX_PAGE = 100_000
 # Page numbers shown on each side of the current one in the paging bar.
 PAGE_WINDOW = 2
+
+
+class FilterForm(forms.Form):
+    """The GET filters of a list. `value(name)` is a filter's value when it is valid; an invalid
+    one is shown with its message and not applied, so that the rest of the list still answers
+    (never a 500 for a typed address)."""
+
+    def __init__(self, data: QueryDict) -> None:
+        super().__init__(data)
+        japanese_messages(self)
+
+    def value(self, name: str) -> Any:
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.value(name) not in (None, "", False) for name in self.fields)
+
+
+def choice_order(field: str, values: list[str]) -> Case:
+    """The position of `field`'s value among `values` (a choice's order, not its code's), to
+    annotate and sort by; a value not among them comes last."""
+    positions = [When(**{field: value}, then=Value(number)) for number, value in enumerate(values)]
+    return Case(*positions, default=Value(len(values)), output_field=IntegerField())
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,13 @@ def sql_ordering(sort: Sort, descending: bool) -> list[str]:
     """The ORDER BY of a column and direction, with the id as the last tie-break."""
     orderings = [reversed_ordering(o) if descending else o for o in sort.orderings]
     return [*orderings, "-id" if descending else "id"]
+
+
+def kept(request: HttpRequest, params: QueryDict | None) -> QueryDict:
+    """The parameters the page addresses keep: the filters and the order, not the page."""
+    query = (params if params is not None else request.GET).copy()
+    query.pop("page", None)
+    return query
 
 
 @dataclass
@@ -106,9 +143,28 @@ class ListPage[M: Model]:
             offset=(number - 1) * size,
             limit=size,
         )
-        kept = (params if params is not None else request.GET).copy()
-        kept.pop("page", None)
-        return cls(records, total, number, size, sort, descending, sorts, kept)
+        return cls(records, total, number, size, sort, descending, sorts, kept(request, params))
+
+    @classmethod
+    def read_scoped(
+        cls,
+        request: HttpRequest,
+        queryset: QuerySet[M],
+        *,
+        sorts: tuple[Sort, ...],
+        default_sort: str,
+        size: int = PAGE_SIZE,
+        params: QueryDict | None = None,
+    ) -> "ListPage[M]":
+        """A page of a list that holds no personal data, already scoped and authorised by the
+        caller (the agency directory, the audit log): no access kernel and no audit row."""
+        sort, descending = parse_sort(request.GET.get("sort"), sorts, default_sort)
+        number = parse_page(request.GET.get("page"))
+        ordered = queryset.order_by(*sql_ordering(sort, descending))
+        offset = (number - 1) * size
+        records = list(ordered[offset : offset + size])
+        total = ordered.count()
+        return cls(records, total, number, size, sort, descending, sorts, kept(request, params))
 
     # ---- what the paging bar shows ----
 

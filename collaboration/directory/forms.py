@@ -7,7 +7,7 @@ from django import forms
 
 from accounts.access import own_organisation_id
 from accounts.models import LocalGovernment, User
-from collaboration.models import Agency, AgencyCategory
+from collaboration.models import Agency
 from tsunagu.forms import (
     Choices,
     japanese_messages,
@@ -29,13 +29,6 @@ def directory_local_governments(user: User) -> list[LocalGovernment]:
 
 def agency_choices(agencies: list[Agency]) -> Choices:
     return [(agency.pk, f"{agency.name}（{agency.get_category_display()}）") for agency in agencies]
-
-
-class AgencySearchForm(forms.Form):
-    q = forms.CharField(label="機関名", max_length=100, required=False)
-    category = forms.ChoiceField(
-        label="種別", choices=[("", "すべて"), *AgencyCategory.choices], required=False
-    )
 
 
 class AgencyForm(forms.ModelForm[Agency]):

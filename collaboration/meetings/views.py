@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from accounts.access import (
     deny,
     get_for_user,
-    list_for_user,
     own_organisation_id,
     request_user,
     require_right,
@@ -54,6 +53,7 @@ from collaboration.meetings.forms import (
     MemberForm,
     MinutesForm,
 )
+from collaboration.meetings.list_forms import MEETING_SORTS, MeetingFilterForm
 from collaboration.meetings.services import (
     action_add,
     action_done,
@@ -69,6 +69,7 @@ from collaboration.models import ActionItem, AgendaItem, Meeting, MeetingMember
 from collaboration.sharing.access import agenda_material_bases
 from people.access import hidden_person_ids
 from tsunagu.forms import show_refusal
+from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 DETAIL_FIELDS = (*SUMMARY_FIELDS, "agenda", "decisions", "action_items")
@@ -134,21 +135,29 @@ def case_labels(rows: list[AgendaRow]) -> dict[int, str]:
 
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
+    """Meetings one page at a time, filtered and sorted in SQL (collaboration.meetings.list_forms);
+    the audit row names the meetings shown."""
     user = request_user(request)
-    meetings = list_for_user(
-        user,
-        Meeting.objects.select_related("organisation").annotate(agenda_count=Count("agenda")),
+    now = timezone.now()
+    filters = MeetingFilterForm(request.GET)
+    meetings = Meeting.objects.select_related("organisation").annotate(agenda_count=Count("agenda"))
+    listing = ListPage.read(
+        request,
+        filters.apply(meetings, now),
         right=Right.VIEW_PERSONAL_DATA,
-        request=request,
+        sorts=MEETING_SORTS,
+        default_sort=filters.default_sort,
         fields=LIST_FIELDS,
     )
     return render(
         request,
         "collaboration/meetings/meeting_list.html",
         {
-            "meetings": meetings,
+            "meetings": listing.records,
+            "listing": listing,
+            "filters": filters,
             "can_convene": user.has_right(Right.CONVENE_MEETINGS),
-            "now": timezone.now(),
+            "now": now,
         },
     )
 
