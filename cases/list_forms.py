@@ -24,6 +24,8 @@ DEFAULT_CASE_SORT = "-opened"
 # Fiscal years offered: the municipal programme (2015–) to next year.
 FIRST_FISCAL_YEAR = 2015
 MAX_DAYS = 3650
+# A typed record number beyond any id is refused before it reaches the database.
+MAX_RECORD_ID = 2_147_483_647
 
 
 class CaseFilterForm(forms.Form):
@@ -47,6 +49,14 @@ class CaseFilterForm(forms.Form):
     open_referral = forms.BooleanField(label="つなぎが完了していない", required=False)
     fiscal_year = forms.TypedChoiceField(
         label="開始した年度", coerce=int, empty_value=None, required=False
+    )
+    # Set by the link 「すべて見る」 of the person page's cases (people.hub_views).
+    person = forms.IntegerField(
+        label="本人の記録番号",
+        min_value=1,
+        max_value=MAX_RECORD_ID,
+        required=False,
+        widget=forms.NumberInput(attrs={"size": 6}),
     )
 
     def __init__(self, data: Any, *, user: User, today: date) -> None:
@@ -73,6 +83,9 @@ class CaseFilterForm(forms.Form):
             self.fields[name].error_messages["min_value"] = "1以上の日数を入力してください。"
             self.fields[name].error_messages["max_value"] = f"{MAX_DAYS}日以下にしてください。"
             self.fields[name].error_messages["invalid"] = "日数は半角の数字で入力してください。"
+        self.fields["person"].error_messages["invalid"] = "記録番号は半角の数字で入力してください。"
+        self.fields["person"].error_messages["min_value"] = "記録番号は1以上です。"
+        self.fields["person"].error_messages["max_value"] = "その記録番号はありません。"
 
     def choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
@@ -124,6 +137,8 @@ class CaseFilterForm(forms.Form):
         if self.value("fiscal_year"):
             first, last = fiscal_year_range(self.value("fiscal_year"))
             queryset = queryset.filter(opened_on__range=(first, last))
+        if self.value("person"):
+            queryset = queryset.filter(person_id=self.value("person"))
         return queryset
 
     @property

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from cases import activity_views, assessment_views, plan_views, print_views, views
+from collaboration.timeline import case_timeline
 
 urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/timeline/", case_timeline, name="case_timeline"),
     path("cases/<int:pk>/stage/", views.case_stage, name="case_stage"),
     path("cases/<int:pk>/close/", views.case_close_view, name="case_close"),
     path("cases/<int:pk>/reopen/", views.case_reopen_view, name="case_reopen"),

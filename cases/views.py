@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case as CaseWhen
-from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,6 +40,7 @@ from cases.services import (
 from collaboration.consent.services import consents_for_case
 from collaboration.meetings.services import meetings_for_case
 from collaboration.watch import build_watch_list
+from consultations.models import Consultation
 from handover.forms import CaseLeadBulkForm
 from handover.views import lead_candidates_of
 from people.access import hidden_person_ids
@@ -50,6 +51,8 @@ from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 ACTIVITIES_PER_PAGE = 50
+# The case page's 「相談の記録」 shows the newest consultations of the case, with the count of all.
+CONSULTATIONS_SHOWN = 10
 DETAIL_FIELDS = (
     *SUMMARY_FIELDS,
     "stage_changes",
@@ -57,6 +60,7 @@ DETAIL_FIELDS = (
     "plan",
     "activities",
     "referrals",
+    "consultations",
 )
 LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_contact_on")
 SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
@@ -142,6 +146,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         .prefetch_related("person__team")
         .order_by("-referred_on", "-id")
     )
+    consultations = case_consultations(user, case)
     initial: dict[str, Any] = {"version": case.version, "stage": case.stage}
     members = (
         list(
@@ -173,6 +178,8 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "plan_versions": case.plans.order_by("-number").values_list("number", "created_at"),
         "activities": activities,
         "referrals": referrals,
+        "consultations": consultations,
+        "consultations_total": getattr(consultations[0], "total", 0) if consultations else 0,
         "case_consents": consents_for_case(case),
         "case_meetings": meetings_for_case(case, user),
         "case_advice": case.advice_requests.prefetch_related("answers__specialist").order_by(
@@ -190,6 +197,13 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         ),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+def case_consultations(user: User, case: Case) -> list[Consultation]:
+    """What the callers said: the newest consultations of the case (those that led to it and
+    every later one), each with the count of all as `total` (a window, so one query)."""
+    consultations = visible_to(user, case.consultations.all()).annotate(total=Window(Count("pk")))
+    return list(consultations.order_by("-received_at", "-id")[:CONSULTATIONS_SHOWN])
 
 
 def audit_sensitive_read(request: HttpRequest, assessment: Assessment) -> None:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
@@ -23,7 +22,8 @@ from people.access import (
 )
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
-from people.models import HouseholdMembership, Person, PersonMerge
+from people.hub_views import person_hub
+from people.models import Person, PersonMerge
 from people.search import SearchHit, search_page, search_persons
 from people.services import person_create, person_update
 from tsunagu.listing import PAGE_SIZE, ListPage, Sort, parse_page
@@ -119,29 +119,27 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's page, the hub of the person's records (people.hub_views)."""
     user = request_user(request)
     person = get_for_user(
         user,
-        Person.objects.prefetch_related(
-            "phones",
-            "team",
-            Prefetch(
-                "memberships",
-                queryset=HouseholdMembership.objects.select_related("household"),
-            ),
-        ).select_related("merged_into"),
+        Person.objects.prefetch_related("phones", "team").select_related("merged_into"),
         pk,
         right=Right.VIEW_PERSONAL_DATA,
         request=request,
         fields=DETAIL_FIELDS,
     )
+    show_identity = can_see_identity(user, person)
     merges = PersonMerge.objects.filter(kept=person).select_related("merged", "merged_by")
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
-            "show_identity": can_see_identity(user, person),
+            "show_identity": show_identity,
+            # Case titles, households and the rest would name a restricted person: the hub is
+            # for those who may see the identity, like the details above it.
+            "hub": person_hub(user, person, request) if show_identity else None,
             "merges": merges,
             "can_merge": user.has_right(Right.MERGE_RECORDS),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),

@@ -218,8 +218,8 @@ class CaseDetailTests(BaseTestCase):
             # assessment (1); audit row of its sensitive fields (4); latest plan, its actions (2);
             # activities: count, page, participants (3); referrals, their persons' teams (2);
             # stage history (1); assessment and plan versions (2); the households the case may
-            # support (1); session save (3)
-            expected = 34 + 2 * audit_lock_queries()  # meetings, dispatches, consents, advice, team
+            # support (1); the consultations with their count (1); session save (3)
+            expected = 35 + 2 * audit_lock_queries()  # meetings, dispatches, consents, advice, team
             with self.assertNumQueries(expected):
                 response = self.client.get(f"/cases/{case.pk}/")
             self.assertEqual(len(response.context["activities"]), activities)

@@ -315,6 +315,8 @@ def version_one(w: Any) -> dict[str, Any]:
 
 route("case_list", **OWN_LIST)
 route("case_detail", kwargs=case, **OWN_RECORD)
+# The case's timeline: the case page's access (partners see the shared pages only).
+route("case_timeline", kwargs=case, **OWN_RECORD)
 route("case_stage", "POST", kwargs=case, **OWN_POST)
 route("case_close", "POST", kwargs=case, **OWN_POST)
 route("case_reopen", "POST", kwargs=case, **OWN_POST)
