@@ -4,6 +4,7 @@ from collaboration.advice import views as advice
 from collaboration.consent import views as consent
 from collaboration.directory import views as directory
 from collaboration.meetings import views as meetings
+from collaboration.referrals import incoming_views as incoming
 from collaboration.referrals import views as referrals
 from collaboration.sharing import views as sharing
 from collaboration.teams import views as teams
@@ -12,6 +13,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Referrals (つなぎ) and the agency directory (地域資源)
     path("cases/<int:pk>/referrals/new/", referrals.referral_new, name="referral_new"),
     path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
+    # Referrals made to the user's organisation, as their receiver sees them
+    path("referrals/incoming/", incoming.referral_incoming, name="referral_incoming"),
+    path(
+        "referrals/incoming/<int:pk>/",
+        incoming.referral_incoming_detail,
+        name="referral_incoming_detail",
+    ),
     path("agencies/", directory.agency_list, name="agency_list"),
     path("agencies/new/", directory.agency_new, name="agency_new"),
     # The case team (担当チーム) and lead worker (主担当)

@@ -1,0 +1,123 @@
+"""The referral loop seen from the receiving organisation (受け取ったつなぎ)."""
+
+from typing import Any
+
+from accounts.models import StaffRole, User
+from accounts.roles import Role
+from audit.models import AuditEvent
+from cases.tests.helpers import days_ago, make_agency, make_person, open_case
+from collaboration.models import Agency, Referral
+from collaboration.referrals.services import referral_create
+from collaboration.sharing.access import BASIS_REFERRAL_RECEIVED, disclosure_subject
+from collaboration.sharing.disclosures import disclosure_record
+from tsunagu.dates import wareki
+from tsunagu.test import BaseTestCase
+
+
+class ReceivedReferralWorld(BaseTestCase):
+    """つなぐ市's window (soudan) refers 高橋 健太 to the 地域包括 that uses tsunagu (houkatsu)."""
+
+    houkatsu_agency: Agency
+    unlinked_agency: Agency
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.houkatsu_agency = make_agency(
+            cls.soudan, organisation=cls.world.organisations["houkatsu"]
+        )
+        cls.unlinked_agency = make_agency(cls.soudan, name="つなぐ市北地域包括支援センター")
+
+    def setUp(self) -> None:
+        self.case = open_case(self.soudan)
+        self.referral = self.refer(self.case)
+
+    def refer(self, case: Any, agency: Agency | None = None, **fields: Any) -> Referral:
+        values: dict[str, Any] = {
+            "organisation_id": case.organisation_id,
+            "person_id": case.person_id,
+            "agency_id": (agency or self.houkatsu_agency).pk,
+            "purpose": "父親の介護保険の申請",
+            "follow_up_on": days_ago(-14),
+            "case": case,
+            "by": self.soudan,
+        }
+        return referral_create(**(values | fields))
+
+    def receiver_auditor(self) -> User:
+        """A read-only login of the receiving organisation (no right to personal data)."""
+        user = User.objects.create_user(
+            username="houkatsu_kansa",
+            password="x" * 20,  # noqa: S106
+            display_name="包括 監査",
+            organisation=self.world.organisations["houkatsu"],
+        )
+        StaffRole.objects.create(user=user, role=Role.AUDITOR)
+        return user
+
+    def incoming_url(self, referral: Referral | None = None) -> str:
+        return f"/referrals/incoming/{(referral or self.referral).pk}/"
+
+
+class ReceiverSeesTheReferralTests(ReceivedReferralWorld):
+    def test_the_receiver_sees_who_is_referred_why_and_by_whom(self) -> None:
+        self.login(self.houkatsu)
+        response = self.client.get(self.incoming_url())
+        self.assertContains(response, "高橋 健太")
+        self.assertContains(response, "父親の介護保険の申請")
+        self.assertContains(response, "つなぐ市 ひきこもり相談窓口")
+        self.assertContains(response, "相談 花子")
+        self.assertContains(response, wareki(self.referral.referred_on))
+        self.assertContains(response, "打診中")
+
+    def test_the_case_record_is_not_opened_before_the_referral_is_accepted(self) -> None:
+        self.login(self.houkatsu)
+        response = self.client.get(self.incoming_url())
+        self.assertNotContains(response, f"/shared/cases/{self.case.pk}/")
+        self.assertNotContains(response, f"/cases/{self.case.pk}/")
+        self.assertEqual(self.client.get(f"/shared/cases/{self.case.pk}/").status_code, 404)
+        self.assertEqual(self.client.get(f"/cases/{self.case.pk}/").status_code, 404)
+
+    def test_each_view_is_a_disclosure_filed_under_the_person(self) -> None:
+        self.login(self.houkatsu)
+        self.client.get(self.incoming_url())
+        [row] = self.audit_rows(
+            action=AuditEvent.Action.DISCLOSE, subject=disclosure_subject(self.case.person_id)
+        )
+        self.assertEqual(row.actor, self.houkatsu)
+        self.assertEqual(row.object_id, str(self.referral.pk))
+        self.assertEqual(row.detail["basis"], BASIS_REFERRAL_RECEIVED)
+        self.assertEqual(row.detail["info_kinds"], ["basic", "consultation"])
+        [disclosure] = disclosure_record(self.case.person)
+        self.assertEqual(disclosure.organisation, "つなぐ市中央地域包括支援センター")
+        self.assertIn("つなぎ先としての確認", disclosure.basis)
+
+    def test_a_restricted_person_shows_as_restricted_without_consent(self) -> None:
+        person = make_person(self.window, "山田", "花", is_restricted=True)
+        referral = self.refer(open_case(self.soudan, person, title="山田さんの支援"))
+        self.login(self.houkatsu)
+        response = self.client.get(self.incoming_url(referral))
+        self.assertContains(response, f"制限対象者 #{person.pk}")
+        self.assertNotContains(response, "山田 花")
+        row = self.audit_rows(action=AuditEvent.Action.DISCLOSE)[-1]
+        self.assertFalse(row.detail["identity"])
+
+    def test_another_town_gets_404_and_the_attempt_is_audited(self) -> None:
+        self.login(self.minato)
+        self.assertEqual(self.client.get(self.incoming_url()).status_code, 404)
+        self.assertTrue(
+            self.audit_rows(action=AuditEvent.Action.DENIED, object_id=str(self.referral.pk))
+        )
+
+    def test_the_sender_has_its_own_page_not_the_receivers(self) -> None:
+        self.login(self.soudan)
+        self.assertEqual(self.client.get(self.incoming_url()).status_code, 404)
+
+    def test_a_referral_to_an_agency_not_using_tsunagu_is_nobodys_incoming(self) -> None:
+        referral = self.refer(self.case, agency=self.unlinked_agency)
+        self.login(self.houkatsu)
+        self.assertEqual(self.client.get(self.incoming_url(referral)).status_code, 404)
+
+    def test_a_read_only_login_of_the_receiver_gets_403(self) -> None:
+        self.login(self.receiver_auditor())
+        self.assertEqual(self.client.get(self.incoming_url()).status_code, 403)
