@@ -1,6 +1,10 @@
 """The referral loop seen from the receiving organisation (受け取ったつなぎ)."""
 
+from collections.abc import Callable
 from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import StaffRole, User
 from accounts.roles import Role
@@ -11,6 +15,7 @@ from collaboration.referrals.services import referral_create
 from collaboration.sharing.access import BASIS_REFERRAL_RECEIVED, disclosure_subject
 from collaboration.sharing.disclosures import disclosure_record
 from tsunagu.dates import wareki
+from tsunagu.listing import PAGE_SIZE
 from tsunagu.test import BaseTestCase
 
 
@@ -121,3 +126,91 @@ class ReceiverSeesTheReferralTests(ReceivedReferralWorld):
     def test_a_read_only_login_of_the_receiver_gets_403(self) -> None:
         self.login(self.receiver_auditor())
         self.assertEqual(self.client.get(self.incoming_url()).status_code, 403)
+
+
+class QueryCounting(ReceivedReferralWorld):
+    def queries(self, url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        return len(captured.captured_queries)
+
+    def one_and_twenty(self, url: str, add: Callable[[], object]) -> tuple[int, int]:
+        self.client.get(url)  # warm the session
+        one = self.queries(url)
+        for _ in range(19):
+            add()
+        twenty = self.queries(url)
+        return one, twenty
+
+
+class IncomingListTests(QueryCounting):
+    url = "/referrals/incoming/"
+
+    def set_state(self, referral: Referral, state: str) -> None:
+        Referral.objects.filter(pk=referral.pk).update(state=state)
+
+    def test_the_receiver_sees_the_open_referrals_made_to_it(self) -> None:
+        done = self.refer(open_case(self.soudan, title="別の支援"), purpose="就労の相談")
+        self.set_state(done, Referral.State.ENDED)
+        self.refer(self.case, agency=self.unlinked_agency, purpose="ほかの包括への相談")
+        self.login(self.houkatsu)
+        response = self.client.get(self.url)
+        self.assertContains(response, f'href="/referrals/incoming/{self.referral.pk}/"')
+        self.assertContains(response, "父親の介護保険の申請")
+        self.assertContains(response, "つなぐ市 ひきこもり相談窓口（相談 花子）")
+        self.assertNotContains(response, "就労の相談")
+        self.assertNotContains(response, "ほかの包括への相談")
+        self.assertContains(response, "全1件中 1〜1件")
+
+    def test_the_state_filter_shows_ended_ones_or_all(self) -> None:
+        done = self.refer(open_case(self.soudan, title="別の支援"), purpose="就労の相談")
+        self.set_state(done, Referral.State.ENDED)
+        self.login(self.houkatsu)
+        ended = self.client.get(self.url, {"state": "ended"})
+        self.assertContains(ended, "就労の相談")
+        self.assertNotContains(ended, "父親の介護保険の申請")
+        self.assertContains(self.client.get(self.url, {"state": "all"}), "全2件中 1〜2件")
+        wrong = self.client.get(self.url, {"state": "nonsense"})
+        self.assertContains(wrong, "この条件は使わずに表示しています")
+        self.assertContains(wrong, "父親の介護保険の申請")
+
+    def test_sorted_by_the_day_referred_the_longest_waiting_first(self) -> None:
+        older = self.refer(open_case(self.soudan, title="古い支援"), purpose="以前からの相談")
+        Referral.objects.filter(pk=older.pk).update(referred_on=days_ago(10))
+        self.login(self.houkatsu)
+        content = self.client.get(self.url).content.decode()
+        self.assertLess(content.index("以前からの相談"), content.index("父親の介護保険の申請"))
+        reversed_content = self.client.get(self.url, {"sort": "-referred"}).content.decode()
+        self.assertGreater(
+            reversed_content.index("以前からの相談"), reversed_content.index("父親の介護保険の申請")
+        )
+
+    def test_the_list_is_paged(self) -> None:
+        for number in range(PAGE_SIZE):
+            self.refer(self.case, purpose=f"相談 {number}")
+        self.login(self.houkatsu)
+        self.assertContains(self.client.get(self.url), f"全{PAGE_SIZE + 1}件中 1〜{PAGE_SIZE}件")
+        second = self.client.get(self.url, {"page": "2"})
+        self.assertContains(second, f"全{PAGE_SIZE + 1}件中 {PAGE_SIZE + 1}〜{PAGE_SIZE + 1}件")
+
+    def test_each_row_shown_is_a_disclosure_and_other_offices_see_none(self) -> None:
+        self.login(self.houkatsu)
+        self.client.get(self.url)
+        [row] = self.audit_rows(action=AuditEvent.Action.DISCLOSE)
+        self.assertEqual(
+            (row.object_id, row.detail["basis"]), (str(self.referral.pk), BASIS_REFERRAL_RECEIVED)
+        )
+        self.login(self.minato)
+        self.assertContains(self.client.get(self.url), "全0件")
+        self.login(self.soudan)
+        self.assertContains(self.client.get(self.url), "全0件")
+
+    def test_a_read_only_login_gets_403(self) -> None:
+        self.login(self.kansa)
+        self.assertEqual(self.client.get(self.url).status_code, 403)
+
+    def test_the_cost_is_the_same_for_1_and_20_rows(self) -> None:
+        self.login(self.houkatsu)
+        one, twenty = self.one_and_twenty(self.url, lambda: self.refer(self.case))
+        self.assertEqual(one, twenty)
