@@ -84,7 +84,5 @@ class SentReferralFilterForm(ReferralFilterForm):
         if self.value("agency"):
             queryset = queryset.filter(agency_id=self.value("agency"))
         if self.value("overdue"):
-            queryset = queryset.filter(
-                state__in=Referral.OPEN_STATES, follow_up_on__lt=self.today
-            )
+            queryset = queryset.filter(state__in=Referral.OPEN_STATES, follow_up_on__lt=self.today)
         return queryset

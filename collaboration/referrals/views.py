@@ -114,7 +114,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).prefetch_related(
             "person__team",
             "case__person__team",
-            Prefetch("events", queryset=ReferralEvent.objects.select_related("by")),
+            Prefetch("events", queryset=ReferralEvent.objects.select_related("by__organisation")),
         ),
         pk,
         right=right,

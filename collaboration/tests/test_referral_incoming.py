@@ -1,17 +1,31 @@
 """The referral loop seen from the receiving organisation (受け取ったつなぎ)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import StaffRole, User
 from accounts.roles import Role
 from audit.models import AuditEvent
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import Agency, Referral
-from collaboration.referrals.services import referral_create
+from collaboration.referrals.services import (
+    DECLINE_WITHOUT_REASON,
+    DECLINED_NOTE,
+    MEETING_DATE_MISSING,
+    MEETING_IN_FUTURE,
+    NOT_A_PARTY,
+    RECEIVER_CANNOT_MOVE,
+    referral_accept,
+    referral_create,
+    referral_set_state,
+    states_for,
+)
 from collaboration.sharing.access import BASIS_REFERRAL_RECEIVED, disclosure_subject
 from collaboration.sharing.disclosures import disclosure_record
 from tsunagu.dates import wareki
@@ -214,3 +228,132 @@ class IncomingListTests(QueryCounting):
         self.login(self.houkatsu)
         one, twenty = self.one_and_twenty(self.url, lambda: self.refer(self.case))
         self.assertEqual(one, twenty)
+
+
+class ReceiverActionTests(ReceivedReferralWorld):
+    def post(self, action: str, referral: Referral | None = None, **data: Any) -> Any:
+        referral = referral or self.referral
+        referral.refresh_from_db()
+        return self.client.post(
+            self.incoming_url(referral),
+            {"action": action, "version": str(referral.version), **data},
+        )
+
+    def test_the_receiver_accepts_and_the_case_opens_to_it(self) -> None:
+        self.login(self.houkatsu)
+        response = self.post("accept")
+        self.assertRedirects(response, self.incoming_url())
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.state, Referral.State.ACCEPTED)
+        self.assertEqual(self.referral.version, 2)
+        page = self.client.get(self.incoming_url())
+        self.assertContains(page, f'href="/shared/cases/{self.case.pk}/"')
+        self.assertEqual(self.client.get(f"/shared/cases/{self.case.pk}/").status_code, 200)
+        update = self.audit_rows(action=AuditEvent.Action.UPDATE, object_id=str(self.referral.pk))
+        self.assertEqual([row.actor for row in update], [self.houkatsu])
+
+    def test_both_histories_say_who_and_which_organisation(self) -> None:
+        self.login(self.houkatsu)
+        self.post("accept")
+        history = "受入（包括 和子・つなぐ市中央地域包括支援センター）"
+        self.assertContains(self.client.get(self.incoming_url()), history)
+        self.login(self.soudan)
+        sender_page = self.client.get(f"/referrals/{self.referral.pk}/")
+        self.assertContains(sender_page, history)
+        self.assertContains(sender_page, "打診中（相談 花子・つなぐ市 ひきこもり相談窓口）")
+
+    def test_declining_needs_a_reason_which_the_sender_reads(self) -> None:
+        self.login(self.houkatsu)
+        refused = self.post("decline", reason="  ")
+        self.assertContains(refused, DECLINE_WITHOUT_REASON)
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.state, Referral.State.PROPOSED)
+        self.assertRedirects(self.post("decline", reason="担当地区の外のため"), self.incoming_url())
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.state, Referral.State.FAILED)
+        self.assertEqual(self.referral.failed_reason, "担当地区の外のため")
+        event = self.referral.events.last()
+        assert event is not None
+        self.assertEqual(event.note, f"{DECLINED_NOTE}: 担当地区の外のため")
+        self.login(self.soudan)
+        sender_page = self.client.get(f"/referrals/{self.referral.pk}/")
+        self.assertContains(sender_page, "不成立（理由: 担当地区の外のため）")
+        self.assertContains(sender_page, "つなぎ先がお断りしました: 担当地区の外のため")
+
+    def test_the_first_meeting_is_recorded_with_its_date(self) -> None:
+        self.login(self.houkatsu)
+        self.post("accept")
+        met_on = timezone.localdate()
+        self.assertRedirects(self.post("connected", met_on=met_on.isoformat()), self.incoming_url())
+        self.referral.refresh_from_db()
+        self.assertEqual(
+            (self.referral.state, self.referral.connected_on),
+            (Referral.State.CONNECTED, met_on),
+        )
+        self.login(self.soudan)
+        sender_page = self.client.get(f"/referrals/{self.referral.pk}/")
+        self.assertContains(sender_page, f"初回面談 {wareki(met_on)}")
+
+    def test_the_date_of_the_first_meeting_is_checked(self) -> None:
+        self.login(self.houkatsu)
+        self.assertContains(self.post("connected"), MEETING_DATE_MISSING)
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        self.assertContains(self.post("connected", met_on=tomorrow.isoformat()), MEETING_IN_FUTURE)
+        before = (self.referral.referred_on - timedelta(days=1)).isoformat()
+        self.assertContains(self.post("connected", met_on=before), "つないだ日（")
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.state, Referral.State.PROPOSED)
+
+    def test_a_move_that_cannot_follow_is_refused(self) -> None:
+        self.login(self.houkatsu)
+        self.post("decline", reason="対象外")
+        response = self.post("accept")
+        self.assertContains(response, "「不成立」から「受入」には変えられません。")
+        self.assertNotContains(response, "受け入れる</button>")
+
+    def test_the_receiver_may_not_end_a_referral(self) -> None:
+        self.login(self.houkatsu)
+        self.post("accept")
+        self.post("connected", met_on=timezone.localdate().isoformat())
+        self.referral.refresh_from_db()
+        self.assertEqual(states_for(self.referral, self.houkatsu), ())
+        self.assertEqual(states_for(self.referral, self.soudan), (Referral.State.ENDED,))
+        with self.assertRaises(ValidationError) as refused:
+            referral_set_state(
+                referral=self.referral,
+                state=Referral.State.ENDED,
+                version=self.referral.version,
+                by=self.houkatsu,
+            )
+        self.assertEqual(refused.exception.message_dict["state"], [RECEIVER_CANNOT_MOVE])
+
+    def test_nobody_else_moves_it_even_through_the_service(self) -> None:
+        with self.assertRaises(ValidationError) as refused:
+            referral_accept(referral=self.referral, version=1, by=self.minato)
+        self.assertEqual(refused.exception.messages, [NOT_A_PARTY])
+
+    def test_a_stale_answer_is_refused(self) -> None:
+        self.login(self.houkatsu)
+        response = self.client.post(self.incoming_url(), {"action": "accept", "version": "0"})
+        self.assertContains(response, "ほかの人が先にこのつなぎを更新しました。")
+
+    def test_another_town_gets_404_and_a_read_only_login_403(self) -> None:
+        self.login(self.minato)
+        self.assertEqual(self.post("accept").status_code, 404)
+        self.login(self.receiver_auditor())
+        self.assertEqual(self.post("accept").status_code, 403)
+        self.login(self.kansa)
+        sender_page = self.client.post(f"/referrals/{self.referral.pk}/", {"state": "ended"})
+        self.assertEqual(sender_page.status_code, 403)
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.state, Referral.State.PROPOSED)
+
+    def test_the_sender_still_moves_its_referral(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(
+            f"/referrals/{self.referral.pk}/",
+            {"state": "accepted", "version": str(self.referral.version)},
+        )
+        self.assertRedirects(response, f"/referrals/{self.referral.pk}/")
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.state, Referral.State.ACCEPTED)
