@@ -12,6 +12,7 @@ from collaboration.teams import views as teams
 urlpatterns: list[URLPattern | URLResolver] = [
     # Referrals (つなぎ) and the agency directory (地域資源)
     path("cases/<int:pk>/referrals/new/", referrals.referral_new, name="referral_new"),
+    path("referrals/", referrals.referral_list, name="referral_list"),
     path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
     # Referrals made to the user's organisation, as their receiver sees them
     path("referrals/incoming/", incoming.referral_incoming, name="referral_incoming"),

@@ -67,7 +67,7 @@ class ReceivedReferralWorld(BaseTestCase):
         """A read-only login of the receiving organisation (no right to personal data)."""
         user = User.objects.create_user(
             username="houkatsu_kansa",
-            password="x" * 20,  # noqa: S106
+            password="x" * 20,
             display_name="包括 監査",
             organisation=self.world.organisations["houkatsu"],
         )
@@ -357,3 +357,70 @@ class ReceiverActionTests(ReceivedReferralWorld):
         self.assertRedirects(response, f"/referrals/{self.referral.pk}/")
         self.referral.refresh_from_db()
         self.assertEqual(self.referral.state, Referral.State.ACCEPTED)
+
+
+class SentListTests(QueryCounting):
+    """/referrals/: the office's own referrals, open ones by the date to check on."""
+
+    url = "/referrals/"
+
+    def test_the_office_sees_its_open_referrals_by_the_date_to_check_on(self) -> None:
+        later = self.refer(self.case, purpose="就労の相談", follow_up_on=days_ago(-30))
+        done = self.refer(self.case, purpose="終わった相談")
+        Referral.objects.filter(pk=done.pk).update(state=Referral.State.ENDED)
+        self.login(self.douryou)
+        response = self.client.get(self.url)
+        content = response.content.decode()
+        self.assertIn(f'href="/referrals/{self.referral.pk}/"', content)
+        self.assertLess(content.index("父親の介護保険の申請"), content.index("就労の相談"))
+        self.assertNotIn("終わった相談", content)
+        self.assertContains(response, "全2件中 1〜2件")
+        self.assertContains(response, '<a href="/referrals/incoming/">受け取ったつなぎ</a>')
+        self.assertEqual(later.state, Referral.State.PROPOSED)
+
+    def test_filters_by_state_agency_and_overdue(self) -> None:
+        other = self.refer(self.case, agency=self.unlinked_agency, purpose="北の包括への相談")
+        Referral.objects.filter(pk=other.pk).update(follow_up_on=days_ago(2))
+        self.login(self.soudan)
+        by_agency = self.client.get(self.url, {"agency": str(self.unlinked_agency.pk)})
+        self.assertContains(by_agency, "北の包括への相談")
+        self.assertNotContains(by_agency, "父親の介護保険の申請")
+        overdue = self.client.get(self.url, {"overdue": "on"})
+        self.assertContains(overdue, "北の包括への相談")
+        self.assertContains(overdue, "確認日を過ぎています</span>")
+        self.assertNotContains(overdue, "父親の介護保険の申請")
+        Referral.objects.filter(pk=other.pk).update(state=Referral.State.FAILED)
+        failed = self.client.get(self.url, {"state": "failed"})
+        self.assertContains(failed, "北の包括への相談")
+        self.assertNotContains(failed, "父親の介護保険の申請")
+
+    def test_the_receiver_and_another_town_see_none_of_it(self) -> None:
+        for user in (self.houkatsu, self.minato):
+            self.login(user)
+            self.assertContains(self.client.get(self.url), "全0件")
+
+    def test_a_read_only_login_gets_403(self) -> None:
+        self.login(self.kansa)
+        self.assertEqual(self.client.get(self.url).status_code, 403)
+
+    def test_the_list_read_is_audited_with_the_rows_shown(self) -> None:
+        self.login(self.soudan)
+        self.client.get(self.url)
+        row = self.audit_rows(action=AuditEvent.Action.READ, object_type="collaboration.referral")[
+            -1
+        ]
+        self.assertEqual(row.detail["ids"], [self.referral.pk])
+
+    def test_the_cost_is_the_same_for_1_and_20_rows(self) -> None:
+        self.login(self.soudan)
+        one, twenty = self.one_and_twenty(
+            self.url,
+            lambda: self.refer(open_case(self.soudan, make_person(self.window, "佐藤", "翔"))),
+        )
+        self.assertEqual(one, twenty)
+
+    def test_the_day_page_links_to_every_referral(self) -> None:
+        self.login(self.soudan)
+        self.assertContains(
+            self.client.get("/consultations/"), '<a href="/referrals/">すべてのつなぎ</a>'
+        )

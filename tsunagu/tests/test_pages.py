@@ -15,7 +15,16 @@ class HomeTests(BaseTestCase):
         self.assertNotContains(response, "監査ログの閲覧")
 
     def test_navigation_shows_only_the_areas_a_role_may_use(self) -> None:
-        worker = ["ホーム", "本人・家族", "世帯", "相談受付", "ケース", "見守りリスト", "地域資源"]
+        worker = [
+            "ホーム",
+            "本人・家族",
+            "世帯",
+            "相談受付",
+            "ケース",
+            "見守りリスト",
+            "地域資源",
+            "つなぎ",
+        ]
         collaboration = [
             "会議",
             "共有されたケース",
