@@ -334,6 +334,8 @@ def advice(w: Any) -> dict[str, Any]:
 
 route("referral_new", kwargs=case, **OWN_WRITE)
 route("referral_detail", kwargs=referral, **OWN_RECORD)
+# The printed referral letter (紹介状): the sender's page of the referral's own access.
+route("referral_letter_pdf", kwargs=referral, **OWN_RECORD)
 # The office's own referrals (sent): every worker gets their own office's list.
 route("referral_list", **OWN_LIST)
 # The referrals made to the user's organisation: every worker gets their own (maybe empty) list.
