@@ -424,3 +424,12 @@ class SentListTests(QueryCounting):
         self.assertContains(
             self.client.get("/consultations/"), '<a href="/referrals/">すべてのつなぎ</a>'
         )
+
+
+class SenderPageTests(ReceivedReferralWorld):
+    def test_the_sender_is_told_the_receiver_answers_in_tsunagu(self) -> None:
+        self.login(self.soudan)
+        page = self.client.get(f"/referrals/{self.referral.pk}/")
+        self.assertContains(page, "受け取ったつなぎ」で記録し")
+        other = self.refer(self.case, agency=self.unlinked_agency)
+        self.assertNotContains(self.client.get(f"/referrals/{other.pk}/"), "受け取ったつなぎ")
