@@ -13,7 +13,8 @@ from accounts.models import StaffRole, User
 from accounts.roles import Role
 from audit.models import AuditEvent
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
-from collaboration.models import Agency, Referral
+from collaboration.consent.services import consent_record
+from collaboration.models import Agency, AgencyCategory, Consent, InfoKind, Referral
 from collaboration.referrals.services import (
     DECLINE_WITHOUT_REASON,
     DECLINED_NOTE,
@@ -120,6 +121,27 @@ class ReceiverSeesTheReferralTests(ReceivedReferralWorld):
         self.assertNotContains(response, "山田 花")
         row = self.audit_rows(action=AuditEvent.Action.DISCLOSE)[-1]
         self.assertFalse(row.detail["identity"])
+
+    def test_a_restricted_persons_name_is_shown_under_a_consent_covering_basic_info(self) -> None:
+        person = make_person(self.window, "山田", "花", is_restricted=True)
+        case = open_case(self.soudan, person, title="山田さんの支援")
+        today = timezone.localdate()
+        consent_record(
+            case=case,
+            given_by=Consent.GivenBy.PERSON,
+            method=Consent.Method.SIGNATURE,
+            purpose="地域包括との連携",
+            organisation_ids=[],
+            agency_categories=[AgencyCategory.COMMUNITY_GENERAL_SUPPORT],
+            info_kinds=[InfoKind.BASIC],
+            given_on=today,
+            expires_on=today + timedelta(days=100),
+            by=self.soudan,
+        )
+        referral = self.refer(case)
+        self.login(self.houkatsu)
+        self.assertContains(self.client.get(self.incoming_url(referral)), "山田 花")
+        self.assertContains(self.client.get("/referrals/incoming/"), "山田 花")
 
     def test_another_town_gets_404_and_the_attempt_is_audited(self) -> None:
         self.login(self.minato)
