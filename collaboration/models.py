@@ -123,6 +123,8 @@ class Referral(models.Model):
     accompanied = models.BooleanField("同行する", default=False)
     referred_on = models.DateField("つないだ日", default=timezone.localdate)
     follow_up_on = models.DateField("確認する日")
+    # The first meeting of the person with the agency, as its receiver records it.
+    connected_on = models.DateField("初回面談の日", null=True, blank=True)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,6 +4,8 @@ from collaboration.advice import views as advice
 from collaboration.consent import views as consent
 from collaboration.directory import views as directory
 from collaboration.meetings import views as meetings
+from collaboration.referrals import incoming_views as incoming
+from collaboration.referrals import letter_views as letters
 from collaboration.referrals import views as referrals
 from collaboration.sharing import views as sharing
 from collaboration.teams import views as teams
@@ -11,7 +13,16 @@ from collaboration.teams import views as teams
 urlpatterns: list[URLPattern | URLResolver] = [
     # Referrals (つなぎ) and the agency directory (地域資源)
     path("cases/<int:pk>/referrals/new/", referrals.referral_new, name="referral_new"),
+    path("referrals/", referrals.referral_list, name="referral_list"),
     path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/letter.pdf", letters.referral_letter_pdf, name="referral_letter_pdf"),
+    # Referrals made to the user's organisation, as their receiver sees them
+    path("referrals/incoming/", incoming.referral_incoming, name="referral_incoming"),
+    path(
+        "referrals/incoming/<int:pk>/",
+        incoming.referral_incoming_detail,
+        name="referral_incoming_detail",
+    ),
     path("agencies/", directory.agency_list, name="agency_list"),
     path("agencies/new/", directory.agency_new, name="agency_new"),
     # The case team (担当チーム) and lead worker (主担当)

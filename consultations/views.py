@@ -172,6 +172,10 @@ def _page_after_saving(consultation: Consultation) -> str:
 # --- the worker's day ----------------------------------------------------------------------------
 
 
+# The day page shows at most this many referrals to check on; all of them are on /referrals/.
+DAY_REFERRALS_SHOWN = 20
+
+
 @require_GET
 def consultation_day(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
@@ -188,10 +192,20 @@ def consultation_day(request: HttpRequest) -> HttpResponse:
     referred = visible_to(user, Consultation.objects.filter(referral__isnull=False)).values(
         "referral_id"
     )
+    # Only those to check on by today, and a bounded number of them: the rest are on /referrals/.
+    due_referrals = visible_to(
+        user,
+        Referral.objects.filter(
+            state__in=Referral.OPEN_STATES, pk__in=referred, follow_up_on__lte=today
+        ),
+    )
     open_referrals = list(
-        visible_to(user, Referral.objects.filter(state__in=Referral.OPEN_STATES, pk__in=referred))
-        .select_related("person", "agency")
-        .order_by("follow_up_on", "id")
+        due_referrals.select_related("person", "agency").order_by("follow_up_on", "id")[
+            :DAY_REFERRALS_SHOWN
+        ]
+    )
+    due_count = (
+        due_referrals.count() if len(open_referrals) == DAY_REFERRALS_SHOWN else len(open_referrals)
     )
     shown = {consultation.person_id: consultation.person for consultation in consultations}
     shown.update((referral.person_id, referral.person) for referral in open_referrals)
@@ -225,6 +239,7 @@ def consultation_day(request: HttpRequest) -> HttpResponse:
                 (referral, identity[referral.person_id], referral.is_overdue(today))
                 for referral in open_referrals
             ],
+            "more_referrals": due_count - len(open_referrals),
             "drafts": [(draft, _draft_summary(draft)) for draft in drafts],
             "can_record": user.has_right(Right.EDIT_PERSONAL_DATA),
         },

@@ -19,6 +19,7 @@ AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
     ("ケース", "case_list", (Right.VIEW_PERSONAL_DATA,)),
     ("見守りリスト", "watch_list", (Right.VIEW_PERSONAL_DATA,)),
     ("地域資源", "agency_list", (Right.VIEW_PERSONAL_DATA,)),
+    ("つなぎ", "referral_list", (Right.VIEW_PERSONAL_DATA,)),
     ("会議", "meeting_list", (Right.VIEW_PERSONAL_DATA,)),
     ("共有されたケース", "shared_list", (Right.VIEW_PERSONAL_DATA,)),
     ("専門的助言", "advice_list", (Right.VIEW_PERSONAL_DATA,)),

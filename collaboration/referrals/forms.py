@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 
 from collaboration.models import Referral
@@ -68,4 +69,36 @@ class ReferralStateForm(forms.Form):
             *((state, Referral.State(state).label) for state in next_states),
         ]
         self.fields["version"].initial = referral.version
+        japanese_messages(self)
+
+
+class ReceiverAction(models.TextChoices):
+    """What the organisation a referral was made to records (each by its own button)."""
+
+    ACCEPT = "accept", "受け入れる"
+    DECLINE = "decline", "お断りする"
+    CONNECTED = "connected", "初回面談を記録する"
+
+
+# Which action moves the referral to which state (the page offers those that may follow).
+ACTION_STATES = {
+    ReceiverAction.ACCEPT: Referral.State.ACCEPTED,
+    ReceiverAction.DECLINE: Referral.State.FAILED,
+    ReceiverAction.CONNECTED: Referral.State.CONNECTED,
+}
+
+
+class ReceiverActionForm(forms.Form):
+    """The receiver's answer to a referral; the service checks the reason, the date and whether
+    the action may follow now."""
+
+    action = forms.ChoiceField(choices=ReceiverAction.choices, widget=forms.HiddenInput)
+    reason = short_text("お断りする理由", 300)
+    met_on = date_field("初回面談の日")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = referral.version
+        self.fields["met_on"].initial = timezone.localdate()
         japanese_messages(self)

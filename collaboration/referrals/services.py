@@ -4,8 +4,15 @@ A referral is followed until the person is connected: it is created with a date 
 (today or later), moves only to a state that may follow the current one (`Referral.NEXT_STATES`),
 and failing needs a reason. A closed case refers nobody: it is reopened first. The page, the JSON
 API and the intake call these same functions and get the same refusal.
+
+Two organisations move a referral: the one that made it (any state that may follow), and the one
+it was made to, when its directory entry names an organisation using tsunagu — the receiver
+accepts it (受入), declines it with a reason (不成立, the history saying the receiver declined) or
+records the first meeting (つながった, with its date): `RECEIVER_STATES`. Who may move which is
+`states_for` alone; every move goes through `_move`, and its history row through `_record_event`.
 """
 
+from contextlib import AbstractContextManager
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -18,13 +25,29 @@ from audit.models import AuditEvent
 from audit.services import audit_record, audit_update
 from cases.models import Case
 from collaboration.models import Referral, ReferralEvent
-from tsunagu.versioning import versioned_edit
+from tsunagu.dates import wareki
+from tsunagu.versioning import VersionedEdit, versioned_edit
 
 REFERRAL_FOLLOW_UP_PAST = "確認する日は今日以降の日付にしてください。"
 REFERRAL_FROM_CLOSED_CASE = "終結したケースです。再開してからつないでください。"
 FAILED_WITHOUT_REASON = "不成立の理由を入力してください。"
 STALE_REFERRAL = "ほかの人が先にこのつなぎを更新しました。"
 STATE_CANNOT_FOLLOW = "「{current}」から「{wanted}」には変えられません。"
+NOT_A_PARTY = "このつなぎを動かせるのは、つないだ機関とつなぎ先の機関だけです。"
+RECEIVER_CANNOT_MOVE = "つなぎ先の機関が記録できるのは、受入・お断り・初回面談だけです。"
+DECLINE_WITHOUT_REASON = "お断りする理由を入力してください。"
+MEETING_DATE_MISSING = "初回面談の日を入力してください。"
+MEETING_IN_FUTURE = "初回面談の日は今日までの日付にしてください。"
+MEETING_BEFORE_REFERRAL = "初回面談の日は、つないだ日（{referred_on}）以降の日付にしてください。"
+# The history row of a decline starts with this, so both sides read who ended the referral.
+DECLINED_NOTE = "つなぎ先がお断りしました"
+
+# What the organisation a referral was made to may record.
+RECEIVER_STATES: tuple[str, ...] = (
+    Referral.State.ACCEPTED,
+    Referral.State.CONNECTED,
+    Referral.State.FAILED,
+)
 
 
 def follow_up_refusal(follow_up_on: date | None) -> str | None:
@@ -61,7 +84,7 @@ def referral_create(
             accompanied=accompanied,
             referred_by=by,
         )
-        ReferralEvent.objects.create(referral=referral, state=referral.state, by=by)
+        _record_event(referral, state=referral.state, by=by)
         audit_record(
             action=AuditEvent.Action.CREATE,
             actor=by,
@@ -71,6 +94,26 @@ def referral_create(
             detail={"case": case.pk if case else None},
         )
     return referral
+
+
+def sender_of(referral: Referral, user: User) -> bool:
+    return user.organisation_id is not None and referral.organisation_id == user.organisation_id
+
+
+def receiver_of(referral: Referral, user: User) -> bool:
+    receiving = referral.agency.organisation_id
+    return user.organisation_id is not None and receiving == user.organisation_id
+
+
+def states_for(referral: Referral, user: User) -> tuple[str, ...]:
+    """The states `user` may move the referral to now: any that may follow for its sender; for
+    the organisation it was made to, only accepting, declining and the first meeting."""
+    following = Referral.NEXT_STATES[referral.state]
+    if sender_of(referral, user):
+        return following
+    if receiver_of(referral, user):
+        return tuple(state for state in following if state in RECEIVER_STATES)
+    return ()
 
 
 def referral_set_state(
@@ -83,29 +126,131 @@ def referral_set_state(
     by: User,
     request: HttpRequest | None = None,
 ) -> Referral:
-    """Only a state that follows the current one (`Referral.NEXT_STATES`); failing needs a
-    reason."""
-    with versioned_edit(
+    """The sender's change of state: only one that follows the current one
+    (`Referral.NEXT_STATES`); failing needs a reason."""
+    with _editing(referral, version, by, request) as edit:
+        errors: dict[str, str] = {}
+        if state == Referral.State.FAILED and not note.strip():
+            errors["note"] = FAILED_WITHOUT_REASON
+        changes: dict[str, object] = {}
+        if state == Referral.State.FAILED:
+            changes["failed_reason"] = note
+        if follow_up_on:
+            changes["follow_up_on"] = follow_up_on
+        _move(edit, state=state, by=by, note=note, changes=changes, errors=errors)
+    return edit.record
+
+
+def referral_accept(
+    *, referral: Referral, version: int, by: User, request: HttpRequest | None = None
+) -> Referral:
+    """The receiver accepts the referral (受入): the case then opens to it on the shared pages."""
+    with _editing(referral, version, by, request) as edit:
+        _move(edit, state=Referral.State.ACCEPTED, by=by)
+    return edit.record
+
+
+def referral_decline(
+    *,
+    referral: Referral,
+    version: int,
+    reason: str,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """The receiver declines the referral (不成立), with the reason the sender reads."""
+    with _editing(referral, version, by, request) as edit:
+        reason = reason.strip()
+        errors = {} if reason else {"reason": DECLINE_WITHOUT_REASON}
+        _move(
+            edit,
+            state=Referral.State.FAILED,
+            by=by,
+            note=f"{DECLINED_NOTE}: {reason}",
+            changes={"failed_reason": reason},
+            errors=errors,
+        )
+    return edit.record
+
+
+def referral_connected(
+    *,
+    referral: Referral,
+    version: int,
+    met_on: date | None,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """The receiver records the first meeting with the person (つながった) and its date."""
+    with _editing(referral, version, by, request) as edit:
+        errors: dict[str, str] = {}
+        if refusal := meeting_date_refusal(edit.record, met_on):
+            errors["met_on"] = refusal
+        _move(
+            edit,
+            state=Referral.State.CONNECTED,
+            by=by,
+            note=f"初回面談 {wareki(met_on)}" if met_on else "",
+            changes={"connected_on": met_on},
+            errors=errors,
+        )
+    return edit.record
+
+
+def meeting_date_refusal(referral: Referral, met_on: date | None) -> str | None:
+    """Why the date of a first meeting is refused, if it is: from the referral to today."""
+    if met_on is None:
+        return MEETING_DATE_MISSING
+    if met_on > timezone.localdate():
+        return MEETING_IN_FUTURE
+    if met_on < referral.referred_on:
+        return MEETING_BEFORE_REFERRAL.format(referred_on=wareki(referral.referred_on))
+    return None
+
+
+def _editing(
+    referral: Referral, version: int, by: User, request: HttpRequest | None
+) -> AbstractContextManager[VersionedEdit[Referral]]:
+    return versioned_edit(
         Referral,
         pk=referral.pk,
         version=version,
         stale_message=STALE_REFERRAL,
         audit=audit_update(actor=by, request=request),
-    ) as edit:
-        current = edit.record
-        errors: dict[str, str] = {}
-        if state not in Referral.NEXT_STATES[current.state]:
-            errors["state"] = STATE_CANNOT_FOLLOW.format(
-                current=current.get_state_display(), wanted=Referral.State(state).label
-            )
-        if state == Referral.State.FAILED and not note.strip():
-            errors["note"] = FAILED_WITHOUT_REASON
-        if errors:
-            raise ValidationError(errors)
-        edit.change({"state": state})
-        if state == Referral.State.FAILED:
-            edit.change({"failed_reason": note})
-        if follow_up_on:
-            edit.change({"follow_up_on": follow_up_on})
-        ReferralEvent.objects.create(referral=current, state=state, note=note, by=by)
-    return current
+    )
+
+
+def _move(
+    edit: VersionedEdit[Referral],
+    *,
+    state: str,
+    by: User,
+    note: str = "",
+    changes: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+) -> None:
+    """Move the locked referral to `state` for `by`, after the one rule of who may move which
+    (`states_for`); refused with every error at once, nothing changed."""
+    current = edit.record
+    errors = dict(errors or {})
+    allowed = states_for(current, by)
+    if not sender_of(current, by) and not receiver_of(current, by):
+        raise ValidationError(NOT_A_PARTY)
+    if state not in Referral.NEXT_STATES[current.state]:
+        errors["state"] = STATE_CANNOT_FOLLOW.format(
+            current=current.get_state_display(), wanted=Referral.State(state).label
+        )
+    elif state not in allowed:
+        errors["state"] = RECEIVER_CANNOT_MOVE
+    if errors:
+        raise ValidationError(errors)
+    edit.change({"state": state})
+    if changes:
+        edit.change(changes)
+    _record_event(current, state=state, note=note, by=by)
+
+
+def _record_event(referral: Referral, *, state: str, by: User, note: str = "") -> ReferralEvent:
+    """The history row of a referral's change (both sides read it). Every change of a referral
+    passes here: the place where the other side is to be told of it."""
+    return ReferralEvent.objects.create(referral=referral, state=state, note=note, by=by)

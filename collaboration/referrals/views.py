@@ -18,6 +18,11 @@ from collaboration.directory.forms import (
 from collaboration.directory.services import directory_for
 from collaboration.models import Referral, ReferralEvent
 from collaboration.referrals.forms import ReferralForm, ReferralStateForm, follow_up_default
+from collaboration.referrals.list_forms import (
+    DEFAULT_SENT_SORT,
+    SENT_SORTS,
+    SentReferralFilterForm,
+)
 from collaboration.referrals.services import (
     REFERRAL_FROM_CLOSED_CASE,
     referral_create,
@@ -26,9 +31,43 @@ from collaboration.referrals.services import (
 from people.access import can_see_identity, hidden_person_ids
 from people.models import HouseholdMembership
 from tsunagu.forms import show_refusal
+from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
+REFERRAL_LIST_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "referred_on")
+
+
+def referral_list(request: HttpRequest) -> HttpResponse:
+    """The office's own referrals, one page at a time: by default those still open (打診中・受入),
+    the earliest date to check on first (`collaboration.referrals.list_forms`)."""
+    user = request_user(request)
+    today = timezone.localdate()
+    filters = SentReferralFilterForm(
+        request.GET, agency_choices=agency_choices(list(directory_for(user))), today=today
+    )
+    queryset = Referral.objects.select_related("person", "agency").prefetch_related("person__team")
+    listing = ListPage.read(
+        request,
+        filters.apply(queryset),
+        right=Right.VIEW_PERSONAL_DATA,
+        sorts=SENT_SORTS,
+        default_sort=DEFAULT_SENT_SORT,
+        fields=REFERRAL_LIST_FIELDS,
+    )
+    hidden = hidden_person_ids(user, [referral.person for referral in listing])
+    return render(
+        request,
+        "collaboration/referral_list.html",
+        {
+            "listing": listing,
+            "filters": filters,
+            "rows": [
+                (referral, referral.person_id not in hidden, referral.is_overdue(today))
+                for referral in listing
+            ],
+        },
+    )
 
 
 def referral_person_choices(user: User, case: Case) -> list[tuple[int, str]] | None:
@@ -114,7 +153,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).prefetch_related(
             "person__team",
             "case__person__team",
-            Prefetch("events", queryset=ReferralEvent.objects.select_related("by")),
+            Prefetch("events", queryset=ReferralEvent.objects.select_related("by__organisation")),
         ),
         pk,
         right=right,

@@ -27,12 +27,15 @@ from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import AuditEntry, audit_records
 from cases.models import Case
-from collaboration.models import AgendaItem, Consent, Meeting, Referral
+from collaboration.models import AgendaItem, Consent, InfoKind, Meeting, Referral
 from tsunagu.dates import wareki
 
 BASIS_CONSENT = "consent"
 BASIS_REFERRAL = "referral"
 BASIS_MEETING = "meeting"
+# A referral made to the worker's organisation, with the person's consent to be connected: its
+# receiver sees who is referred, why, and by whom — not the case until the referral is accepted.
+BASIS_REFERRAL_RECEIVED = "referral_received"
 SUPPORT_MEETING_LAW = "社会福祉法第106条の6／生活困窮者自立支援法第9条"
 
 # What each basis opens when the basis itself names no kinds of information.
@@ -292,6 +295,12 @@ def _describe_referral(referral: Referral | None, record_id: int) -> str:
     return f"つなぎの受入 #{record_id}（つないだ日 {wareki(referral.referred_on)}）"
 
 
+def _describe_referral_received(referral: Referral | None, record_id: int) -> str:
+    if referral is None:
+        return f"つなぎ先としての確認 #{record_id}"
+    return f"つなぎ先としての確認 #{record_id}（つないだ日 {wareki(referral.referred_on)}）"
+
+
 def _describe_meeting(meeting: Meeting | None, record_id: int) -> str:
     held = f"（{wareki(timezone.localtime(meeting.held_at).date())}開催）" if meeting else ""
     return f"支援会議 #{record_id}{held} — {SUPPORT_MEETING_LAW}"
@@ -329,6 +338,15 @@ BASES: dict[str, BasisKind] = {
             describe=_describe_referral,
             find=_referral_bases,
             candidates=_referred_to_own_organisation,
+        ),
+        BasisKind(
+            key=BASIS_REFERRAL_RECEIVED,
+            name="つなぎ先としての確認",
+            law="",
+            opens="受け取ったつなぎの画面（つなぐ人の名前・目的・つないだ機関と職員・日付）",
+            record_model=Referral,
+            record_fields=("referred_on",),
+            describe=_describe_referral_received,
         ),
         BasisKind(
             key=BASIS_MEETING,
@@ -413,3 +431,54 @@ def shared_case_for_user[M: Model](
     for basis in bases:
         audit_disclosure(user, basis=basis, obj=case, person_id=case.person_id, request=request)
     return case, bases
+
+
+# ---- Referrals received (つなぎを受け取った機関) ----
+
+
+def received_referral_identities(
+    referrals: list[Referral], *, today: date | None = None
+) -> dict[int, bool]:
+    """Whether the receiver of each referral sees the person's name: always, unless the person
+    is restricted; a restricted person's name only under a consent in force that covers 基本情報
+    and the receiving organisation (the persons' consents read at once)."""
+    today = today or timezone.localdate()
+    restricted = [referral for referral in referrals if referral.person.is_restricted]
+    consents = consents_in_force((referral.person_id for referral in restricted), today)
+    shows = {referral.pk: True for referral in referrals}
+    for referral in restricted:
+        receiver = referral.agency.organisation
+        shows[referral.pk] = receiver is not None and any(
+            InfoKind.BASIC.value in consent.info_kinds and consent.covers_organisation(receiver)
+            for consent in consents.get(referral.person_id, [])
+        )
+    return shows
+
+
+def received_referral_basis(referral: Referral, *, shows_identity: bool) -> Basis:
+    """The basis on which the receiving organisation sees a referral made to it."""
+    return Basis(BASIS_REFERRAL_RECEIVED, referral.pk, REFERRAL_INFO_KINDS, shows_identity)
+
+
+def audit_received_referrals(
+    user: User,
+    referrals: list[Referral],
+    identities: dict[int, bool],
+    *,
+    request: HttpRequest | None = None,
+    info_kinds: frozenset[str] | None = None,
+) -> None:
+    """Log each referral shown to its receiver as a disclosure filed under the person."""
+    audit_disclosures(
+        user,
+        [
+            (
+                received_referral_basis(referral, shows_identity=identities[referral.pk]),
+                referral,
+                referral.person_id,
+            )
+            for referral in referrals
+        ],
+        request=request,
+        info_kinds=info_kinds,
+    )

@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from collaboration.models import Agency, Referral
 from consultations.tests.factories import record
 from consultations.tests.helpers import make_agency
+from consultations.views import DAY_REFERRALS_SHOWN
 from people.models import Person
 from people.tests.helpers import make_person
 from tsunagu.test import BaseTestCase, audit_lock_queries
@@ -89,7 +90,7 @@ class DayViewTests(BaseTestCase):
             at(today - timedelta(days=1), 10),
             disposition="refer",
             agency_id=self.agency.pk,
-            follow_up_on=today + timedelta(days=10),
+            follow_up_on=today,
         )
         connected = record(
             self.soudan,
@@ -124,7 +125,7 @@ class DayViewTests(BaseTestCase):
             at(today - timedelta(days=2), 10),
             disposition="refer",
             agency_id=self.agency.pk,
-            follow_up_on=today + timedelta(days=5),
+            follow_up_on=today,
         )
         self.login(self.soudan)
         self.client.get("/consultations/")
@@ -155,9 +156,36 @@ class DayViewTests(BaseTestCase):
                 at(today, 0) + timedelta(seconds=minute),
                 disposition="refer",
                 agency_id=self.agency.pk,
-                follow_up_on=today + timedelta(days=minute),
+                follow_up_on=today,
             )
         with self.assertNumQueries(expected):
             response = self.client.get("/consultations/")
         self.assertEqual(len(response.context["consultations"]), 7)
         self.assertEqual(len(response.context["open_referrals"]), 6)
+
+    def test_only_referrals_due_by_today_are_listed_at_most_20_with_a_link_to_all(self) -> None:
+        today = timezone.localdate()
+        for number in range(DAY_REFERRALS_SHOWN + 1):
+            record(
+                self.soudan,
+                make_person(self.window, "佐藤", f"{number}郎"),
+                at(today - timedelta(days=30), 10),
+                disposition="refer",
+                agency_id=self.agency.pk,
+                follow_up_on=today - timedelta(days=number),
+            )
+        later = record(
+            self.soudan,
+            make_person(self.window, "鈴木", "一郎"),
+            at(today - timedelta(days=1), 10),
+            disposition="refer",
+            agency_id=self.agency.pk,
+            follow_up_on=today + timedelta(days=7),
+        )
+        self.login(self.soudan)
+        response = self.client.get("/consultations/")
+        listed = [referral.pk for referral, _, _ in response.context["open_referrals"]]
+        self.assertEqual(len(listed), DAY_REFERRALS_SHOWN)
+        self.assertNotIn(later.referral_id, listed)
+        self.assertContains(response, '<a href="/referrals/">すべてのつなぎ</a>')
+        self.assertContains(response, "ほかに1件あります")

@@ -357,6 +357,16 @@ def advice(w: Any) -> dict[str, Any]:
 
 route("referral_new", kwargs=case, **OWN_WRITE)
 route("referral_detail", kwargs=referral, **OWN_RECORD)
+# The printed referral letter (紹介状): the sender's page of the referral's own access.
+route("referral_letter_pdf", kwargs=referral, **OWN_RECORD)
+# The office's own referrals (sent): every worker gets their own office's list.
+route("referral_list", **OWN_LIST)
+# The referrals made to the user's organisation: every worker gets their own (maybe empty) list.
+route("referral_incoming", **OWN_LIST)
+# A referral made to the receiver's organisation (the accepted one of the world, to the
+# 自立相談支援センター): its receiver alone sees it there; every other organisation, the sender's
+# included (it has its own page), gets 404.
+route("referral_incoming_detail", kwargs=referral, **statuses(404, referral=200))
 route("agency_list", **OWN_LIST)
 route("agency_new", **OWN_LIST)
 route("shared_list", **OWN_LIST)

@@ -24,6 +24,7 @@ class HomeTests(BaseTestCase):
             "ケース",
             "見守りリスト",
             "地域資源",
+            "つなぎ",
         ]
         collaboration = [
             "会議",
