@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.roles import Right
 from cases.models import Activity, Case
 from collaboration.models import AdviceRequest, Meeting, MeetingMember, Referral
+from collaboration.referrals.access import received_referrals
 from collaboration.watch import (
     annotated_date,
     due_on,
@@ -33,6 +34,7 @@ from collaboration.watch import (
 )
 from community.models import Session
 from consultations.models import Consultation, ConsultationDraft
+from notifications.models import Notification
 from people.access import hidden_person_ids
 from people.models import Person
 from supporters.access import own_dispatches
@@ -287,25 +289,27 @@ class Gatherer:
         return section
 
     def incoming_referrals(self) -> Section:
-        incoming = Referral.objects.filter(
-            agency__organisation_id=own_organisation_id(self.user) or 0,
-            state=Referral.State.PROPOSED,
-        )
-        shown = list(
-            incoming.select_related("organisation").order_by("referred_on", "id")[:ENTRIES]
-        )
+        """Referrals made to the user's organisation that wait for its answer (打診中) or for
+        the first meeting (受入); named by number and the referring office, not the person."""
+        incoming = received_referrals(self.user).filter(state__in=Referral.OPEN_STATES)
+        shown = list(incoming.order_by("referred_on", "id")[:ENTRIES])
         self.note_shown("collaboration.referral", shown)
         entries = [
             Entry(
-                f"{r.organisation}からのつなぎ #{r.pk}",
-                reverse("referral_detail", args=[r.pk]),
+                f"{r.organisation}からのつなぎ #{r.pk}（{r.get_state_display()}）",
+                reverse("referral_incoming_detail", args=[r.pk]),
                 r.referred_on,
                 note="つないだ日",
             )
             for r in shown
         ]
         return Section(
-            "referrals_incoming", "受けたつなぎ（返事が必要）", incoming.count(), entries
+            "referrals_incoming",
+            "受けたつなぎ（返事・初回面談）",
+            incoming.count(),
+            entries,
+            reverse("referral_incoming"),
+            "受けたつなぎの一覧へ",
         )
 
     def meetings_this_week(self) -> Section:
@@ -533,17 +537,17 @@ def todays_work(
 class MenuBadges:
     home: int = 0
     watch: int = 0
+    inbox: int = 0
 
 
 def menu_badges(user: User) -> MenuBadges:
     """The numbers beside ホーム and 見守りリスト in the menu; nothing is audited (no record is
     shown, only counts of the user's own work)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     if not user.has_right(Right.VIEW_PERSONAL_DATA):
-        return MenuBadges()
+        return MenuBadges(inbox=unread)
     today = timezone.localdate()
     counts = watch_counts(user, today=today)
-    incoming = Referral.objects.filter(
-        agency__organisation_id=own_organisation_id(user) or 0, state=Referral.State.PROPOSED
-    ).count()
+    incoming = received_referrals(user).filter(state=Referral.State.PROPOSED).count()
     due = counts.overdue_contacts + counts.reviews_due + counts.overdue_referrals
-    return MenuBadges(home=due + incoming, watch=counts.total)
+    return MenuBadges(home=due + incoming, watch=counts.total, inbox=unread)

@@ -38,7 +38,7 @@ AREAS: list[tuple[str, str, tuple[Right, ...]]] = [
 
 
 # Menu entries that show a count (filled in by htmx from `menu_counts`).
-BADGES = {"home": "home", "watch_list": "watch"}
+BADGES = {"home": "home", "watch_list": "watch", "notification_list": "inbox"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

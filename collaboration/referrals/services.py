@@ -17,14 +17,19 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import ROLE_RIGHTS, Right
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_update
 from cases.models import Case
 from collaboration.models import Referral, ReferralEvent
+from notifications.models import Notification
+from notifications.services import notify
 from tsunagu.dates import wareki
 from tsunagu.versioning import VersionedEdit, versioned_edit
 
@@ -252,5 +257,43 @@ def _move(
 
 def _record_event(referral: Referral, *, state: str, by: User, note: str = "") -> ReferralEvent:
     """The history row of a referral's change (both sides read it). Every change of a referral
-    passes here: the place where the other side is to be told of it."""
-    return ReferralEvent.objects.create(referral=referral, state=state, note=note, by=by)
+    passes here, so this is where the other side is told of it, in the same transaction."""
+    event = ReferralEvent.objects.create(referral=referral, state=state, note=note, by=by)
+    _tell_the_other_side(referral, state=state, by=by)
+    return event
+
+
+def _tell_the_other_side(referral: Referral, *, state: str, by: User) -> None:
+    """A new referral reaches the receiving organisation's workers; the receiver's answer
+    (受入・お断り・初回面談) reaches the worker who referred. The messages name the referral by
+    number and the organisations, never the person (notifications/models.py)."""
+    receiving = referral.agency.organisation_id
+    if receiving is None:
+        return  # an agency without tsunagu: the 紹介状 goes on paper
+    state_label = Referral.State(state).label
+    if state == Referral.State.PROPOSED and by.organisation_id == referral.organisation_id:
+        notify(
+            recipients=workers_of(receiving),
+            kind=Notification.Kind.REFERRAL_INCOMING,
+            message=f"{referral.organisation}からつなぎ #{referral.pk} が届きました。",
+            url=reverse("referral_incoming_detail", args=[referral.pk]),
+            actor=by,
+        )
+    elif by.organisation_id == receiving:
+        notify(
+            recipients=[referral.referred_by],
+            kind=Notification.Kind.REFERRAL_ANSWERED,
+            message=(
+                f"つなぎ #{referral.pk} に{referral.agency}から返事がありました（{state_label}）。"
+            ),
+            url=reverse("referral_detail", args=[referral.pk]),
+            actor=by,
+        )
+
+
+def workers_of(organisation_id: int) -> QuerySet[User]:
+    """The active staff of an organisation who may see personal data (those who answer)."""
+    roles = [role for role, rights in ROLE_RIGHTS.items() if Right.VIEW_PERSONAL_DATA in rights]
+    return User.objects.filter(
+        organisation_id=organisation_id, is_active=True, staff_roles__role__in=roles
+    ).distinct()
