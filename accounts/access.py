@@ -13,7 +13,9 @@ indexes the rules, which each domain keeps in its own `access.py`. Rules, in the
 1b. Sharing (多機関協働). A worker of another organisation sees part of a case only while a legal
    basis holds: consent, an accepted referral, or a 支援会議 (`collaboration.sharing.access`,
    the registry of bases); meeting material and minutes by participation
-   (`collaboration.meetings.access`). Each such view is audited as a disclosure.
+   (`collaboration.meetings.access`); a referral made to the worker's organisation, before it is
+   accepted, without the case (`collaboration.referrals.access`). Each such view is audited as a
+   disclosure.
 1c. Supporters. A supporter's login sees only its own dispatches (`supporters.access`).
 1d. Community. Who may run a place, its sessions and attendance (`community.access`).
 2. Right. A visible record still needs the right for the action (`accounts.roles`); a missing
