@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from audit.models import PreviousVersion
+from audit.services import as_json
 from tsunagu.dates import wareki
 
 EMPTY = "—"
@@ -93,3 +94,32 @@ def shown_value(
 def _moment(value: datetime) -> str:
     local = timezone.localtime(value)
     return f"{wareki(local.date())} {local:%H:%M}"
+
+
+def stale_differences(
+    model: type[models.Model],
+    saved: Mapping[str, Any],
+    typed: Mapping[str, Any],
+    shown: Shown | None = None,
+) -> list[ChangeShown]:
+    """A correction refused as stale: each field where what is saved now differs from what the
+    worker typed, as (label, saved, typed) — both versions shown, nothing overwritten."""
+    return [
+        ChangeShown(
+            _label(model, name),
+            shown_value(model, name, as_json(saved[name]), shown),
+            shown_value(model, name, as_json(value), shown),
+        )
+        for name, value in typed.items()
+        if name in saved and _comparable(saved[name]) != _comparable(value)
+    ]
+
+
+def _comparable(value: Any) -> Any:
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return sorted(_comparable(item) for item in value)
+    return value
