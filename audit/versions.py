@@ -22,6 +22,7 @@ Shown = Mapping[str, Callable[[Any], str]]
 
 @dataclass(frozen=True)
 class ChangeShown:
+    name: str
     label: str
     before: str
     after: str
@@ -43,6 +44,7 @@ def versions_shown(
             version,
             [
                 ChangeShown(
+                    name,
                     _label(model, name),
                     shown_value(model, name, before, shown),
                     shown_value(model, name, after, shown),
@@ -106,6 +108,7 @@ def stale_differences(
     worker typed, as (label, saved, typed) — both versions shown, nothing overwritten."""
     return [
         ChangeShown(
+            name,
             _label(model, name),
             shown_value(model, name, as_json(saved[name]), shown),
             shown_value(model, name, as_json(value), shown),

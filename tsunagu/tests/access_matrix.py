@@ -283,6 +283,9 @@ def consultation(w: Any) -> dict[str, Any]:
 route("consultation_day", **OWN_LIST)
 route("consultation_create", **OWN_LIST)
 route("consultation_detail", kwargs=consultation, **OWN_RECORD)
+# A correction (訂正) of a consultation: its own organisation's workers; the versions with it.
+route("consultation_correct", kwargs=consultation, **OWN_WRITE)
+route("consultation_versions", kwargs=consultation, **OWN_RECORD)
 route("consultation_draft_save", "POST", **OWN_LIST)
 route("consultation_person_pick", **OWN_LIST)
 
