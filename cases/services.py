@@ -56,6 +56,10 @@ ASSESSED_IN_FUTURE = "実施日が未来の日付です。"
 SINCE_MONTH_WITHOUT_YEAR = "月を入れるときは年も入力してください。"
 SINCE_IN_FUTURE = "いつからが未来の時期になっています。"
 APPROVED_IN_FUTURE = "承認日が未来の日付です。"
+REVIEW_IN_PAST = (
+    "見直し日が過去の日付です。今日以降の日付にしてください"
+    "（見直しの時期が過ぎたプランは、見直して次の見直し日を決めます）。"
+)
 ACTION_WITHOUT_DESCRIPTION = "取り組みの内容を入力してください。"
 ACTION_WORKER_AND_AGENCY = "担当は職員か機関のどちらか一方を選んでください。"
 VISIT_WITHOUT_OUTCOME = "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
@@ -329,8 +333,8 @@ def plan_save(
 
 
 def validate_plan(data: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) -> None:
-    """The goals, the work readiness programme's year, the approval date and each action; the
-    refusal of an action names it as `actions.<index>.<key>`."""
+    """The goals, a review date from today on, the work readiness programme's year, the approval
+    date and each action; the refusal of an action names it as `actions.<index>.<key>`."""
     errors: dict[str, str] = {}
     if not str(data.get("long_term_goal", "")).strip():
         errors["long_term_goal"] = "長期目標を入力してください。"
@@ -338,6 +342,10 @@ def validate_plan(data: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) 
         errors["short_term_goals"] = "短期目標を入力してください。"
     started = data.get("work_readiness_started_on")
     review = data.get("review_on")
+    if review is not None and review < timezone.localdate():
+        # A plan saved with its review already past would sit on the watch list's 見直し from
+        # the start, and the review it names could never happen.
+        errors["review_on"] = REVIEW_IN_PAST
     if data.get("uses_work_readiness") and not started:
         errors["work_readiness_started_on"] = "就労準備支援事業の開始日を入力してください。"
     if (
