@@ -78,3 +78,11 @@ class PreviousVersionTests(BaseTestCase):
             with self.assertRaises(AppendOnlyError):
                 attempt()
         self.assertEqual(PreviousVersion.objects.count(), 1)
+
+    def test_the_audit_log_page_marks_the_correction_with_its_kept_version(self) -> None:
+        kept = self.correct("誤記", alias="Cさん")
+        assert kept is not None
+        self.login(self.kansa)
+        response = self.client.get("/audit/")
+        self.assertContains(response, f"訂正（前の版 #{kept.pk} を保存）")
+        self.assertNotContains(response, "Bさん")
