@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib import messages
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -15,6 +17,8 @@ from audit.services import as_json
 from tsunagu.dates import wareki
 
 EMPTY = "—"
+CORRECTED = "訂正しました。前の版は訂正の履歴に残っています。"
+UNCHANGED = "内容が今の版と同じだったので、訂正していません（前の版も作っていません）。"
 
 # How a field without choices shows its kept value (a list of codes, say), by field name.
 Shown = Mapping[str, Callable[[Any], str]]
@@ -126,3 +130,11 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         return sorted(_comparable(item) for item in value)
     return value
+
+
+def show_corrected(request: HttpRequest, version_now: int, version_opened: int) -> None:
+    """The message after a correction: corrected, or nothing changed (no version was kept)."""
+    if version_now > version_opened:
+        messages.success(request, CORRECTED)
+    else:
+        messages.info(request, UNCHANGED)

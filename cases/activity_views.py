@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, stale_differences, versions_shown
+from audit.versions import ChangeShown, show_corrected, stale_differences, versions_shown
 from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.forms import ActivityCorrectionForm, ActivityForm, now_to_the_minute
 from cases.models import Activity, Case
@@ -95,7 +95,7 @@ def activity_correct_view(request: HttpRequest, pk: int, activity_pk: int) -> Ht
         if form.is_valid():
             participants = list(User.objects.filter(pk__in=form.cleaned_data["participants"]))
             try:
-                activity_correct(
+                corrected = activity_correct(
                     activity=activity,
                     data=form.correction_data(activity),
                     participants=participants,
@@ -109,9 +109,7 @@ def activity_correct_view(request: HttpRequest, pk: int, activity_pk: int) -> Ht
             except StaleVersionError as error:
                 stale, form = _stale(request, form, activity, choices, error)
             else:
-                messages.success(
-                    request, "支援経過を訂正しました。前の版は訂正の履歴に残っています。"
-                )
+                show_corrected(request, corrected.version, form.cleaned_data["version"])
                 return redirect("activity_versions", pk=case.pk, activity_pk=activity.pk)
     context = {"form": form, "activity": activity, "stale": stale}
     return render(request, "cases/activity_correct.html", case_context(user, case) | context)

@@ -24,7 +24,13 @@ from accounts.models import User
 from accounts.roles import Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, VersionShown, stale_differences, versions_shown
+from audit.versions import (
+    ChangeShown,
+    VersionShown,
+    show_corrected,
+    stale_differences,
+    versions_shown,
+)
 from collaboration.models import Referral
 from consultations.forms import IDENTIFYING_FIELDS, ConsultationCorrectionForm, ConsultationForm
 from consultations.intake import consultation_record
@@ -309,7 +315,7 @@ def consultation_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = ConsultationCorrectionForm(request.POST, user=user, consultation=consultation)
         if form.is_valid():
             try:
-                consultation_correct(
+                corrected = consultation_correct(
                     consultation=consultation,
                     data=form.correction_data(consultation),
                     version=form.cleaned_data["version"],
@@ -322,7 +328,7 @@ def consultation_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
             except StaleVersionError as error:
                 stale, form = _stale_consultation(request, form, consultation, error)
             else:
-                messages.success(request, "相談を訂正しました。前の版は訂正の履歴に残っています。")
+                show_corrected(request, corrected.version, form.cleaned_data["version"])
                 return redirect("consultation_versions", pk=consultation.pk)
     return render(
         request,

@@ -245,3 +245,43 @@ class ActivityCorrectionTests(BaseTestCase):
         self.assertNotContains(page, "訂正あり")
         self.assertContains(page, self.url)
         self.assertEqual(days_ago(0), timezone.localdate())
+
+    def test_saving_the_same_values_corrects_nothing_and_says_so(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, self.form_data(), follow=True)
+        self.assertContains(response, "内容が今の版と同じだったので、訂正していません")
+        self.assertEqual(Activity.objects.get(pk=self.activity.pk).version, 1)
+        self.assertFalse(PreviousVersion.objects.exists())
+        self.assertEqual(
+            self.audit_rows(action=AuditEvent.Action.UPDATE, object_type="cases.activity"), []
+        )
+
+    def test_un_ticking_met_on_a_phone_call_clears_the_first_meeting(self) -> None:
+        call_at = timezone.now() - timedelta(days=1)
+        call = activity_add(
+            case=self.case,
+            data={
+                "occurred_at": call_at,
+                "kind": Activity.Kind.PHONE,
+                "met_person": True,
+                "content": "本人が電話に出た",
+            },
+            by=self.soudan,
+        )
+        self.login(self.soudan)
+        first = self.form_data(visit_outcome="family_only", met_person=None)
+        self.client.post(self.url, first)
+        self.assertEqual(self.case_now().first_met_on, timezone.localtime(call_at).date())
+        url = f"/cases/{self.case.pk}/activities/{call.pk}/correct/"
+        data = self.form_data(
+            occurred_at=local_minute(call_at),
+            kind="phone",
+            visit_outcome="",
+            met_person=None,
+            content="母親が電話に出た",
+            reason="本人ではなく母親だった",
+        )
+        self.client.post(url, data)
+        case = self.case_now()
+        self.assertIsNone(case.first_met_on)
+        self.assertEqual(case.last_contact_on, timezone.localtime(call_at).date())

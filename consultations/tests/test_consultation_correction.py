@@ -204,3 +204,10 @@ class ConsultationCorrectionTests(BaseTestCase):
         self.client.post(f"/consultations/{consultation.pk}/correct/", data)
         saved = Consultation.objects.get(pk=consultation.pk)
         self.assertEqual((saved.urgency, saved.consulter_name), ("urgent", "秘匿 花子"))
+
+    def test_saving_the_same_values_corrects_nothing_and_says_so(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, self.form_data(), follow=True)
+        self.assertContains(response, "内容が今の版と同じだったので、訂正していません")
+        self.assertEqual(Consultation.objects.get(pk=self.consultation.pk).version, 1)
+        self.assertFalse(PreviousVersion.objects.exists())
