@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from audit.keys import ALGORITHM_PREFIX, LEGACY_ALGORITHM, UNKNOWN_KEY, AuditKey, key_by_id
+from tsunagu.fields import EncryptedJSONField, EncryptedTextField
 
 GENESIS_HASH = "0" * 64
 
@@ -194,3 +195,65 @@ class ChainBoundary(models.Model):
 
 def boundary_content(legacy_last_id: int, legacy_last_hash: str) -> str:
     return json.dumps({"legacy_last_id": legacy_last_id, "legacy_last_hash": legacy_last_hash})
+
+
+class PreviousVersionQuerySet(models.QuerySet["PreviousVersion"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(PREVIOUS_VERSION_KEPT)
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError(PREVIOUS_VERSION_KEPT)
+
+
+PREVIOUS_VERSION_KEPT = "訂正前の版は残す記録です。変更も削除もできません。"
+
+
+class PreviousVersion(models.Model):
+    """A record as it was before a correction (訂正): the changed fields' values before and after,
+    the reason, who and when. Written by `audit.services.keep_previous_version` in the
+    correction's transaction; the correction's audit row names it (`previous_version`).
+
+    Kept beside the audit log because it is the same kind of promise (append-only, nothing is
+    lost) for any versioned record; unlike the audit log it holds values, so they are encrypted
+    (the old text of an activity is as sensitive as the new). `manage.py reencrypt` rewrites
+    them through the base manager, which is why the refusal is in the application, not in
+    database triggers.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField("対象ID")
+    version = models.PositiveIntegerField("訂正前の版")
+    # {field name: [value before, value after]}, values as JSON (dates as ISO text, records as ids).
+    changes = EncryptedJSONField("訂正した項目（前と後の値）")
+    reason = EncryptedTextField("訂正の理由")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="訂正した職員",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("訂正日時", default=timezone.now)
+
+    objects: ClassVar[models.Manager["PreviousVersion"]] = PreviousVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "訂正前の版"
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "version"], name="previous_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.version}版（{self.at:%Y-%m-%d %H:%M}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(PREVIOUS_VERSION_KEPT)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(PREVIOUS_VERSION_KEPT)

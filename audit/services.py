@@ -11,8 +11,12 @@ import hmac
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
@@ -23,13 +27,16 @@ from audit.models import (
     GENESIS_HASH,
     AuditEvent,
     ChainBoundary,
+    PreviousVersion,
     UnknownAlgorithmError,
     UnknownKeyError,
     boundary_content,
 )
 from tsunagu.client_address import client_address
+from tsunagu.versioning import PreviousKeeper, VersionedEdit
 
 BOUNDARY_EXISTS = "鍵付き連鎖の開始点はすでに記録されています（一度だけ記録します）。"
+CORRECTION_REASON_REQUIRED = "訂正の理由を入力してください（前の版とともに残ります）。"
 
 # An arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 7_354_920_114
@@ -163,6 +170,55 @@ def audit_update(
         )
 
     return write
+
+
+def keep_previous_version(*, by: Any, reason: str) -> PreviousKeeper:
+    """The keeper of a correction (訂正) for `versioned_edit(keep=...)`: refuses a blank reason
+    now, before anything is locked; when the edit changed something, stores the previous version
+    (the changed fields before and after, encrypted) and returns its id for the audit row."""
+    if not reason.strip():
+        raise ValidationError({"reason": CORRECTION_REASON_REQUIRED})
+
+    def keep(edit: VersionedEdit[Any]) -> dict[str, Any]:
+        record = edit.record
+        kept = PreviousVersion.objects.create(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=record.pk,
+            version=edit.version_before,
+            changes={
+                name: [as_json(before), as_json(after)]
+                for name, (before, after) in edit.changes().items()
+            },
+            reason=reason.strip(),
+            by=by,
+        )
+        return {"correction": True, "previous_version": kept.pk}
+
+    return keep
+
+
+def as_json(value: Any) -> Any:
+    """A field's value as it is kept in a previous version: dates as ISO text, a record as its
+    id, a set of records as their sorted ids."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [as_json(item) for item in value]
+        return items if isinstance(value, list | tuple) else sorted(items)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def previous_versions(record: Model) -> list[PreviousVersion]:
+    """The kept versions of `record`, newest first, with who corrected."""
+    return list(
+        PreviousVersion.objects.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        ).select_related("by")
+    )
 
 
 def _lock_chain() -> None:

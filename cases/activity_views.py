@@ -1,19 +1,23 @@
-"""Recording an entry of the activity log (支援経過記録)."""
+"""The activity log (支援経過記録): recording an entry, correcting one (訂正), its versions."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.access import request_user
+from accounts.access import audit_list_read, request_user
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
+from audit.models import PreviousVersion
+from audit.services import previous_versions
+from audit.versions import ChangeShown, show_corrected, stale_differences, versions_shown
 from cases.access import SUMMARY_FIELDS, case_context, load_case
-from cases.forms import ActivityForm, now_to_the_minute
-from cases.models import Case
-from cases.services import activity_add
+from cases.forms import ActivityCorrectionForm, ActivityForm, now_to_the_minute
+from cases.models import Activity, Case
+from cases.services import activity_add, activity_correct
 from tsunagu.forms import Choices, show_refusal
+from tsunagu.versioning import StaleVersionError
 
 CASE_ROLES = [
     role.value for role, rights in ROLE_RIGHTS.items() if Right.VIEW_PERSONAL_DATA in rights
@@ -65,3 +69,91 @@ def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
             participant_choices=choices,
         )
     return render(request, "cases/activity_form.html", case_context(user, case) | {"form": form})
+
+
+def _activity_of(case: Case, activity_pk: int) -> Activity:
+    """An activity of a case the user may already see (load_case): another case's is 404."""
+    return get_object_or_404(
+        case.activities.select_related("recorded_by").prefetch_related("participants"),
+        pk=activity_pk,
+    )
+
+
+def activity_correct_view(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+    """Correct a saved activity with a reason; a stale save shows both versions."""
+    user = request_user(request)
+    case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=SUMMARY_FIELDS)
+    activity = _activity_of(case, activity_pk)
+    choices = participant_choices(case)
+    stale: list[ChangeShown] | None = None
+    if request.method != "POST":
+        form = ActivityCorrectionForm(
+            initial=ActivityCorrectionForm.initial_of(activity), participant_choices=choices
+        )
+    else:
+        form = ActivityCorrectionForm(request.POST, participant_choices=choices)
+        if form.is_valid():
+            participants = list(User.objects.filter(pk__in=form.cleaned_data["participants"]))
+            try:
+                corrected = activity_correct(
+                    activity=activity,
+                    data=form.correction_data(activity),
+                    participants=participants,
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                    by=user,
+                    request=request,
+                )
+            except ValidationError as error:
+                show_refusal(form, error)
+            except StaleVersionError as error:
+                stale, form = _stale(request, form, activity, choices, error)
+            else:
+                show_corrected(request, corrected.version, form.cleaned_data["version"])
+                return redirect("activity_versions", pk=case.pk, activity_pk=activity.pk)
+    context = {"form": form, "activity": activity, "stale": stale}
+    return render(request, "cases/activity_correct.html", case_context(user, case) | context)
+
+
+def _stale(
+    request: HttpRequest,
+    form: ActivityCorrectionForm,
+    activity: Activity,
+    choices: Choices,
+    error: StaleVersionError,
+) -> tuple[list[ChangeShown], ActivityCorrectionForm]:
+    """What is saved now beside the worker's input, and the input again at the saved version:
+    saving it again (knowingly) corrects the version now saved."""
+    saved = ActivityCorrectionForm.initial_of(
+        Activity.objects.prefetch_related("participants").get(pk=activity.pk)
+    )
+    typed = {**form.activity_data(), "participants": form.cleaned_data["participants"]}
+    stale = stale_differences(Activity, saved, typed)
+    data = request.POST.copy()
+    data["version"] = str(error.current_version)
+    again = ActivityCorrectionForm(data, participant_choices=choices)
+    again.is_valid()
+    again.add_error(None, str(error))
+    return stale, again
+
+
+def activity_versions(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+    """The previous versions of an activity: who corrected it, when, why, old → new."""
+    user = request_user(request)
+    case = load_case(request, pk, right=Right.VIEW_PERSONAL_DATA, fields=SUMMARY_FIELDS)
+    activity = _activity_of(case, activity_pk)
+    kept = previous_versions(activity)
+    # The old values are shown: one read row naming the versions and the activity.
+    audit_list_read(
+        user,
+        kept,
+        model=PreviousVersion,
+        request=request,
+        also={"cases.activity": [activity.pk]},
+    )
+    context = {
+        "activity": activity,
+        "versions": versions_shown(Activity, kept),
+        "can_correct": user.has_right(Right.EDIT_PERSONAL_DATA),
+    }
+    return render(request, "cases/activity_versions.html", case_context(user, case) | context)

@@ -327,3 +327,35 @@ class ActivityForm(forms.Form):
 
     def activity_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.DATA_FIELDS}
+
+
+class ActivityCorrectionForm(ActivityForm):
+    """A saved activity corrected (訂正): its fields prefilled, the version it was opened at, and
+    the reason, kept with the previous version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = text_area("訂正の理由", required=True, rows=3)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "reason"
+        ].help_text = "例: 日付の入力誤り。前の版とともに残り、訂正の履歴に表示されます。"
+
+    def correction_data(self, activity: Activity) -> dict[str, Any]:
+        """The activity's data as typed; a time left as shown keeps its saved seconds (the form
+        shows minutes), so that it does not count as a correction of the date."""
+        data = self.activity_data()
+        saved = activity.occurred_at
+        if data["occurred_at"] == saved.replace(second=0, microsecond=0):
+            data["occurred_at"] = saved
+        return data
+
+    @staticmethod
+    def initial_of(activity: Activity) -> dict[str, Any]:
+        return {
+            **{name: getattr(activity, name) for name in ActivityForm.DATA_FIELDS},
+            "occurred_at": timezone.localtime(activity.occurred_at),
+            "participants": [member.pk for member in activity.participants.all()],
+            "version": activity.version,
+        }

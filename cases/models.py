@@ -374,6 +374,9 @@ class Activity(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Bumped by each correction (訂正); version 1 is the entry as first recorded. The versions
+    # before a correction are kept in audit.PreviousVersion.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "支援経過"
@@ -389,7 +392,15 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
 
+    # The kinds that are not a contact with the person or the family (table B leaves them out).
+    NOT_CONTACT_KINDS = (Kind.AGENCY_LIAISON, Kind.MEETING)
+
     @property
     def is_contact(self) -> bool:
         """A contact with the person or the family (counted in table B)."""
-        return self.kind not in (self.Kind.AGENCY_LIAISON, self.Kind.MEETING)
+        return self.kind not in self.NOT_CONTACT_KINDS
+
+    @property
+    def is_corrected(self) -> bool:
+        """Corrected at least once (訂正あり): its previous versions are kept."""
+        return self.version > 1

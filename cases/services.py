@@ -6,17 +6,18 @@ ValidationError naming the field (as the service's argument or `data` key) with 
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, Min, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record, audit_update
+from audit.services import audit_record, audit_update, keep_previous_version
 from cases.access import can_see_sensitive
 from cases.models import (
     Activity,
@@ -33,6 +34,10 @@ from tsunagu.office_hours import is_out_of_hours
 from tsunagu.versioning import StaleVersionError, VersionedEdit, versioned_edit
 
 STALE_CASE = "ほかの人が先にこのケースを更新しました。最新の内容を確認してください。"
+STALE_ACTIVITY = (
+    "ほかの人が先にこの支援経過を訂正しました。"
+    "保存されている内容とあなたの入力を確かめてから、もう一度保存してください。"
+)
 STALE_PLAN = (
     "ほかの人が先にプランを保存しました（第{number}版）。両方の内容を確認してから保存してください。"
 )
@@ -51,6 +56,10 @@ ASSESSED_IN_FUTURE = "実施日が未来の日付です。"
 SINCE_MONTH_WITHOUT_YEAR = "月を入れるときは年も入力してください。"
 SINCE_IN_FUTURE = "いつからが未来の時期になっています。"
 APPROVED_IN_FUTURE = "承認日が未来の日付です。"
+REVIEW_IN_PAST = (
+    "見直し日が過去の日付です。今日以降の日付にしてください"
+    "（見直しの時期が過ぎたプランは、見直して次の見直し日を決めます）。"
+)
 ACTION_WITHOUT_DESCRIPTION = "取り組みの内容を入力してください。"
 ACTION_WORKER_AND_AGENCY = "担当は職員か機関のどちらか一方を選んでください。"
 VISIT_WITHOUT_OUTCOME = "訪問の結果（本人に会えた・家族のみ・不在）を選んでください。"
@@ -62,6 +71,8 @@ MET_BUT_OUTCOME_NOT_MET = (
 )
 # The outcomes of a visit that say the person was not met: "met the person" contradicts them.
 OUTCOMES_NOT_MET = (Activity.VisitOutcome.FAMILY_ONLY, Activity.VisitOutcome.NOBODY)
+# A correction of these moves the case's last contact or first meeting.
+CONTACT_DATE_FIELDS = {"occurred_at", "kind", "met_person"}
 
 
 def _refuse(errors: dict[str, str]) -> None:
@@ -322,8 +333,8 @@ def plan_save(
 
 
 def validate_plan(data: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) -> None:
-    """The goals, the work readiness programme's year, the approval date and each action; the
-    refusal of an action names it as `actions.<index>.<key>`."""
+    """The goals, a review date from today on, the work readiness programme's year, the approval
+    date and each action; the refusal of an action names it as `actions.<index>.<key>`."""
     errors: dict[str, str] = {}
     if not str(data.get("long_term_goal", "")).strip():
         errors["long_term_goal"] = "長期目標を入力してください。"
@@ -331,6 +342,10 @@ def validate_plan(data: dict[str, Any], actions: Sequence[dict[str, Any]] = ()) 
         errors["short_term_goals"] = "短期目標を入力してください。"
     started = data.get("work_readiness_started_on")
     review = data.get("review_on")
+    if review is not None and review < timezone.localdate():
+        # A plan saved with its review already past would sit on the watch list's 見直し from
+        # the start, and the review it names could never happen.
+        errors["review_on"] = REVIEW_IN_PAST
     if data.get("uses_work_readiness") and not started:
         errors["work_readiness_started_on"] = "就労準備支援事業の開始日を入力してください。"
     if (
@@ -410,6 +425,73 @@ def activity_add(
             detail={"case": current.pk},
         )
     return activity
+
+
+def activity_correct(
+    *,
+    activity: Activity,
+    data: dict[str, Any],
+    participants: list[User] | None = None,
+    version: int,
+    reason: str,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Activity:
+    """Correct a saved activity (訂正) with a reason; the previous version is kept and shown.
+
+    The same rules as a new activity. When the date, the kind or 本人と会えた changed, the case's
+    contact dates are computed again from all its activities: a correction may move them back
+    (an un-ticked 本人と会えた puts the person back on the not-yet-met list).
+    """
+    keep = keep_previous_version(by=by, reason=reason)
+    case = activity.case
+    validate_activity(case, data)
+    data = dict(data)
+    if data.get("kind") == Activity.Kind.HOME_VISIT and data.get("visit_outcome") == (
+        Activity.VisitOutcome.MET_PERSON
+    ):
+        data["met_person"] = True
+    with transaction.atomic():
+        # The case first, as `activity_add` locks it: its contact dates follow from the activity.
+        current = Case.objects.select_for_update().get(pk=case.pk)
+        with versioned_edit(
+            Activity.objects.filter(case=current),
+            pk=activity.pk,
+            version=version,
+            stale_message=STALE_ACTIVITY,
+            audit=audit_update(actor=by, request=request, detail={"case": current.pk}),
+            keep=keep,
+        ) as edit:
+            edit.change(data)
+            edit.also({"is_out_of_hours": is_out_of_hours(edit.record.occurred_at)})
+            if participants is not None:
+                _correct_participants(edit, participants)
+        if CONTACT_DATE_FIELDS & set(edit.changed):
+            _recompute_contact_dates(current)
+    return edit.record
+
+
+def _correct_participants(edit: VersionedEdit[Activity], participants: list[User]) -> None:
+    before = sorted(edit.record.participants.values_list("pk", flat=True))
+    after = sorted({member.pk for member in participants} or {edit.record.recorded_by_id})
+    if before != after:
+        edit.record.participants.set(after)
+        edit.mark_values("participants", before, after)
+
+
+def _recompute_contact_dates(case: Case) -> None:
+    """The case's last contact and first meeting from its activities, in one SQL aggregate."""
+    found = case.activities.aggregate(
+        last_contact=Max("occurred_at", filter=~Q(kind__in=Activity.NOT_CONTACT_KINDS)),
+        first_met=Min("occurred_at", filter=Q(met_person=True)),
+    )
+    case.last_contact_on = _local_day(found["last_contact"])
+    case.first_met_on = _local_day(found["first_met"])
+    case.save(update_fields=["last_contact_on", "first_met_on"])
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    return timezone.localtime(moment).date() if moment is not None else None
 
 
 def _update_contact_dates(case: Case, activity: Activity) -> None:

@@ -24,6 +24,16 @@ urlpatterns = [
     path("cases/<int:pk>/plan/", plan_views.plan_edit, name="plan_edit"),
     path("cases/<int:pk>/plan/<int:number>/", plan_views.plan_detail, name="plan_detail"),
     path("cases/<int:pk>/activities/new/", activity_views.activity_new, name="activity_new"),
+    path(
+        "cases/<int:pk>/activities/<int:activity_pk>/correct/",
+        activity_views.activity_correct_view,
+        name="activity_correct",
+    ),
+    path(
+        "cases/<int:pk>/activities/<int:activity_pk>/versions/",
+        activity_views.activity_versions,
+        name="activity_versions",
+    ),
     path("cases/<int:pk>/summary.pdf", print_views.case_summary_pdf, name="case_summary_pdf"),
     path("cases/<int:pk>/plan/<int:number>.pdf", print_views.plan_pdf, name="plan_pdf"),
     path(

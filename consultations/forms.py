@@ -17,8 +17,9 @@ from collaboration.directory.services import directory_for
 from collaboration.models import Agency
 from consultations.channels import Channel
 from consultations.intake import DISPOSITION_REQUIRED
-from consultations.models import Category, ConsulterType, Disposition, Urgency
-from people.access import persons_for_search
+from consultations.models import Category, Consultation, ConsulterType, Disposition, Urgency
+from consultations.services import CORRECTABLE_FIELDS
+from people.access import can_see_identity, persons_for_search
 from people.models import AgeBand, Person, Relationship
 from tsunagu.forms import JapaneseDateField, japanese_messages, show_refusal
 from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines
@@ -27,6 +28,8 @@ MAX_AGE = 130
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # The names `consultation_record` gives to fields the form names otherwise.
 SERVICE_NAMES = {"agency": "referral_agency"}
+# Fields of a consultation shown only with the person's identity (consultation_detail).
+IDENTIFYING_FIELDS = ("consulter_name", "age_at_contact")
 
 
 class PersonMode:
@@ -321,3 +324,52 @@ class ConsultationForm(forms.Form):
                 continue
             initial[name] = values if name in cls.MULTI_VALUE_FIELDS else values[-1]
         return initial
+
+
+class ConsultationCorrectionForm(forms.Form):
+    """A recorded consultation corrected (訂正): its content fields as at intake, prefilled, the
+    version it was opened at and the reason. The person and the disposition are not offered:
+    a correction does not change them (consultations.services.CORRECTABLE_FIELDS)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = forms.CharField(
+        label="訂正の理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="例: 受付日時の入力誤り。前の版とともに残り、訂正の履歴に表示されます。",
+        error_messages={"required": "訂正の理由を入力してください。"},
+        validators=[reject_control_characters_keep_lines],
+    )
+
+    def __init__(self, *args: Any, user: User, consultation: Consultation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        intake = ConsultationForm(user=user)
+        self.correctable = [
+            name
+            for name in CORRECTABLE_FIELDS
+            # With a birth date the age is computed, as at intake; the field is not offered.
+            if not (name == "age_at_contact" and consultation.person.birth_date)
+            # Who consulted by name and the age identify the person: not offered to a worker
+            # who may not see a restricted person's identity.
+            and not (name in IDENTIFYING_FIELDS and not can_see_identity(user, consultation.person))
+        ]
+        fields = {name: intake.fields[name] for name in self.correctable}
+        fields["received_at"].widget.attrs.pop("autofocus", None)
+        self.fields = {**fields, **self.fields}
+        if not self.is_bound:
+            self.initial = {**self.initial_of(consultation), **self.initial}
+        japanese_messages(self)
+
+    def initial_of(self, consultation: Consultation) -> dict[str, Any]:
+        initial = {name: getattr(consultation, name) for name in self.correctable}
+        if "received_at" in initial:
+            initial["received_at"] = timezone.localtime(consultation.received_at)
+        return initial | {"version": consultation.version}
+
+    def correction_data(self, consultation: Consultation) -> dict[str, Any]:
+        """The content as typed; a time left as shown keeps its saved seconds."""
+        data = {name: self.cleaned_data[name] for name in self.correctable}
+        saved = consultation.received_at
+        if data.get("received_at") == saved.replace(second=0, microsecond=0):
+            data["received_at"] = saved
+        return data

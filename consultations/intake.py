@@ -10,7 +10,7 @@ one opens a case (`cases.services.case_open`) or a referral
 spreadsheet import (`consultations.importing`), and the consultation's model stays below them.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,21 +26,14 @@ from cases.services import case_open
 from cases.titles import automatic_title
 from collaboration.referrals.services import follow_up_refusal, referral_create
 from consultations.models import Consultation, ConsultationDraft, ConsulterType, Disposition
+from consultations.services import consultation_content_errors
 from people.models import Person
 from people.services import person_create
 from tsunagu.office_hours import is_out_of_hours
 
-# A clock a few minutes fast on the worker's PC is not a consultation from the future.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 DISPOSITION_REQUIRED = (
     "対応を選んでください（自機関で継続支援・関係機関へつなぐ・情報提供・助言のみ）。"
     "どの相談も、いずれかの対応で受け付けます。"
-)
-RECEIVED_IN_FUTURE = "受付日時が未来になっています。日付と時刻を確認してください。"
-FAMILY_WITHOUT_RELATIONSHIP = "家族からの相談では続柄を選んでください。"
-AGENCY_CONSULTER_MISSING = "関係機関からの相談では、相談してきた機関を選んでください。"
-AGE_BESIDE_BIRTH_DATE = (
-    "生年月日が登録されているので、年齢は自動で計算します。年齢の欄は空にしてください。"
 )
 REFERRAL_AGENCY_MISSING = "つなぎ先の機関を選んでください。"
 REFERRAL_PURPOSE_MISSING = "つなぐ目的を入力してください。"
@@ -142,20 +135,10 @@ def validate_consultation(
     """Every refusal at once: a disposition; not received in the future; the family member's
     relationship or the consulting agency; no age beside a known birth date; for a referral, the
     agency, its purpose and a follow-up date from today on."""
-    errors: dict[str, str] = {}
+    errors = consultation_content_errors(data, person=person)
     disposition = data.get("disposition")
     if disposition not in Disposition.values:
         errors["disposition"] = DISPOSITION_REQUIRED
-    received_at = data.get("received_at")
-    if received_at is not None and received_at > timezone.now() + FUTURE_TOLERANCE:
-        errors["received_at"] = RECEIVED_IN_FUTURE
-    consulter_type = data.get("consulter_type")
-    if consulter_type == ConsulterType.FAMILY and not data.get("consulter_relationship"):
-        errors["consulter_relationship"] = FAMILY_WITHOUT_RELATIONSHIP
-    if consulter_type == ConsulterType.AGENCY and data.get("consulter_agency") is None:
-        errors["consulter_agency"] = AGENCY_CONSULTER_MISSING
-    if person is not None and person.birth_date and data.get("age_at_contact") is not None:
-        errors["age_at_contact"] = AGE_BESIDE_BIRTH_DATE
     if disposition == Disposition.REFER:
         if not agency_id:
             errors["agency"] = REFERRAL_AGENCY_MISSING

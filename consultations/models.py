@@ -102,6 +102,8 @@ class Consultation(models.Model):
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Bumped by each correction (訂正); the versions before it are kept in audit.PreviousVersion.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "相談受付"
@@ -125,6 +127,11 @@ class Consultation(models.Model):
 
     def category_labels(self) -> list[str]:
         return [Category(code).label for code in self.categories]
+
+    @property
+    def is_corrected(self) -> bool:
+        """Corrected at least once (訂正あり): its previous versions are kept."""
+        return self.version > 1
 
 
 class ConsultationDraft(models.Model):

@@ -7,6 +7,16 @@ urlpatterns = [
     path("consultations/new/", views.consultation_create, name="consultation_create"),
     path("consultations/<int:pk>/", views.consultation_detail, name="consultation_detail"),
     path(
+        "consultations/<int:pk>/correct/",
+        views.consultation_correct_view,
+        name="consultation_correct",
+    ),
+    path(
+        "consultations/<int:pk>/versions/",
+        views.consultation_versions,
+        name="consultation_versions",
+    ),
+    path(
         "consultations/drafts/save/",
         views.consultation_draft_save,
         name="consultation_draft_save",

@@ -22,13 +22,25 @@ from accounts.access import (
 from accounts.middleware import kept_form_data
 from accounts.models import User
 from accounts.roles import Right
+from audit.models import PreviousVersion
+from audit.services import previous_versions
+from audit.versions import (
+    ChangeShown,
+    VersionShown,
+    show_corrected,
+    stale_differences,
+    versions_shown,
+)
 from collaboration.models import Referral
-from consultations.forms import ConsultationForm
+from consultations.forms import IDENTIFYING_FIELDS, ConsultationCorrectionForm, ConsultationForm
 from consultations.intake import consultation_record
-from consultations.models import Consultation, ConsultationDraft, Disposition
+from consultations.models import Category, Consultation, ConsultationDraft, Disposition
+from consultations.services import consultation_correct
 from people.access import can_see_identity, persons_for_search
 from people.models import Person
 from people.search import search_persons
+from tsunagu.forms import show_refusal
+from tsunagu.versioning import StaleVersionError
 
 # Identity fields shown wherever a person's name or alias appears.
 PERSON_LABEL_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "alias")
@@ -289,5 +301,113 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consultation": consultation,
             "show_identity": can_see_identity(user, consultation.person),
             "can_record": user.has_right(Right.EDIT_PERSONAL_DATA),
+        },
+    )
+
+
+# --- correcting one (訂正) ------------------------------------------------------------------
+
+
+def _consultation_for(request: HttpRequest, pk: int, right: Right) -> Consultation:
+    return get_for_user(
+        request_user(request),
+        Consultation.objects.select_related("person", "consulter_agency", "taken_by"),
+        pk,
+        right=right,
+        request=request,
+        fields=DETAIL_FIELDS,
+    )
+
+
+def consultation_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a recorded consultation's content with a reason; a stale save shows both."""
+    user = request_user(request)
+    consultation = _consultation_for(request, pk, Right.EDIT_PERSONAL_DATA)
+    stale: list[ChangeShown] | None = None
+    if request.method != "POST":
+        form = ConsultationCorrectionForm(user=user, consultation=consultation)
+    else:
+        form = ConsultationCorrectionForm(request.POST, user=user, consultation=consultation)
+        if form.is_valid():
+            try:
+                corrected = consultation_correct(
+                    consultation=consultation,
+                    data=form.correction_data(consultation),
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                    by=user,
+                    request=request,
+                )
+            except ValidationError as error:
+                show_refusal(form, error)
+            except StaleVersionError as error:
+                stale, form = _stale_consultation(request, form, consultation, error)
+            else:
+                show_corrected(request, corrected.version, form.cleaned_data["version"])
+                return redirect("consultation_versions", pk=consultation.pk)
+    return render(
+        request,
+        "consultations/consultation_correct.html",
+        {"consultation": consultation, "form": form, "stale": stale},
+    )
+
+
+def _stale_consultation(
+    request: HttpRequest,
+    form: ConsultationCorrectionForm,
+    consultation: Consultation,
+    error: StaleVersionError,
+) -> tuple[list[ChangeShown], ConsultationCorrectionForm]:
+    """What is saved now beside the worker's input, and the input again at the saved version."""
+    user = request_user(request)
+    saved = Consultation.objects.select_related("person").get(pk=consultation.pk)
+    stale = stale_differences(
+        Consultation,
+        form.initial_of(saved),
+        form.correction_data(consultation),
+        CONSULTATION_SHOWN,
+    )
+    data = request.POST.copy()
+    data["version"] = str(error.current_version)
+    again = ConsultationCorrectionForm(data, user=user, consultation=saved)
+    again.is_valid()
+    again.add_error(None, str(error))
+    return stale, again
+
+
+def _category_labels(codes: list[str]) -> str:
+    return "、".join(Category(code).label if code in Category.values else code for code in codes)
+
+
+CONSULTATION_SHOWN = {"categories": _category_labels}
+
+
+@require_GET
+def consultation_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The previous versions of a consultation: who corrected it, when, why, old → new."""
+    user = request_user(request)
+    consultation = _consultation_for(request, pk, Right.VIEW_PERSONAL_DATA)
+    kept = previous_versions(consultation)
+    audit_list_read(
+        user,
+        kept,
+        model=PreviousVersion,
+        request=request,
+        also={"consultations.consultation": [consultation.pk]},
+    )
+    versions = versions_shown(Consultation, kept, CONSULTATION_SHOWN)
+    if not can_see_identity(user, consultation.person):
+        # Who consulted by name and the age identify the person: not shown without the identity.
+        versions = [
+            VersionShown(v.kept, [c for c in v.changes if c.name not in IDENTIFYING_FIELDS])
+            for v in versions
+        ]
+    return render(
+        request,
+        "consultations/consultation_versions.html",
+        {
+            "consultation": consultation,
+            "versions": versions,
+            "can_correct": user.has_right(Right.EDIT_PERSONAL_DATA),
         },
     )

@@ -5,6 +5,10 @@ Every service that edits a versioned record (a model with a `version` column) go
 what changed, then writes only those columns with `version = version + 1` and the audit row in
 the same transaction. This module is the ground layer: it knows no app, so the audit row comes in
 as a callable (`audit.services.audit_update` builds one).
+
+A correction (訂正) is a versioned edit that keeps the previous version: the edit remembers each
+changed field's value before the change (`VersionedEdit.before`), and the correction's audit
+writer (`audit.services.audit_correction`) stores them, encrypted, with the reason.
 """
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,6 +22,9 @@ VERSION_FIELD = "version"
 
 # Writes the audit row of an edit: (the saved record, the audited field names, the detail).
 AuditWriter = Callable[[models.Model, Sequence[str], Mapping[str, Any]], object]
+# Keeps the previous version of a correction (訂正) before its audit row is written; what it
+# returns (the kept version's id) joins the audit row's detail.
+PreviousKeeper = Callable[["VersionedEdit[Any]"], Mapping[str, Any]]
 
 
 class StaleVersionError(Exception):
@@ -39,6 +46,10 @@ class VersionedEdit[M: models.Model]:
         self.record = record
         self.changed: list[str] = []
         self.detail: dict[str, Any] = {}
+        # The version the worker corrected, and each changed field's value before this edit.
+        self.version_before: int = getattr(record, VERSION_FIELD)
+        self.before: dict[str, Any] = {}
+        self._after: dict[str, Any] = {}
         self._also: list[str] = []
 
     def change(self, data: Mapping[str, Any]) -> list[str]:
@@ -59,9 +70,25 @@ class VersionedEdit[M: models.Model]:
         as a change of the record: it is audited under `names` and the version is bumped."""
         self.changed += [name for name in names if name not in self.changed]
 
+    def mark_values(self, name: str, before: Any, after: Any) -> None:
+        """`mark` a change made outside the row's columns with its values before and after (the
+        ids of a many-to-many set), for a correction's previous version."""
+        self.before.setdefault(name, before)
+        self._after[name] = after
+        self.mark(name)
+
+    def changes(self) -> dict[str, tuple[Any, Any]]:
+        """Each audited change as (value before the edit, value after it)."""
+        return {
+            name: (self.before[name], self._after.get(name, getattr(self.record, name, None)))
+            for name in self.changed
+            if name in self.before
+        }
+
     def _set(self, data: Mapping[str, Any]) -> list[str]:
         newly = [name for name, value in data.items() if getattr(self.record, name) != value]
         for name in newly:
+            self.before.setdefault(name, getattr(self.record, name))
             setattr(self.record, name, data[name])
         return newly
 
@@ -72,12 +99,14 @@ class VersionedEdit[M: models.Model]:
         written = [name for name in (*self.changed, *self._also) if name in concrete]
         return list(dict.fromkeys([*written, VERSION_FIELD, *stamped]))
 
-    def _save(self, audit: AuditWriter) -> None:
+    def _save(self, audit: AuditWriter, keep: PreviousKeeper | None) -> None:
         if not self.changed:
             return
         setattr(self.record, VERSION_FIELD, F(VERSION_FIELD) + 1)
         self.record.save(update_fields=self._columns())
         self.record.refresh_from_db(fields=[VERSION_FIELD])
+        if keep is not None:
+            self.detail.update(keep(self))
         audit(self.record, list(self.changed), dict(self.detail))
 
 
@@ -89,6 +118,7 @@ def versioned_edit[M: models.Model](
     version: int | None,
     stale_message: str,
     audit: AuditWriter,
+    keep: PreviousKeeper | None = None,
 ) -> Iterator[VersionedEdit[M]]:
     """Lock the record `pk`, refuse it if its version is not `version`, yield the edit; on a
     clean exit save what changed (nothing, and no audit row, when nothing did).
@@ -96,6 +126,10 @@ def versioned_edit[M: models.Model](
     `version=None` skips the comparison, for edits that follow from another write (a membership
     ended from the list, a stage moved by a new plan) rather than from a form the worker opened.
     An exception inside the block rolls everything back, the audit row included.
+
+    `keep` makes the edit a correction (訂正): when something changed, it keeps the previous
+    version (`audit.services.keep_previous_version`) in the same transaction, and the audit row
+    names it.
     """
     queryset = records if isinstance(records, QuerySet) else records._default_manager.all()
     with transaction.atomic():
@@ -105,4 +139,4 @@ def versioned_edit[M: models.Model](
             raise StaleVersionError(stale_message, current_version=saved_version)
         edit = VersionedEdit(record)
         yield edit
-        edit._save(audit)
+        edit._save(audit, keep)

@@ -220,3 +220,40 @@ class PlanPageTests(BaseTestCase):
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.login(self.admin)
         self.assertEqual(self.client.get(self.url).status_code, 403)
+
+
+class PlanReviewDateTests(BaseTestCase):
+    def test_a_review_date_in_the_past_is_refused_and_today_is_accepted(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from cases.services import REVIEW_IN_PAST, plan_save
+
+        case = open_case(self.soudan)
+        data = {"long_term_goal": "外出できる", "short_term_goals": "月1回面談"}
+        with self.assertRaises(ValidationError) as raised:
+            plan_save(
+                case=case,
+                data={**data, "review_on": days_ago(1)},
+                actions=[],
+                based_on=0,
+                by=self.soudan,
+            )
+        self.assertEqual(raised.exception.message_dict["review_on"], [REVIEW_IN_PAST])
+        self.assertFalse(case.plans.exists())
+        plan = plan_save(
+            case=case,
+            data={**data, "review_on": days_ago(0)},
+            actions=[],
+            based_on=0,
+            by=self.soudan,
+        )
+        self.assertEqual(plan.number, 1)
+
+    def test_the_plan_page_shows_the_refusal_at_the_review_date(self) -> None:
+        case = open_case(self.soudan)
+        self.login(self.soudan)
+        response = self.client.post(
+            f"/cases/{case.pk}/plan/", plan_form_data(review_on=days_ago(3).isoformat())
+        )
+        self.assertContains(response, "見直し日が過去の日付です。")
+        self.assertFalse(case.plans.exists())

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import Activity, Case, Stage
+from cases.models import Activity, Case, Stage, SupportPlan
 from cases.services import activity_add, plan_save
 from cases.tests.helpers import days_ago, follow_up_passed, make_agency, make_person, open_case
 from collaboration.models import Referral
@@ -174,17 +174,19 @@ class WatchListTests(BaseTestCase):
             for index in range(total):
                 case = open_case(self.soudan, title=f"ケース{total}-{index}", opened_days_ago=90)
                 consult(case, days=100)
-                plan_save(
+                plan = plan_save(
                     case=case,
                     data={
                         "long_term_goal": "外出",
                         "short_term_goals": "面談",
-                        "review_on": days_ago(1),
+                        "review_on": days_ago(0),
                     },
                     actions=[],
                     based_on=0,
                     by=self.soudan,
                 )
+                # The service takes no review date in the past: the date passes afterwards.
+                SupportPlan.objects.filter(pk=plan.pk).update(review_on=days_ago(1))
                 self.refer(case, self.soudan, follow_up_days_ago=2)
             # session, user, roles (3); the three counts (an aggregate over the open cases,
             # the overdue referrals, the open action items: 3); the three case sections (3);

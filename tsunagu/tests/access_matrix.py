@@ -304,6 +304,9 @@ def consultation(w: Any) -> dict[str, Any]:
 route("consultation_day", **OWN_LIST)
 route("consultation_create", **OWN_LIST)
 route("consultation_detail", kwargs=consultation, **OWN_RECORD)
+# A correction (訂正) of a consultation: its own organisation's workers; the versions with it.
+route("consultation_correct", kwargs=consultation, **OWN_WRITE)
+route("consultation_versions", kwargs=consultation, **OWN_RECORD)
 route("consultation_draft_save", "POST", **OWN_LIST)
 route("consultation_person_pick", **OWN_LIST)
 
@@ -338,6 +341,23 @@ route("assessment_detail", kwargs=version_one, **OWN_RECORD)
 route("plan_edit", kwargs=case, **OWN_WRITE)
 route("plan_detail", kwargs=version_one, **OWN_RECORD)
 route("activity_new", kwargs=case, **OWN_WRITE)
+
+
+def case_activity(w: Any) -> dict[str, Any]:
+    from cases.models import Activity
+
+    activity = w.case.activities.order_by("pk").first() or Activity.objects.create(
+        case=w.case,
+        kind=Activity.Kind.PHONE,
+        content="電話で様子を聞いた",
+        recorded_by=w.case.lead_worker,
+    )
+    return {"pk": w.case.pk, "activity_pk": activity.pk}
+
+
+# A correction (訂正) of an activity is a write on the case; its versions page is read with it.
+route("activity_correct", kwargs=case_activity, **OWN_WRITE)
+route("activity_versions", kwargs=case_activity, **OWN_RECORD)
 # The printed case summary, plan and assessment sheet: the case page's own access.
 route("case_summary_pdf", kwargs=case, **OWN_RECORD)
 route("plan_pdf", kwargs=version_one, **OWN_RECORD)

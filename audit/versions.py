@@ -1,0 +1,140 @@
+"""The previous versions of a corrected record (訂正), as a page shows them: who, when, why, and
+each changed field's value before → after, in Japanese (choice labels, 和暦, はい/いいえ)."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.db import models
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from audit.models import PreviousVersion
+from audit.services import as_json
+from tsunagu.dates import wareki
+
+EMPTY = "—"
+CORRECTED = "訂正しました。前の版は訂正の履歴に残っています。"
+UNCHANGED = "内容が今の版と同じだったので、訂正していません（前の版も作っていません）。"
+
+# How a field without choices shows its kept value (a list of codes, say), by field name.
+Shown = Mapping[str, Callable[[Any], str]]
+
+
+@dataclass(frozen=True)
+class ChangeShown:
+    name: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class VersionShown:
+    """One kept version: the version it was, who corrected it when, why, and what changed."""
+
+    kept: PreviousVersion
+    changes: list[ChangeShown]
+
+
+def versions_shown(
+    model: type[models.Model], kept: Sequence[PreviousVersion], shown: Shown | None = None
+) -> list[VersionShown]:
+    return [
+        VersionShown(
+            version,
+            [
+                ChangeShown(
+                    name,
+                    _label(model, name),
+                    shown_value(model, name, before, shown),
+                    shown_value(model, name, after, shown),
+                )
+                for name, (before, after) in (version.changes or {}).items()
+            ],
+        )
+        for version in kept
+    ]
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+    except LookupError:
+        return name
+
+
+def shown_value(
+    model: type[models.Model], name: str, value: Any, shown: Shown | None = None
+) -> str:
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if shown and name in shown:
+        return shown[name](value)
+    try:
+        field = model._meta.get_field(name)
+    except LookupError:
+        return str(value)
+    if isinstance(field, models.BooleanField):
+        return "はい" if value else "いいえ"
+    choices = getattr(field, "choices", None)
+    if choices:
+        labels = {str(key): str(label) for key, label in choices}
+        return labels.get(str(value), str(value))
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(str(value))
+        return _moment(moment) if moment else str(value)
+    if isinstance(field, models.DateField):
+        day = parse_date(str(value))
+        return wareki(day) if day else str(value)
+    if field.is_relation and field.related_model is not None:
+        ids = value if isinstance(value, list) else [value]
+        related = field.related_model._default_manager.filter(pk__in=ids)
+        return "、".join(str(item) for item in related) or EMPTY
+    return str(value)
+
+
+def _moment(value: datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{wareki(local.date())} {local:%H:%M}"
+
+
+def stale_differences(
+    model: type[models.Model],
+    saved: Mapping[str, Any],
+    typed: Mapping[str, Any],
+    shown: Shown | None = None,
+) -> list[ChangeShown]:
+    """A correction refused as stale: each field where what is saved now differs from what the
+    worker typed, as (label, saved, typed) — both versions shown, nothing overwritten."""
+    return [
+        ChangeShown(
+            name,
+            _label(model, name),
+            shown_value(model, name, as_json(saved[name]), shown),
+            shown_value(model, name, as_json(value), shown),
+        )
+        for name, value in typed.items()
+        if name in saved and _comparable(saved[name]) != _comparable(value)
+    ]
+
+
+def _comparable(value: Any) -> Any:
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return sorted(_comparable(item) for item in value)
+    return value
+
+
+def show_corrected(request: HttpRequest, version_now: int, version_opened: int) -> None:
+    """The message after a correction: corrected, or nothing changed (no version was kept)."""
+    if version_now > version_opened:
+        messages.success(request, CORRECTED)
+    else:
+        messages.info(request, UNCHANGED)
