@@ -459,8 +459,10 @@ def test_the_p59_story_from_the_care_managers_call_to_the_fathers_hospital_refer
         expect(_summary(page, "状態")).to_have_text(state)
     history = page.locator("ol.history li")
     expect(history).to_have_count(3)
-    expect(history.nth(1)).to_contain_text("受入（相談 花子） 医療ソーシャルワーカーが受け入れ。")
-    expect(history.nth(2)).to_contain_text("初回面談済（つながった）（相談 花子）")
+    expect(history.nth(1)).to_contain_text(
+        "受入（相談 花子・つなぐ市 ひきこもり相談窓口） 医療ソーシャルワーカーが受け入れ。"
+    )
+    expect(history.nth(2)).to_contain_text("初回面談済（つながった）（相談 花子・")
 
     page.get_by_role("link", name=f"← {NAMED_CASE_TITLE}").click()
     expect(_h1(page)).to_have_text(NAMED_CASE_TITLE)
