@@ -231,6 +231,33 @@ def household_end_membership(
         edit.mark("memberships.left_on")
 
 
+def validate_merge(kept: Person, merged: Person) -> None:
+    """Why `merged` cannot be merged into `kept`, if it cannot (MergeError): asked by the confirm
+    step first, and again by the merge on the locked rows."""
+    if kept.pk == merged.pk:
+        raise MergeError(MERGE_WITH_ITSELF)
+    if kept.merged_into_id or merged.merged_into_id:
+        raise MergeError(ALREADY_MERGED)
+    if kept.organisation_id != merged.organisation_id:
+        raise MergeError(MERGE_ACROSS_ORGANISATIONS)
+
+
+def merge_fills(kept: Person, merged: Person) -> list[str]:
+    """The fields of `kept` a merge would fill from `merged`, for the confirm step."""
+    return list(_blanks_to_fill(kept, merged))
+
+
+def links_to_move(person: Person) -> dict[str, int]:
+    """How many rows of each kind point at `person`, by the kind's name (世帯員, 相談受付 …)."""
+    counts = {}
+    for model_label, field in PERSON_LINKS:
+        model = apps.get_model(model_label)
+        count = model._default_manager.filter(**{field: person.pk}).count()
+        if count:
+            counts[str(model._meta.verbose_name)] = count
+    return counts
+
+
 def person_merge(
     *,
     kept: Person,
@@ -257,10 +284,7 @@ def person_merge(
         ) as kept_edit,
     ):
         kept_now, merged_now = kept_edit.record, merged_edit.record
-        if kept_now.merged_into_id or merged_now.merged_into_id:
-            raise MergeError(ALREADY_MERGED)
-        if kept_now.organisation_id != merged_now.organisation_id:
-            raise MergeError(MERGE_ACROSS_ORGANISATIONS)
+        validate_merge(kept_now, merged_now)
         moved = _move_links(merged_now.pk, kept_now.pk)
         filled = kept_edit.change(_blanks_to_fill(kept_now, merged_now))
         # The merged record's team keeps seeing the person; undo takes the added members off.
