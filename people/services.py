@@ -39,6 +39,7 @@ STALE_MERGE = (
     "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
     "最新の内容を確認してください。"
 )
+PHONE_KIND_WITHOUT_NUMBER = "電話の種別は、電話番号を入力したときに選んでください。"
 MERGE_WITH_ITSELF = "同じ記録どうしは統合できません。"
 ALREADY_MERGED = "すでに統合された記録です。"
 MERGE_ACROSS_ORGANISATIONS = "ほかの機関の記録とは統合できません。"
@@ -73,10 +74,16 @@ def person_create(
     organisation_id: int,
     data: dict[str, Any],
     phone: str = "",
+    phone_kind: str = "",
     by: User,
     request: HttpRequest | None = None,
 ) -> tuple[Person, list[Duplicate]]:
-    """Create a person; returns the probable duplicates that were queued for review."""
+    """Create a person; returns the probable duplicates that were queued for review.
+
+    `phone_kind` is the kind the worker chose (携帯・自宅・勤務先・その他); blank, the number's
+    prefix tells it."""
+    if phone_kind and not phone:
+        raise ValidationError({"phone_kind": PHONE_KIND_WITHOUT_NUMBER})
     with transaction.atomic():
         person = Person(organisation_id=organisation_id, created_by=by, **data)
         if person.estimated_age is not None:
@@ -86,7 +93,9 @@ def person_create(
         phones = set()
         if phone:
             saved_phone = PersonPhone.objects.create(
-                person=person, number=phone, kind=PersonPhone.kind_of_number(phone)
+                person=person,
+                number=phone,
+                kind=PersonPhone.Kind(phone_kind or PersonPhone.kind_of_number(phone)),
             )
             phones.add(saved_phone.digits)
         scope = Person.objects.current().filter(organisation_id=organisation_id)

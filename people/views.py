@@ -91,6 +91,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
                 organisation_id=organisation_id,
                 data=data,
                 phone=phone,
+                phone_kind=form.cleaned_data.get("phone_kind", ""),
                 by=user,
                 request=request,
             )
