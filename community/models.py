@@ -282,6 +282,12 @@ class Session(models.Model):
     def is_evening_or_weekend(self) -> bool:
         return self.date.weekday() >= 5 or self.start_time >= time(17, 0)
 
+    @property
+    def is_in_the_future(self) -> bool:
+        """The session's day is still ahead: it may be reserved, not yet attended. A session of
+        today counts as held (people arrive before the start, the tablet is set up early)."""
+        return self.date > timezone.localdate()
+
 
 class NicknameParticipant(models.Model):
     """Someone who comes under a nickname only. May later be linked to a person, and unlinked:

@@ -42,6 +42,11 @@ STALE_SESSION = (
 FREE_PARTICIPATION = "この居場所は自由参加です。予約は受け付けていません。"
 RESERVED_ON_CANCELLED = "休みの開催回には予約できません。"
 ALREADY_RESERVED = "この方はすでにこの開催回を予約しています。"
+ATTENDED_ON_CANCELLED = "休みの開催回には出席を記録できません。"
+# Attendance is what happened; a session ahead is reserved (where the place takes reservations).
+ATTENDED_BEFORE_SESSION = (
+    "この開催回（{when}）はまだ開かれていません。出席は開催日の当日から記録できます。"
+)
 
 
 def horizon(today: date | None = None) -> date:
@@ -389,11 +394,19 @@ def session_update(
 # Attendance -----------------------------------------------------------------------------------
 
 
+def validate_attendance(session: Session) -> None:
+    """Why no attendance can be recorded for `session`, if none can."""
+    if session.is_cancelled:
+        raise ValidationError(ATTENDED_ON_CANCELLED)
+    if session.is_in_the_future:
+        when = session_when(session.date, session.start_time, session.end_time)
+        raise ValidationError(ATTENDED_BEFORE_SESSION.format(when=when))
+
+
 def _attendance_create(
     *, session: Session, by: User, request: HttpRequest | None, **values: Any
 ) -> Attendance:
-    if session.is_cancelled:
-        raise ValidationError("休みの開催回には出席を記録できません。")
+    validate_attendance(session)
     with transaction.atomic():
         attendance = Attendance.objects.create(session=session, recorded_by=by, **values)
         audit_record(
@@ -430,6 +443,19 @@ def attend_nickname(
     return _attendance_create(
         session=session, by=by, request=request, kind=Attendance.Kind.NICKNAME, nickname=nickname
     )
+
+
+def attend_new_nickname(
+    *, session: Session, data: dict[str, Any], by: User, request: HttpRequest | None = None
+) -> Attendance:
+    """A first visit under a nickname: the participant and the attendance, both or neither (a
+    refused attendance leaves no participant behind)."""
+    validate_attendance(session)
+    with transaction.atomic():
+        nickname = nickname_create(
+            organisation_id=session.place.organisation_id, data=data, by=by, request=request
+        )
+        return attend_nickname(session=session, nickname=nickname, by=by, request=request)
 
 
 def attend_anonymous(

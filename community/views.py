@@ -448,18 +448,17 @@ def attend_nickname_view(request: HttpRequest, pk: int) -> HttpResponse:
             nickname = load(
                 request, NicknameParticipant.objects.all(), request.POST["nickname_id"], write=True
             )
+            services.attend_nickname(session=session, nickname=nickname, by=user, request=request)
         else:
             form = NicknameForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "ニックネームを記録できませんでした: " + error_text(form))
                 return redirect("community_session_detail", pk=pk)
-            nickname = services.nickname_create(
-                organisation_id=session.place.organisation_id,
-                data=form.nickname_data(),
-                by=user,
-                request=request,
+            attendance = services.attend_new_nickname(
+                session=session, data=form.nickname_data(), by=user, request=request
             )
-        services.attend_nickname(session=session, nickname=nickname, by=user, request=request)
+            nickname = attendance.nickname
+            assert nickname is not None
     except ValidationError as error:
         _refused(request, error)
     else:
