@@ -285,6 +285,21 @@ class CaseFlowTests(CasesApiTestCase):
         self.assertIn("ほかの人が先に", response.json()["detail"])
         self.assertEqual(Case.objects.get(pk=case_id).stage, Stage.SUPPORT)
 
+    def test_a_second_open_case_of_the_person_is_422_naming_the_open_one(self) -> None:
+        case_id = self.open_case()  # the intake opened 高橋 勇気's case
+        person_id = Case.objects.get(pk=case_id).person_id
+        body = {"title": "2件目", "person_id": person_id}
+        response = self.call("POST", "/cases", self.soudan, body)
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertIn(
+            f"ケース #{case_id}「高橋 勇気さんの支援」",
+            json.dumps(response.json(), ensure_ascii=False),
+        )
+        self.assertEqual(Case.objects.filter(person_id=person_id).count(), 1)
+        # A second consultation of the person continues the open case (intake reuses it).
+        again = self.intake(new_person=None, person_id=person_id)
+        self.assertEqual((again.status_code, again.json()["case_id"]), (201, case_id))
+
     def test_a_closure_takes_the_memo_of_its_reason_like_the_page(self) -> None:
         case_id = self.open_case()
         version = self.call("GET", f"/cases/{case_id}", self.soudan).json()["version"]
