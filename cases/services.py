@@ -157,15 +157,18 @@ def _refuse_second_open_case(
     open_cases = (
         Case.objects.filter(organisation_id=organisation_id)
         .exclude(stage=Stage.CLOSED)
-        .exclude(pk=excluding)
         .select_related("person")
         .order_by("opened_on", "pk")
     )
+    if excluding is not None:
+        open_cases = open_cases.exclude(pk=excluding)
     if person_id is not None:
         existing, message = open_cases.filter(person_id=person_id).first(), OPEN_CASE_OF_PERSON
-    else:
+    elif household_id is not None:
         existing = open_cases.filter(household_id=household_id).first()
         message = OPEN_CASE_OF_HOUSEHOLD
+    else:
+        return
     if existing is not None:
         title = _title_for(by, existing)
         raise OpenCaseExists(message.format(number=existing.pk, title=title), open_case=existing)

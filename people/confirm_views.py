@@ -3,6 +3,7 @@ and merging two persons will do, shown before anything changes."""
 
 from datetime import date
 
+from django.db.models import Field
 from django.urls import reverse
 
 from accounts.models import User
@@ -57,6 +58,12 @@ def membership_end_confirmation(
     )
 
 
+def field_label(name: str) -> str:
+    field = Person._meta.get_field(name)
+    assert isinstance(field, Field)
+    return str(field.verbose_name)
+
+
 def merge_confirmation(
     user: User,
     candidate: DuplicateCandidate,
@@ -71,9 +78,7 @@ def merge_confirmation(
         raise MergeError(STALE_MERGE)
     kept_name, merged_name = person_label(user, kept), person_label(user, merged)
     fills = [
-        str(Person._meta.get_field(name).verbose_name)
-        for name in merge_fills(kept, merged)
-        if name not in RESTRICTION_FIELDS
+        field_label(name) for name in merge_fills(kept, merged) if name not in RESTRICTION_FIELDS
     ]
     moved = "、".join(f"{kind}{count}件" for kind, count in links_to_move(merged).items())
     return Confirmation(
