@@ -105,6 +105,9 @@ class StageChangeOut(Schema):
     to_stage: str
     to_stage_label: str
     note: str
+    # The memo as the page shows it: an old closure row that kept the reason's code (`other`)
+    # reads as its Japanese label (StageChange.note_label).
+    note_label: str
     at: datetime
     by: StaffRef
 
@@ -209,6 +212,7 @@ def _stage_change_out(change: StageChange) -> StageChangeOut:
         to_stage=change.to_stage,
         to_stage_label=change.get_to_stage_display(),
         note=change.note,
+        note_label=change.note_label,
         at=change.at,
         by=staff_ref(change.by),
     )

@@ -30,6 +30,7 @@ from cases.models import (
     SupportPlan,
 )
 from people.access import can_see_identity
+from people.models import Household, Person
 from tsunagu.office_hours import is_out_of_hours
 from tsunagu.versioning import StaleVersionError, VersionedEdit, versioned_edit
 
@@ -73,6 +74,25 @@ MET_BUT_OUTCOME_NOT_MET = (
 OUTCOMES_NOT_MET = (Activity.VisitOutcome.FAMILY_ONLY, Activity.VisitOutcome.NOBODY)
 # A correction of these moves the case's last contact or first meeting.
 CONTACT_DATE_FIELDS = {"occurred_at", "kind", "met_person"}
+# One open case per person per organisation (and per household for a household-only case): a
+# second one splits the record of the support in two, and the watch list counts the person twice.
+OPEN_CASE_OF_PERSON = (
+    "この方にはすでに開いているケースがあります（ケース #{number}「{title}」）。"
+    "新しいケースは開かず、そのケースで支援を続けてください。"
+)
+OPEN_CASE_OF_HOUSEHOLD = (
+    "この世帯にはすでに開いているケースがあります（ケース #{number}「{title}」）。"
+    "新しいケースは開かず、そのケースで支援を続けてください。"
+)
+
+
+class OpenCaseExists(ValidationError):
+    """case_open or case_reopen refused: `open_case` is the open case to continue in (the page
+    offers a link to it)."""
+
+    def __init__(self, message: str, *, open_case: Case) -> None:
+        super().__init__(message)
+        self.open_case = open_case
 
 
 def _refuse(errors: dict[str, str]) -> None:
@@ -95,6 +115,10 @@ def case_open(
     if person_id is None and household_id is None:
         raise ValidationError("ケースには本人か世帯のどちらかが必要です。")
     with transaction.atomic():
+        _lock_subject(person_id, household_id)
+        _refuse_second_open_case(
+            organisation_id=organisation_id, person_id=person_id, household_id=household_id, by=by
+        )
         case = Case.objects.create(
             organisation_id=organisation_id,
             title=title,
@@ -119,6 +143,53 @@ def case_open(
             fields=["title", "person", "household", "lead_worker"],
         )
     return case
+
+
+def _lock_subject(person_id: int | None, household_id: int | None) -> None:
+    """Lock the row the one-open-case rule is about, so that two workers opening (or reopening)
+    a case for the same person at once cannot both pass the check. PostgreSQL takes the row lock;
+    SQLite writes one transaction at a time anyway (select_for_update is a no-op there)."""
+    if person_id is not None:
+        list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
+    elif household_id is not None:
+        list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk"))
+
+
+def _refuse_second_open_case(
+    *,
+    organisation_id: int,
+    person_id: int | None,
+    household_id: int | None,
+    by: User,
+    excluding: int | None = None,
+) -> None:
+    """At most one open case per person in an organisation; a household-only case only while no
+    open case of the household exists there. Refused naming the open case (OpenCaseExists)."""
+    open_cases = (
+        Case.objects.filter(organisation_id=organisation_id)
+        .exclude(stage=Stage.CLOSED)
+        .select_related("person")
+        .order_by("opened_on", "pk")
+    )
+    if excluding is not None:
+        open_cases = open_cases.exclude(pk=excluding)
+    if person_id is not None:
+        existing, message = open_cases.filter(person_id=person_id).first(), OPEN_CASE_OF_PERSON
+    elif household_id is not None:
+        existing = open_cases.filter(household_id=household_id).first()
+        message = OPEN_CASE_OF_HOUSEHOLD
+    else:
+        return
+    if existing is not None:
+        title = _title_for(by, existing)
+        raise OpenCaseExists(message.format(number=existing.pk, title=title), open_case=existing)
+
+
+def _title_for(user: User, case: Case) -> str:
+    # The title usually carries the person's name: not for who may not see who the person is.
+    if case.person is not None and not can_see_identity(user, case.person):
+        return f"{case.person.restricted_label}のケース"
+    return case.title
 
 
 def _case_edit(
@@ -231,12 +302,24 @@ def closure_note(reason: str, note: str) -> str:
 def case_reopen(
     *, case: Case, version: int, by: User, note: str = "", request: HttpRequest | None = None
 ) -> Case:
-    """Reopen a closed case; its history (stages, activities, plans) stays as it was."""
-    with _case_edit(case, version, by=by, request=request, detail={"reopened": True}) as edit:
-        if edit.record.stage != Stage.CLOSED:
-            raise ValidationError(REOPEN_OPEN_CASE)
-        _change_stage(edit, Stage.SUPPORT, by, note=note or "再開")
-        edit.also({"closure_reason": "", "closed_on": None, "follow_up_on": None})
+    """Reopen a closed case; its history (stages, activities, plans) stays as it was. Refused
+    while another case of the person (of the household, for a household-only case) is open."""
+    with transaction.atomic():
+        # The person (household) first, as case_open locks it; then the case.
+        _lock_subject(case.person_id, case.household_id)
+        with _case_edit(case, version, by=by, request=request, detail={"reopened": True}) as edit:
+            current = edit.record
+            if current.stage != Stage.CLOSED:
+                raise ValidationError(REOPEN_OPEN_CASE)
+            _refuse_second_open_case(
+                organisation_id=current.organisation_id,
+                person_id=current.person_id,
+                household_id=current.household_id,
+                by=by,
+                excluding=current.pk,
+            )
+            _change_stage(edit, Stage.SUPPORT, by, note=note or "再開")
+            edit.also({"closure_reason": "", "closed_on": None, "follow_up_on": None})
     return edit.record
 
 

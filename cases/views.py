@@ -31,6 +31,7 @@ from cases.forms import (
 from cases.list_forms import CASE_SORTS, DEFAULT_CASE_SORT, CaseFilterForm
 from cases.models import Assessment, Case, PlanAction, Stage
 from cases.services import (
+    OpenCaseExists,
     case_close,
     case_open,
     case_reopen,
@@ -190,6 +191,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "stage_form": forms.get("stage_form") or StageForm(initial=initial),
         "close_form": forms.get("close_form") or CloseForm(initial=initial),
         "reopen_form": forms.get("reopen_form") or ReopenForm(initial=initial),
+        "open_case": forms.get("open_case"),
         "household_form": forms.get("household_form")
         or CaseHouseholdForm(
             initial={**initial, "household": case.household_id},
@@ -229,15 +231,19 @@ def _case_change(
     """A POSTed change of a case: on refusal the case page shows the form again with the reason."""
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA)
     form = form_class(request.POST)
+    shown: dict[str, Any] = {}
     if form.is_valid():
         try:
             change(case, form.cleaned_data, request_user(request))
         except (ValidationError, StaleVersionError) as error:
             form = _refused(form, request, case, error)
+            if isinstance(error, OpenCaseExists):
+                # Reopening refused: the page links to the case that is open.
+                shown["open_case"] = error.open_case
         else:
             messages.success(request, success)
             return redirect("case_detail", pk=case.pk)
-    return render_case_detail(request, case, **{form_key: form})
+    return render_case_detail(request, case, **{form_key: form}, **shown)
 
 
 @require_POST
@@ -343,19 +349,20 @@ def household_case_open(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_for_user(
         user, Household.objects.all(), pk, right=Right.EDIT_PERSONAL_DATA, request=request
     )
-    existing = household.cases.exclude(stage=Stage.CLOSED).filter(person__isnull=True).first()
-    if existing is not None:
-        # A double click, or a colleague was first: one open case per household is enough.
-        messages.info(request, "この世帯のケースはすでに開かれています。")
-        return redirect("case_detail", pk=existing.pk)
-    case = case_open(
-        organisation_id=household.organisation_id,
-        title=f"{household}の支援",
-        lead_worker=user,
-        household_id=household.pk,
-        by=user,
-        request=request,
-    )
+    try:
+        case = case_open(
+            organisation_id=household.organisation_id,
+            title=f"{household}の支援",
+            lead_worker=user,
+            household_id=household.pk,
+            by=user,
+            request=request,
+        )
+    except OpenCaseExists as refusal:
+        # A double click, or a colleague was first: the household's open case is the one to go on
+        # with, and the household page lists it with its link.
+        messages.info(request, refusal.messages[0])
+        return redirect("household_detail", pk=household.pk)
     messages.success(request, f"{household}のケースを開きました。")
     return redirect("case_detail", pk=case.pk)
 

@@ -3,13 +3,14 @@ not force registration, reservations with a waiting list, and family groups on t
 """
 
 from datetime import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from people.models import AgeBand, Sex
+from people.names import loose_key
 from tsunagu.fields import EncryptedCharField, EncryptedTextField
 
 
@@ -282,6 +283,12 @@ class Session(models.Model):
     def is_evening_or_weekend(self) -> bool:
         return self.date.weekday() >= 5 or self.start_time >= time(17, 0)
 
+    @property
+    def is_in_the_future(self) -> bool:
+        """The session's day is still ahead: it may be reserved, not yet attended. A session of
+        today counts as held (people arrive before the start, the tablet is set up early)."""
+        return self.date > timezone.localdate()
+
 
 class NicknameParticipant(models.Model):
     """Someone who comes under a nickname only. May later be linked to a person, and unlinked:
@@ -297,6 +304,9 @@ class NicknameParticipant(models.Model):
         related_name="+",
     )
     nickname = models.CharField("ニックネーム", max_length=60)
+    # The nickname's loose key (people.names.loose_key: ソラ = そら, ﾐｶﾝ = ミカン), kept with the
+    # row so that the same visitor is found before a second participant is created for them.
+    nickname_key = models.CharField(max_length=120, editable=False, default="")
     age_band = models.CharField(
         "年代", max_length=10, choices=AgeBand, default=AgeBand.UNKNOWN, blank=True
     )
@@ -315,9 +325,19 @@ class NicknameParticipant(models.Model):
     class Meta:
         verbose_name = "ニックネーム参加者"
         ordering = ["organisation_id", "nickname", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "nickname_key"], name="nickname_org_key"),
+        ]
 
     def __str__(self) -> str:
         return self.nickname
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.nickname_key = loose_key(self.nickname)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "nickname" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "nickname_key"}
+        super().save(*args, **kwargs)
 
 
 class Attendance(models.Model):

@@ -27,6 +27,7 @@ from community.models import (
     Session,
 )
 from people.models import Person
+from people.names import loose_key
 from tsunagu.dates import wareki
 from tsunagu.versioning import versioned_edit
 
@@ -42,6 +43,16 @@ STALE_SESSION = (
 FREE_PARTICIPATION = "この居場所は自由参加です。予約は受け付けていません。"
 RESERVED_ON_CANCELLED = "休みの開催回には予約できません。"
 ALREADY_RESERVED = "この方はすでにこの開催回を予約しています。"
+NICKNAME_KNOWN = (
+    "「{nickname}」と同じ読みのニックネームの方がすでに記録されています。"
+    "同じ方ならその方を選び、別の方なら「別の方として新しく記録する」を押してください。"
+)
+NICKNAME_CANDIDATES_SHOWN = 5
+ATTENDED_ON_CANCELLED = "休みの開催回には出席を記録できません。"
+# Attendance is what happened; a session ahead is reserved (where the place takes reservations).
+ATTENDED_BEFORE_SESSION = (
+    "この開催回（{when}）はまだ開かれていません。出席は開催日の当日から記録できます。"
+)
 
 
 def horizon(today: date | None = None) -> date:
@@ -389,11 +400,19 @@ def session_update(
 # Attendance -----------------------------------------------------------------------------------
 
 
+def validate_attendance(session: Session) -> None:
+    """Why no attendance can be recorded for `session`, if none can."""
+    if session.is_cancelled:
+        raise ValidationError(ATTENDED_ON_CANCELLED)
+    if session.is_in_the_future:
+        when = session_when(session.date, session.start_time, session.end_time)
+        raise ValidationError(ATTENDED_BEFORE_SESSION.format(when=when))
+
+
 def _attendance_create(
     *, session: Session, by: User, request: HttpRequest | None, **values: Any
 ) -> Attendance:
-    if session.is_cancelled:
-        raise ValidationError("休みの開催回には出席を記録できません。")
+    validate_attendance(session)
     with transaction.atomic():
         attendance = Attendance.objects.create(session=session, recorded_by=by, **values)
         audit_record(
@@ -432,6 +451,29 @@ def attend_nickname(
     )
 
 
+def attend_new_nickname(
+    *,
+    session: Session,
+    data: dict[str, Any],
+    by: User,
+    request: HttpRequest | None = None,
+    confirmed_new: bool = False,
+) -> Attendance:
+    """A first visit under a nickname: the participant and the attendance, both or neither (a
+    refused attendance leaves no participant behind). A nickname that reads as a known
+    participant's is refused (NicknameKnown) unless `confirmed_new`."""
+    validate_attendance(session)
+    with transaction.atomic():
+        nickname = nickname_create(
+            organisation_id=session.place.organisation_id,
+            data=data,
+            by=by,
+            request=request,
+            confirmed_new=confirmed_new,
+        )
+        return attend_nickname(session=session, nickname=nickname, by=by, request=request)
+
+
 def attend_anonymous(
     *,
     session: Session,
@@ -468,9 +510,40 @@ def attendance_remove(
         attendance.delete()
 
 
+class NicknameKnown(ValidationError):
+    """A new nickname participant refused: participants of the organisation whose nickname reads
+    the same (`candidates`) may be the same visitor. The page offers them first."""
+
+    def __init__(self, message: str, *, candidates: list[NicknameParticipant]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def nickname_candidates(organisation_id: int, nickname: str) -> list[NicknameParticipant]:
+    """The organisation's participants whose nickname has the same loose key (ソラ = そら,
+    ﾐｶﾝ = ミカン), oldest first."""
+    key = loose_key(nickname)
+    if not key:
+        return []
+    return list(
+        NicknameParticipant.objects.filter(organisation_id=organisation_id, nickname_key=key)
+        .select_related("linked_person")
+        .order_by("created_at", "id")[:NICKNAME_CANDIDATES_SHOWN]
+    )
+
+
 def nickname_create(
-    *, organisation_id: int, data: dict[str, Any], by: User, request: HttpRequest | None = None
+    *,
+    organisation_id: int,
+    data: dict[str, Any],
+    by: User,
+    request: HttpRequest | None = None,
+    confirmed_new: bool = False,
 ) -> NicknameParticipant:
+    """A new participant known by a nickname only; refused (NicknameKnown) while a participant
+    whose nickname reads the same exists, unless the worker confirmed it is someone else."""
+    if not confirmed_new and (candidates := nickname_candidates(organisation_id, data["nickname"])):
+        raise NicknameKnown(NICKNAME_KNOWN.format(nickname=data["nickname"]), candidates=candidates)
     with transaction.atomic():
         nickname = NicknameParticipant.objects.create(organisation_id=organisation_id, **data)
         audit_record(
@@ -547,6 +620,7 @@ def reserve(
     person: Person | None = None,
     nickname: NicknameParticipant | None = None,
     new_nickname: str = "",
+    confirmed_new: bool = False,
     channel: str,
     note: str = "",
     by: User,
@@ -575,6 +649,7 @@ def reserve(
                 data={"nickname": new_nickname},
                 by=by,
                 request=request,
+                confirmed_new=confirmed_new,
             )
         full = place.capacity is not None and confirmed_count(session) >= place.capacity
         status = Reservation.Status.WAITING if full else Reservation.Status.CONFIRMED

@@ -4,12 +4,13 @@ personal-data right), figures: VIEW_STATISTICS.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -54,6 +55,7 @@ from community.models import (
 )
 from people.access import hidden_person_ids, persons_for_search
 from people.models import Person
+from people.names import loose_key
 from people.search import search_persons
 from tsunagu.dates import fiscal_year, fiscal_year_range
 from tsunagu.forms import error_text, show_refusal
@@ -62,6 +64,42 @@ from tsunagu.versioning import StaleVersionError
 
 NAME_FIELDS = ("family_name", "given_name", "alias")
 UPCOMING_DAYS = 35
+# Not sent again with an offered nickname: the page writes its own token and confirmation.
+NOT_CARRIED = ("csrfmiddlewaretoken", "confirmed_new")
+
+
+@dataclass(frozen=True)
+class NicknameOffer:
+    """A new nickname refused because it reads as known participants': the session page offers
+    them (`candidates`), each sent with the rest of the input, or the input again as a new one."""
+
+    message: str
+    candidates: list[NicknameParticipant]
+    action_url: str
+    # The input as posted (for 「別の方として新しく記録する」), and without the new nickname (for
+    # choosing a candidate, sent as `nickname_id`).
+    carried: list[tuple[str, str]]
+    others: list[tuple[str, str]]
+    button: str
+
+
+def _nickname_offer(
+    request: HttpRequest, known: services.NicknameKnown, name_field: str, button: str
+) -> NicknameOffer:
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in NOT_CARRIED
+        for value in values
+    ]
+    return NicknameOffer(
+        message=known.messages[0],
+        candidates=known.candidates,
+        action_url=request.path,
+        carried=carried,
+        others=[(name, value) for name, value in carried if name != name_field],
+        button=button,
+    )
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -340,9 +378,13 @@ def session_queryset() -> QuerySet[Session]:
 
 
 def session_detail(
-    request: HttpRequest, pk: int, reservation_form: ReservationForm | None = None
+    request: HttpRequest,
+    pk: int,
+    reservation_form: ReservationForm | None = None,
+    nickname_offer: NicknameOffer | None = None,
 ) -> HttpResponse:
-    """The tablet page; `reservation_form` is a refused reservation's input with the refusal."""
+    """The tablet page; `reservation_form` is a refused reservation's input with the refusal,
+    `nickname_offer` the known participants offered before a new nickname is recorded."""
     user = request_user(request)
     session = load(
         request, session_queryset(), pk, fields=("attendances", "reservations", *NAME_FIELDS)
@@ -363,6 +405,7 @@ def session_detail(
     query = request.GET.get("q", "").strip()
     hits = _search(user, query)
     nicknames = _nickname_matches(user, query)
+    offered = nickname_offer.candidates if nickname_offer else []
     persons = [a.person for a in attendances if a.person]
     persons += [r.person for r in reservations if r.person] + hits
     audit_list_read(
@@ -371,12 +414,13 @@ def session_detail(
         model=Person,
         request=request,
         fields=NAME_FIELDS,
-        also={"community.nicknameparticipant": [n.pk for n in nicknames]},
+        also={"community.nicknameparticipant": [n.pk for n in [*nicknames, *offered]]},
     )
     return render(
         request,
         "community/session_detail.html",
         {
+            "nickname_offer": nickname_offer,
             "session": session,
             "place": session.place,
             "attendances": attendances,
@@ -406,9 +450,11 @@ def _search(user: User, query: str) -> list[Person]:
 def _nickname_matches(user: User, query: str) -> list[NicknameParticipant]:
     if not query:
         return []
-    return list(
-        visible_to(user, NicknameParticipant.objects.filter(nickname__icontains=query))[:10]
-    )
+    # As written, or as it reads (そら finds ソラ, ﾐｶﾝ finds ミカン).
+    matches = Q(nickname__icontains=query)
+    if key := loose_key(query):
+        matches |= Q(nickname_key__startswith=key)
+    return list(visible_to(user, NicknameParticipant.objects.filter(matches))[:10])
 
 
 def _case_links(user: User, person_ids: list[int]) -> dict[int, list[Case]]:
@@ -461,18 +507,24 @@ def attend_nickname_view(request: HttpRequest, pk: int) -> HttpResponse:
             nickname = load(
                 request, NicknameParticipant.objects.all(), request.POST["nickname_id"], write=True
             )
+            services.attend_nickname(session=session, nickname=nickname, by=user, request=request)
         else:
             form = NicknameForm(request.POST)
             if not form.is_valid():
                 messages.error(request, "ニックネームを記録できませんでした: " + error_text(form))
                 return redirect("community_session_detail", pk=pk)
-            nickname = services.nickname_create(
-                organisation_id=session.place.organisation_id,
+            attendance = services.attend_new_nickname(
+                session=session,
                 data=form.nickname_data(),
                 by=user,
                 request=request,
+                confirmed_new=request.POST.get("confirmed_new") == "1",
             )
-        services.attend_nickname(session=session, nickname=nickname, by=user, request=request)
+            assert attendance.nickname is not None
+            nickname = attendance.nickname
+    except services.NicknameKnown as known:
+        offer = _nickname_offer(request, known, "nickname", "この方として出席を記録")
+        return session_detail(request, pk, nickname_offer=offer)
     except ValidationError as error:
         _refused(request, error)
     else:
@@ -533,11 +585,15 @@ def reservation_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             person=person,
             nickname=nickname,
             new_nickname=data["new_nickname"],
+            confirmed_new=request.POST.get("confirmed_new") == "1",
             channel=data["channel"],
             note=data["note"],
             by=request_user(request),
             request=request,
         )
+    except services.NicknameKnown as known:
+        offer = _nickname_offer(request, known, "new_nickname", "この方の予約を受け付ける")
+        return session_detail(request, pk, nickname_offer=offer)
     except ValidationError as error:
         show_refusal(form, error)
         return session_detail(request, pk, reservation_form=form)

@@ -47,6 +47,9 @@ def test_a_place_with_a_weekly_schedule_a_reservation_and_attendance(
     page.get_by_role("button", name="予約を受け付ける").click()
     expect(page.get_by_text("キャンセル待ち（1番目）で受け付けました")).to_be_visible()
 
+    # Attendance is recorded on the day only: the session's day comes (it may be ahead still).
+    Session.objects.filter(pk=session.pk).update(date=timezone.localdate())
+    page.reload()
     page.get_by_label("登録者・ニックネームを探す").fill("高田")
     page.get_by_role("button", name="探す").click()
     page.get_by_role("button", name="出席", exact=True).click()

@@ -141,6 +141,14 @@ def test_a_coordinator_merges_a_duplicate_and_undoes_the_merge(
     expect(page.get_by_role("radio", name=f"#{yumi_again.pk} を残す")).not_to_be_checked()
     page.get_by_role("button", name="同じ人なので統合する").click()
 
+    # The confirm step says what the merge does; nothing has moved yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"#{yumi_again.pk} を #{yumi.pk} に統合します"
+    )
+    expect(page.get_by_text("世帯員1件")).to_be_visible()
+    assert Person.objects.get(pk=yumi_again.pk).merged_into_id is None
+    page.get_by_role("button", name="統合する", exact=True).click()
+
     expect(page).to_have_url(f"{server_url}/persons/{yumi.pk}/")
     expect(page.locator(".messages")).to_contain_text(
         f"#{yumi_again.pk} を #{yumi.pk} に統合しました。取り消すこともできます。"

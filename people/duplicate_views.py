@@ -12,8 +12,10 @@ from accounts.models import User
 from accounts.reauth import require_recent_authentication
 from accounts.roles import Right
 from people.access import DETAIL_FIELDS, can_see_identity, require_identity
+from people.confirm_views import merge_confirmation
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.services import MergeError, duplicate_mark_different, person_merge, person_merge_undo
+from tsunagu.confirm import confirm_page, is_confirmed
 from tsunagu.versioning import StaleVersionError
 
 
@@ -94,12 +96,22 @@ def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
     merged = get_for_user(user, persons, merged_id, right=Right.MERGE_RECORDS, request=request)
     for person in (kept, merged):
         require_identity(user, person, request=request)
+    versions = (_version(request, kept), _version(request, merged))
+    if not is_confirmed(request):
+        # The first POST shows what the merge will do and changes nothing.
+        try:
+            return confirm_page(
+                request, merge_confirmation(user, candidate, kept, merged, versions)
+            )
+        except MergeError as error:
+            messages.error(request, str(error))
+            return redirect("duplicate_compare", pk=pk)
     try:
         person_merge(
             kept=kept,
             merged=merged,
-            kept_version=_version(request, kept),
-            merged_version=_version(request, merged),
+            kept_version=versions[0],
+            merged_version=versions[1],
             by=user,
             request=request,
         )

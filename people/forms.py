@@ -3,8 +3,15 @@ from typing import Any
 
 from django import forms
 
-from people.models import AgeBand, ContactPreference, Household, Person, Relationship
-from people.services import RESTRICTION_REASON_REQUIRED
+from people.models import (
+    AgeBand,
+    ContactPreference,
+    Household,
+    Person,
+    PersonPhone,
+    Relationship,
+)
+from people.services import PHONE_KIND_WITHOUT_NUMBER, RESTRICTION_REASON_REQUIRED
 from people.validation import (
     POSTAL_LOOKUP_UNAVAILABLE,
     PostalLookupUnavailable,
@@ -55,6 +62,14 @@ class PersonForm(forms.ModelForm[Person]):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     phone = forms.CharField(label="電話番号", max_length=30, required=False)
+    # Blank: the kind is read from the number (PersonPhone.kind_of_number), right for most
+    # numbers; a worker chooses when it is wrong (a mobile phone kept at the workplace …).
+    phone_kind = forms.ChoiceField(
+        label="電話の種別",
+        choices=[("", "番号から判断する"), *PersonPhone.Kind.choices],
+        required=False,
+        help_text="空欄なら番号から判断します（090・080・070は携帯、市外局番からは自宅）。",
+    )
     # Shown only for a restricted person: lifting the restriction must be confirmed.
     confirm_lift_restriction = forms.BooleanField(
         label="制限の解除を確認しました（解除すると担当チーム以外にも氏名などが表示されます）",
@@ -105,6 +120,7 @@ class PersonForm(forms.ModelForm[Person]):
             self.fields[name].validators.append(reject_control_characters)
         if self.instance.pk:
             del self.fields["phone"]
+            del self.fields["phone_kind"]
             self.fields["version"].initial = self.instance.version
         if not self.instance.is_restricted:
             del self.fields["confirm_lift_restriction"]
@@ -134,6 +150,8 @@ class PersonForm(forms.ModelForm[Person]):
                 "氏名か仮名・呼び名（例: Bさんの長男）のどちらかを入力してください。"
             )
         fill_address_from_postal_code(self, cleaned)
+        if cleaned.get("phone_kind") and not cleaned.get("phone") and "phone" not in self.errors:
+            self.add_error("phone_kind", PHONE_KIND_WITHOUT_NUMBER)
         if cleaned.get("is_restricted") and not cleaned.get("restriction_reason"):
             self.add_error("restriction_reason", RESTRICTION_REASON_REQUIRED)
         if cleaned.get("birth_date") and cleaned.get("estimated_age") is not None:

@@ -39,6 +39,7 @@ STALE_MERGE = (
     "統合しようとした記録を、ほかの人が先に更新しました。統合は行っていません。"
     "最新の内容を確認してください。"
 )
+PHONE_KIND_WITHOUT_NUMBER = "電話の種別は、電話番号を入力したときに選んでください。"
 MERGE_WITH_ITSELF = "同じ記録どうしは統合できません。"
 ALREADY_MERGED = "すでに統合された記録です。"
 MERGE_ACROSS_ORGANISATIONS = "ほかの機関の記録とは統合できません。"
@@ -73,10 +74,16 @@ def person_create(
     organisation_id: int,
     data: dict[str, Any],
     phone: str = "",
+    phone_kind: str = "",
     by: User,
     request: HttpRequest | None = None,
 ) -> tuple[Person, list[Duplicate]]:
-    """Create a person; returns the probable duplicates that were queued for review."""
+    """Create a person; returns the probable duplicates that were queued for review.
+
+    `phone_kind` is the kind the worker chose (携帯・自宅・勤務先・その他); blank, the number's
+    prefix tells it."""
+    if phone_kind and not phone:
+        raise ValidationError({"phone_kind": PHONE_KIND_WITHOUT_NUMBER})
     with transaction.atomic():
         person = Person(organisation_id=organisation_id, created_by=by, **data)
         if person.estimated_age is not None:
@@ -86,7 +93,9 @@ def person_create(
         phones = set()
         if phone:
             saved_phone = PersonPhone.objects.create(
-                person=person, number=phone, kind=PersonPhone.kind_of_number(phone)
+                person=person,
+                number=phone,
+                kind=PersonPhone.Kind(phone_kind or PersonPhone.kind_of_number(phone)),
             )
             phones.add(saved_phone.digits)
         scope = Person.objects.current().filter(organisation_id=organisation_id)
@@ -231,6 +240,33 @@ def household_end_membership(
         edit.mark("memberships.left_on")
 
 
+def validate_merge(kept: Person, merged: Person) -> None:
+    """Why `merged` cannot be merged into `kept`, if it cannot (MergeError): asked by the confirm
+    step first, and again by the merge on the locked rows."""
+    if kept.pk == merged.pk:
+        raise MergeError(MERGE_WITH_ITSELF)
+    if kept.merged_into_id or merged.merged_into_id:
+        raise MergeError(ALREADY_MERGED)
+    if kept.organisation_id != merged.organisation_id:
+        raise MergeError(MERGE_ACROSS_ORGANISATIONS)
+
+
+def merge_fills(kept: Person, merged: Person) -> list[str]:
+    """The fields of `kept` a merge would fill from `merged`, for the confirm step."""
+    return list(_blanks_to_fill(kept, merged))
+
+
+def links_to_move(person: Person) -> dict[str, int]:
+    """How many rows of each kind point at `person`, by the kind's name (世帯員, 相談受付 …)."""
+    counts = {}
+    for model_label, field in PERSON_LINKS:
+        model = apps.get_model(model_label)
+        count = model._default_manager.filter(**{field: person.pk}).count()
+        if count:
+            counts[str(model._meta.verbose_name)] = count
+    return counts
+
+
 def person_merge(
     *,
     kept: Person,
@@ -257,10 +293,7 @@ def person_merge(
         ) as kept_edit,
     ):
         kept_now, merged_now = kept_edit.record, merged_edit.record
-        if kept_now.merged_into_id or merged_now.merged_into_id:
-            raise MergeError(ALREADY_MERGED)
-        if kept_now.organisation_id != merged_now.organisation_id:
-            raise MergeError(MERGE_ACROSS_ORGANISATIONS)
+        validate_merge(kept_now, merged_now)
         moved = _move_links(merged_now.pk, kept_now.pk)
         filled = kept_edit.change(_blanks_to_fill(kept_now, merged_now))
         # The merged record's team keeps seeing the person; undo takes the added members off.

@@ -110,6 +110,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
                 organisation_id=organisation_id,
                 data=data,
                 phone=phone,
+                phone_kind=form.cleaned_data.get("phone_kind", ""),
                 by=user,
                 request=request,
             )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from api.tests.test_api import ApiTestCase
 from audit.models import AuditEvent
-from cases.models import Activity, Assessment, Case, Stage, SupportPlan
+from cases.models import Activity, Assessment, Case, Stage, StageChange, SupportPlan
 from collaboration.models import Agency, AgencyCategory, Referral
 from consultations.intake import DISPOSITION_REQUIRED
 from consultations.models import Consultation
@@ -284,6 +284,56 @@ class CaseFlowTests(CasesApiTestCase):
         self.assertEqual(response.status_code, 409)
         self.assertIn("ほかの人が先に", response.json()["detail"])
         self.assertEqual(Case.objects.get(pk=case_id).stage, Stage.SUPPORT)
+
+    def test_a_second_open_case_of_the_person_is_422_naming_the_open_one(self) -> None:
+        case_id = self.open_case()  # the intake opened 高橋 勇気's case
+        person_id = Case.objects.get(pk=case_id).person_id
+        body = {"title": "2件目", "person_id": person_id}
+        response = self.call("POST", "/cases", self.soudan, body)
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertIn(
+            f"ケース #{case_id}「高橋 勇気さんの支援」",
+            json.dumps(response.json(), ensure_ascii=False),
+        )
+        self.assertEqual(Case.objects.filter(person_id=person_id).count(), 1)
+        # A second consultation of the person continues the open case (intake reuses it).
+        again = self.intake(new_person=None, person_id=person_id)
+        self.assertEqual((again.status_code, again.json()["case_id"]), (201, case_id))
+
+    def test_a_closure_takes_the_memo_of_its_reason_like_the_page(self) -> None:
+        case_id = self.open_case()
+        version = self.call("GET", f"/cases/{case_id}", self.soudan).json()["version"]
+        close = {"reason": "other", "note": "本人の希望で一区切り", "version": version}
+        response = self.call("POST", f"/cases/{case_id}/close", self.soudan, close)
+        self.assertEqual(response.status_code, 200, response.content)
+        changes = self.call("GET", f"/cases/{case_id}", self.soudan).json()["stage_changes"]
+        self.assertEqual(
+            (changes[-1]["to_stage"], changes[-1]["note"], changes[-1]["note_label"]),
+            ("closed", "その他：本人の希望で一区切り", "その他：本人の希望で一区切り"),
+        )
+
+    def test_a_memo_too_long_is_422_and_the_case_stays_open(self) -> None:
+        case_id = self.open_case()
+        version = self.call("GET", f"/cases/{case_id}", self.soudan).json()["version"]
+        close = {"reason": "other", "note": "あ" * 201, "version": version}
+        response = self.call("POST", f"/cases/{case_id}/close", self.soudan, close)
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("note", response.json()["errors"])
+        self.assertNotEqual(Case.objects.get(pk=case_id).stage, Stage.CLOSED)
+
+    def test_an_old_closure_row_that_kept_the_code_reads_in_japanese(self) -> None:
+        case_id = self.open_case()
+        version = self.call("GET", f"/cases/{case_id}", self.soudan).json()["version"]
+        close = {"reason": "other", "version": version}
+        self.call("POST", f"/cases/{case_id}/close", self.soudan, close)
+        # Closures stored the reason's code as the memo before the label was written.
+        StageChange.objects.filter(case_id=case_id, to_stage=Stage.CLOSED).update(note="other")
+        changes = self.call("GET", f"/cases/{case_id}", self.soudan).json()["stage_changes"]
+        self.assertEqual((changes[-1]["note"], changes[-1]["note_label"]), ("other", "その他"))
+        self.login(self.soudan)
+        page = self.client.get(f"/cases/{case_id}/")
+        self.assertContains(page, "） その他</li>")
+        self.assertNotContains(page, " other</li>")
 
 
 class CaseAccessTests(CasesApiTestCase):

@@ -89,5 +89,12 @@ class HouseholdCaseTests(BaseTestCase):
         self.login(self.soudan)
         self.client.post(f"/households/{self.household.pk}/cases/new/")
         response = self.client.post(f"/households/{self.household.pk}/cases/new/", follow=True)
-        self.assertContains(response, "この世帯のケースはすでに開かれています。")
+        case = Case.objects.get(household=self.household)
+        self.assertRedirects(response, f"/households/{self.household.pk}/")
+        self.assertContains(
+            response,
+            "この世帯にはすでに開いているケースがあります"
+            f"（ケース #{case.pk}「高橋さん世帯の支援」）。",
+        )
+        self.assertContains(response, f'href="/cases/{case.pk}/"')
         self.assertEqual(Case.objects.filter(household=self.household).count(), 1)

@@ -169,8 +169,17 @@ class RestrictedIdentity(TeamTestCase):
     def test_removal_keeps_the_identity_for_someone_on_another_case_of_the_person(self) -> None:
         self.person.is_restricted = True
         self.person.save()
-        other = open_case(self.soudan, self.person, title="別のケース")
-        services.team_add(case=other, member=self.douryou, reason="別件", by=self.soudan)
+        # An earlier case of the person, closed since (one case of a person is open at a time),
+        # on whose team the colleague was.
+        earlier = Case.objects.create(
+            organisation=self.window,
+            person=self.person,
+            title="前のケース",
+            lead_worker=self.soudan,
+            stage=Stage.CLOSED,
+            opened_on=days_ago(400),
+        )
+        earlier.team.add(self.soudan, self.douryou)
         self.add(self.douryou)
         self.remove(self.douryou)
         self.person.refresh_from_db()

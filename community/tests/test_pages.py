@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.utils import timezone
 
@@ -192,7 +192,8 @@ class AttendancePageTests(BaseTestCase):
         cls.ibasho = cls.world.staff["ibasho"]
         cls.npo = cls.world.organisations["npo"]
         cls.place = make_reservation_place(cls.ibasho, capacity=1)
-        cls.session = make_session(cls.place, cls.ibasho, timezone.localdate() + timedelta(days=1))
+        # Today's session: attendance is recorded on the day (a session ahead is only reserved).
+        cls.session = make_session(cls.place, cls.ibasho, timezone.localdate())
         cls.person = make_person(cls.npo, "高田", "陽介", family_name_kana="タカダ")
 
     def url(self, suffix: str = "") -> str:

@@ -58,13 +58,21 @@ class MergeTestCase(BaseTestCase):
             "memberships": sorted(HouseholdMembership.objects.values_list("pk", "person_id")),
         }
 
-    def merge(self, kept_version: int = 1, merged_version: int = 1, follow: bool = True):  # type: ignore[no-untyped-def]
+    def merge(  # type: ignore[no-untyped-def]
+        self,
+        kept_version: int = 1,
+        merged_version: int = 1,
+        follow: bool = True,
+        confirmed: bool = True,
+    ):
+        """The merge as the confirm page sends it (or, not `confirmed`, as the compare page)."""
         return self.client.post(
             f"/persons/duplicates/{self.candidate.pk}/merge/",
             {
                 "kept": self.kept.pk,
                 f"version_{self.kept.pk}": kept_version,
                 f"version_{self.merged.pk}": merged_version,
+                **({"confirmed": "yes"} if confirmed else {}),
             },
             follow=follow,
         )
@@ -225,11 +233,53 @@ class MergeTests(MergeTestCase):
         candidate = DuplicateCandidate.objects.create(first=self.merged, second=third, score=0.9)
         response = self.client.post(
             f"/persons/duplicates/{candidate.pk}/merge/",
-            {"kept": third.pk, f"version_{third.pk}": 1, f"version_{self.merged.pk}": 2},
+            {
+                "kept": third.pk,
+                f"version_{third.pk}": 1,
+                f"version_{self.merged.pk}": 2,
+                "confirmed": "yes",
+            },
             follow=True,
         )
         self.assertContains(response, "すでに統合された記録です。")
         self.assertEqual(PersonMerge.objects.count(), 1)
+
+
+class MergeConfirmTests(MergeTestCase):
+    """The compare page's button asks first (tsunagu.confirm): only the confirm page merges."""
+
+    def test_the_first_post_shows_what_the_merge_does_and_changes_nothing(self) -> None:
+        before = self.links()
+        self.login(self.chousei)
+        response = self.merge(follow=False, confirmed=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, f"#{self.merged.pk} を #{self.kept.pk} に統合します")
+        self.assertContains(response, "まだ何も変わっていません。")
+        self.assertContains(response, f"#{self.kept.pk} 高橋 勇気（版 1）")
+        self.assertContains(response, f"#{self.merged.pk} 髙橋 勇気（版 1）")
+        self.assertContains(response, "世帯員1件、電話番号2件")
+        self.assertContains(response, "生年月日、郵便番号、住所（都道府県・市区町村・町域）")
+        self.assertContains(response, "「統合を取り消す」で、元の二つの記録に戻せます。")
+        self.assertContains(response, f'href="/persons/duplicates/{self.candidate.pk}/"')
+        self.assertContains(response, f'name="kept" value="{self.kept.pk}"', html=False)
+        self.assertContains(response, 'name="confirmed" value="yes"', html=False)
+        self.assertContains(response, '<button type="submit">統合する</button>', html=True)
+        self.assertEqual(self.links(), before)
+        self.assertIsNone(self.fresh(self.merged).merged_into)
+        self.assertFalse(PersonMerge.objects.exists())
+        self.assertEqual(self.audit_rows(action=AuditEvent.Action.UPDATE, actor=self.chousei), [])
+
+    def test_the_confirm_page_refuses_a_pair_changed_since_it_was_compared(self) -> None:
+        self.login(self.chousei)
+        person_update(person=self.merged, data={"phone_hours": "夕方"}, version=1, by=self.douryou)
+        response = self.merge(confirmed=False)
+        self.assertRedirects(response, f"/persons/duplicates/{self.candidate.pk}/")
+        self.assertContains(response, "統合は行っていません。")
+        self.assertFalse(PersonMerge.objects.exists())
+
+    def test_a_worker_without_the_merge_right_gets_403_before_the_confirm_page(self) -> None:
+        self.login(self.soudan)
+        self.assertEqual(self.merge(follow=False, confirmed=False).status_code, 403)
 
 
 class UndoTests(MergeTestCase):
@@ -312,7 +362,12 @@ class UndoTests(MergeTestCase):
         candidate = DuplicateCandidate.objects.create(first=self.kept, second=final, score=0.9)
         self.client.post(
             f"/persons/duplicates/{candidate.pk}/merge/",
-            {"kept": final.pk, f"version_{final.pk}": 1, f"version_{self.kept.pk}": 2},
+            {
+                "kept": final.pk,
+                f"version_{final.pk}": 1,
+                f"version_{self.kept.pk}": 2,
+                "confirmed": "yes",
+            },
         )
         response = self.undo()
         self.assertContains(response, "統合先の記録がさらに別の記録に統合されています。")
@@ -343,6 +398,12 @@ class RestrictedMergeTests(MergeTestCase):
         kept = self.fresh(self.kept)
         self.assertEqual((kept.is_restricted, kept.restriction_reason), (False, ""))
         self.assertEqual(set(kept.team.all()), {self.soudan, self.chousei})
+
+    def test_the_confirm_page_warns_that_the_restriction_carries_over(self) -> None:
+        response = self.merge(confirmed=False)
+        self.assertContains(response, "統合すると残す記録も制限対象者になり")
+        self.assertNotContains(response, "制限の理由")
+        self.assertFalse(PersonMerge.objects.exists())
 
     def test_a_coordinator_outside_the_team_cannot_merge_a_restricted_record(self) -> None:
         self.merged.team.remove(self.chousei)

@@ -76,7 +76,8 @@ def add_community(w: Any, world: Any) -> None:
         },
         by=ibasho,
     )
-    w.session = make_session(w.place, ibasho, timezone.localdate() + timedelta(days=1))
+    # Held today: its attendance is recorded (a session ahead is only reserved).
+    w.session = make_session(w.place, ibasho, timezone.localdate())
     npo = world.organisations["npo"]
     w.nickname = nickname_create(organisation_id=npo.pk, data={"nickname": "ユウ"}, by=ibasho)
     visitor = make_person(npo, "佐藤", "翔")
