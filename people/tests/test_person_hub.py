@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from audit.models import AuditEvent
-from cases.models import Case
+from cases.models import Case, Stage
 from cases.tests.helpers import days_ago, make_agency, open_case
 from collaboration.models import AgendaItem, Consent, Meeting, MeetingMember, Referral
 from community.models import Attendance, NicknameParticipant, Session
@@ -51,6 +51,10 @@ class HubTestCase(BaseTestCase):
                 lead_worker=self.minato,
                 opened_on=days_ago(days),
             )
+        # One open case per person: the earlier ones are closed, as a long history would be.
+        Case.objects.filter(person=self.person, organisation=self.window).update(
+            stage=Stage.CLOSED, closed_on=days_ago(days)
+        )
         return open_case(self.soudan, self.person, title=f"ケース{days}日前", opened_days_ago=days)
 
     def consultation(self, days: int, organisation: Organisation | None = None) -> Consultation:
