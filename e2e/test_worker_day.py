@@ -34,7 +34,9 @@ from tsunagu.templatetags.japanese_dates import wareki
 
 SON_ALIAS = "高橋さんの長男"
 CASE_TITLE = f"{SON_ALIAS}さんの支援"
-MOTHER_SAID = "40代の息子が十年近く部屋から出てこない。夫が認知症と診断され、二人の世話に疲れている。"
+MOTHER_SAID = (
+    "40代の息子が十年近く部屋から出てこない。夫が認知症と診断され、二人の世話に疲れている。"
+)
 
 
 @pytest.fixture
@@ -147,7 +149,9 @@ def test_the_workers_day_from_the_mothers_call_to_the_answered_referral(
     expect(_h1(page)).to_have_text("支援経過の訂正")
     page.get_by_label("訪問の結果").select_option(label="本人に会えた")
     page.get_by_label("本人と話せた・会えた").check()
-    page.get_by_label(re.compile("^内容")).fill("母と玄関で話していると、長男が顔を見せて会釈した。")
+    page.get_by_label(re.compile("^内容")).fill(
+        "母と玄関で話していると、長男が顔を見せて会釈した。"
+    )
     page.get_by_label("訂正の理由").fill("記録のときに選び間違えた。長男にも会えていた。")
     page.get_by_role("button", name="訂正を保存する").click()
     expect(_summary(page, "本人に初めて会えた日")).to_have_text(wareki(today - timedelta(days=1)))

@@ -235,6 +235,5 @@ class UnreadCountTests(BaseTestCase):
         response = self.client.get("/organisations/")
 
         # the empty badge is filled by htmx from /menu/counts/ after the page
-        self.assertContains(
-            response, f'<a href="{INBOX}">お知らせ<span id="menu-count-inbox"></span></a>', html=True
-        )
+        menu_entry = f'<a href="{INBOX}">お知らせ<span id="menu-count-inbox"></span></a>'
+        self.assertContains(response, menu_entry, html=True)
