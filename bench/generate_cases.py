@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate_people import HouseholdPlan, PersonFactory, setup_django  # noqa: E402
+from bench.generate_people import HouseholdPlan, PersonFactory, setup_django
 
 if TYPE_CHECKING:
     from accounts.demo import World
@@ -73,7 +73,15 @@ NOT_CONTACTS = frozenset({"agency_liaison", "meeting"})
 MAX_ACTIVITIES = 4  # 0–4 per case, 2 on average
 REFERRAL_RATE = 0.2
 REFERRAL_STATES = {"proposed": 3, "accepted": 2, "connected": 3, "ended": 1, "failed": 1}
-CHANNELS = {"phone": 45, "visit": 25, "email": 8, "home_visit": 8, "sns": 6, "online": 4, "letter": 4}
+CHANNELS = {
+    "phone": 45,
+    "visit": 25,
+    "email": 8,
+    "home_visit": 8,
+    "sns": 6,
+    "online": 4,
+    "letter": 4,
+}
 CONSULTER_TYPES = {"family": 60, "person": 20, "agency": 15, "welfare_volunteer": 5}
 CONCERNS = ("hikikomori", "family", "income", "health", "job_search", "care")
 
@@ -344,7 +352,9 @@ class _Writer:
             if plan.stage != "intake":
                 note = plan.closure_reason if plan.stage == "closed" else ""
                 stage_changes.append(
-                    StageChange(case=case, from_stage="intake", to_stage=plan.stage, by=lead, note=note)
+                    StageChange(
+                        case=case, from_stage="intake", to_stage=plan.stage, by=lead, note=note
+                    )
                 )
             person = members[0]
             consultations.append(
@@ -467,9 +477,7 @@ def generate(
     from django.utils import timezone
 
     writer = _Writer(world)
-    planner = CasePlanner(
-        seed, today=today or timezone.localdate(), agencies=len(writer.agencies)
-    )
+    planner = CasePlanner(seed, today=today or timezone.localdate(), agencies=len(writer.agencies))
     result = CaseResult()
     started = last_report = time.perf_counter()
     remaining = cases
