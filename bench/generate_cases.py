@@ -7,7 +7,8 @@ PersonFactory (same names, ages and household shapes), in つなぐ市's window 
 demo world's personas (soudan, douryou, kansa …), so that their pages show these cases. Each case
 has the intake consultation that opened it, a stage history, a team, a few activities (the contact
 dates on the case follow from them), and some have a support plan with actions and referrals to
-the demo agencies. Every record has its audit row, as the services write it (one chained append
+the demo agencies; every 25 cases a case conference puts five of them on its agenda. Every
+record has its audit row, as the services write it (one chained append
 per batch, `audit.services.audit_records`).
 
 Rows are written with bulk_create, one transaction per --batch-size cases: no per-row service,
@@ -73,6 +74,7 @@ NOT_CONTACTS = frozenset({"agency_liaison", "meeting"})
 MAX_ACTIVITIES = 4  # 0–4 per case, 2 on average
 REFERRAL_RATE = 0.2
 REFERRAL_STATES = {"proposed": 3, "accepted": 2, "connected": 3, "ended": 1, "failed": 1}
+OPEN_REFERRAL_STATES = frozenset({"proposed", "accepted"})  # collaboration Referral.OPEN_STATES
 CHANNELS = {
     "phone": 45,
     "visit": 25,
@@ -84,6 +86,9 @@ CHANNELS = {
 }
 CONSULTER_TYPES = {"family": 60, "person": 20, "agency": 15, "welfare_volunteer": 5}
 CONCERNS = ("hikikomori", "family", "income", "health", "job_search", "care")
+# One internal case conference per CASES_PER_MEETING cases, with AGENDA_CASES of them on its agenda.
+CASES_PER_MEETING = 25
+AGENDA_CASES = 5
 
 
 @dataclass
@@ -113,6 +118,7 @@ class CaseResult:
     activities: int = 0
     referrals: int = 0
     plans: int = 0
+    meetings: int = 0
     audit_rows: int = 0
     seconds: float = 0.0
     case_ids: list[int] = field(default_factory=list)
@@ -162,9 +168,11 @@ class CasePlanner:
         plan.activities.sort()
         if self.agencies and rng.random() < REFERRAL_RATE:
             referred_on = opened_on + timedelta(days=rng.randint(0, span))
-            plan.referrals.append(
-                (rng.randrange(self.agencies), _weighted(rng, REFERRAL_STATES), referred_on)
-            )
+            states = REFERRAL_STATES
+            if plan.stage == "closed":  # a case with an undecided referral cannot be closed
+                states = {s: w for s, w in states.items() if s not in OPEN_REFERRAL_STATES}
+            agency = rng.randrange(self.agencies)
+            plan.referrals.append((agency, _weighted(rng, states), referred_on))
         if plan.stage in STAGES_WITH_PLAN:
             plan.plan_review_on = opened_on + timedelta(days=rng.randint(90, 365))
         return plan
@@ -207,11 +215,12 @@ def ensure_world() -> World:
 class _Writer:
     """Writes one batch of case plans with bulk_create, in one transaction."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, today: date) -> None:
         from collaboration.models import Agency
         from people.keys import KeyCache
 
         self.world = world
+        self.today = today
         self.office = world.organisations["window"]
         self.leads: dict[str, User] = {name: world.staff[name] for name in LEAD_WORKERS}
         self.agencies = list(
@@ -332,6 +341,7 @@ class _Writer:
         from audit.models import AuditEvent
         from audit.services import AuditEntry
         from cases.models import Activity, PlanAction, StageChange, SupportPlan
+        from cases.services import closure_note
         from collaboration.models import Referral, ReferralEvent
         from consultations.models import Consultation, Disposition
         from consultations.signals import consultations_bulk_written
@@ -350,7 +360,7 @@ class _Writer:
                 StageChange(case=case, to_stage="intake", by=lead, note="ケース開始")
             )
             if plan.stage != "intake":
-                note = plan.closure_reason if plan.stage == "closed" else ""
+                note = closure_note(plan.closure_reason, "") if plan.stage == "closed" else ""
                 stage_changes.append(
                     StageChange(
                         case=case, from_stage="intake", to_stage=plan.stage, by=lead, note=note
@@ -432,7 +442,9 @@ class _Writer:
             PlanAction(plan=p, description="定期的に電話する", responsible_worker=p.created_by)
             for p in support_plans
         )
+        meetings = self._meetings(cases, plans)
         for records, actor, fields in (
+            (meetings, "created_by", ("kind", "title", "held_at")),
             (consultations, "taken_by", ("channel", "person", "main_concern")),
             (activities, "recorded_by", ("kind", "content")),
             (referrals, "referred_by", ("agency", "purpose")),
@@ -450,7 +462,45 @@ class _Writer:
         result.activities += len(activities)
         result.referrals += len(referrals)
         result.plans += len(support_plans)
+        result.meetings += len(meetings)
         return entries
+
+    def _meetings(self, cases: list[Any], plans: list[CasePlan]) -> list[Any]:
+        """Case conferences of the window: the day after the newest of their agenda's cases
+        was opened, every lead worker a member who attended."""
+        from django.utils import timezone
+
+        from collaboration.models import AgendaItem, Meeting, MeetingMember
+
+        meetings, agenda = [], []
+        for start in range(0, len(cases), CASES_PER_MEETING):
+            on_agenda = list(zip(cases, plans, strict=True))[start : start + AGENDA_CASES]
+            day = min(max(plan.opened_on for _, plan in on_agenda) + timedelta(days=1), self.today)
+            meetings.append(
+                Meeting(
+                    organisation=self.office,
+                    kind=Meeting.Kind.CASE_CONFERENCE,
+                    title=f"定例ケース会議 {day.isoformat()}",
+                    held_at=timezone.make_aware(datetime(day.year, day.month, day.day, 14)),
+                    place="相談室1",
+                    created_by=self.leads[LEAD_WORKERS[0]],
+                )
+            )
+            agenda.append([case for case, _ in on_agenda])
+        Meeting.objects.bulk_create(meetings)
+        MeetingMember.objects.bulk_create(
+            MeetingMember(meeting=meeting, user=lead, attended=True)
+            for meeting in meetings
+            for lead in self.leads.values()
+        )
+        AgendaItem.objects.bulk_create(
+            AgendaItem(
+                meeting=meeting, case=case, material="経過の共有", added_by=meeting.created_by
+            )
+            for meeting, on_agenda in zip(meetings, agenda, strict=True)
+            for case in on_agenda
+        )
+        return meetings
 
     def _audit(self, entries: list[Any]) -> int:
         from audit.services import audit_records
@@ -476,8 +526,9 @@ def generate(
     """Create `cases` cases (with persons, consultations …) in the world's window."""
     from django.utils import timezone
 
-    writer = _Writer(world)
-    planner = CasePlanner(seed, today=today or timezone.localdate(), agencies=len(writer.agencies))
+    today = today or timezone.localdate()
+    writer = _Writer(world, today)
+    planner = CasePlanner(seed, today=today, agencies=len(writer.agencies))
     result = CaseResult()
     started = last_report = time.perf_counter()
     remaining = cases
@@ -566,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"done: {result.cases:,} cases, {result.persons:,} persons, "
         f"{result.consultations:,} consultations, {result.activities:,} activities, "
-        f"{result.referrals:,} referrals, {result.plans:,} plans, "
+        f"{result.referrals:,} referrals, {result.plans:,} plans, {result.meetings:,} meetings, "
         f"{result.audit_rows:,} audit rows in {result.seconds:.1f} s "
         f"({result.cases / result.seconds:,.0f} cases/s); "
         f"(VACUUM) ANALYZE {time.perf_counter() - analyze_started:.1f} s"

@@ -311,6 +311,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check", action="store_true", help="exit 1 if a page misses a target")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON lines")
+    parser.add_argument("--save", type=Path, help="also write the figures to this JSON lines file")
     return parser.parse_args(argv)
 
 
@@ -345,9 +346,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = [f for url in args.databases for f in measure_elsewhere(url, args)]
     else:
         figures = measure_here(args)
+    lines = [json.dumps(asdict(figure), ensure_ascii=False) for figure in figures]
+    if args.save:
+        args.save.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     if args.json:
-        for figure in figures:
-            print(json.dumps(asdict(figure), ensure_ascii=False))
+        print("\n".join(lines))
         return 0
     print(table(figures, markdown=args.markdown))
     found = problems(figures)

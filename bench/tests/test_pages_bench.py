@@ -6,6 +6,7 @@ from audit.services import verify_chain
 from bench.generate_cases import CasePlanner, generate
 from bench.pages import MISSING, PAGES, Figure, Page, measure, problems, table
 from cases.models import Activity, Case
+from collaboration.models import Meeting
 from consultations.models import Consultation
 from people.models import Person
 from tsunagu.test import BaseTestCase
@@ -45,6 +46,9 @@ class CaseGeneratorTests(BaseTestCase):
         self.assertEqual(stored, [getattr(named, column) for column in Person.KEY_COLUMNS])
         self.assertEqual(Activity.objects.filter(case__in=cases).count(), result.activities)
         self.assertEqual(self.audit_rows(object_type="cases.case", action="create").__len__(), 6)
+        # A case conference per batch here (batches of 4: 4 + 2 cases on the agendas).
+        meetings = Meeting.objects.filter(organisation=self.window).order_by("id")
+        self.assertEqual([meeting.agenda.count() for meeting in meetings], [4, 2])
         self.assertEqual(list(verify_chain()), [])
 
 
