@@ -25,6 +25,7 @@ and refuses TSUNAGU_ENV=production.
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import sys
 import time
@@ -89,6 +90,8 @@ CONCERNS = ("hikikomori", "family", "income", "health", "job_search", "care")
 # One internal case conference per CASES_PER_MEETING cases, with AGENDA_CASES of them on its agenda.
 CASES_PER_MEETING = 25
 AGENDA_CASES = 5
+# The activities of the record pages' case (CasePlanner.showcase): days after opening, kind.
+SHOWCASE_ACTIVITIES = ((10, "interview"), (30, "phone"), (60, "home_visit"), (85, "phone"))
 
 
 @dataclass
@@ -108,6 +111,8 @@ class CasePlan:
     plan_review_on: date | None = None
     closed_on: date | None = None
     closure_reason: str = ""
+    # A second consultation today, continuing the case (the record pages' case, see showcase).
+    consulted_today: bool = False
 
 
 @dataclass
@@ -137,9 +142,39 @@ class CasePlanner:
         self.factory = PersonFactory(seed, variant_rate=0.0)
         self.today = today
         self.agencies = agencies
+        self.planned = 0
 
     def plans(self, count: int) -> list[CasePlan]:
-        return [self.plan() for _ in range(count)]
+        plans = [self.plan() for _ in range(count)]
+        if plans and not self.planned:
+            self.showcase(plans[0])
+        self.planned += count
+        return plans
+
+    def showcase(self, plan: CasePlan) -> None:
+        """The first case of every database has the same shape, so that the record pages
+        (bench/pages.py: soudan's first case and its person) and today's consultations compare
+        between sizes: soudan's, being supported for 90 days, four activities, a plan, an
+        accepted referral, and a consultation today."""
+        plan.lead = "soudan"
+        plan.stage = "support"
+        plan.opened_on = self.today - timedelta(days=90)
+        plan.received_at = _at(plan.opened_on, self.rng)
+        plan.closed_on, plan.closure_reason = None, ""
+        plan.activities = [
+            (_at(plan.opened_on + timedelta(days=offset), self.rng), kind)
+            for offset, kind in (
+                (10, "interview"),
+                (30, "phone"),
+                (60, "home_visit"),
+                (85, "phone"),
+            )
+        ]
+        plan.referrals = (
+            [(0, "accepted", plan.opened_on + timedelta(days=40))] if self.agencies else []
+        )
+        plan.plan_review_on = self.today + timedelta(days=90)
+        plan.consulted_today = True
 
     def plan(self) -> CasePlan:
         rng = self.rng
@@ -387,6 +422,8 @@ class _Writer:
                     taken_by=lead,
                 )
             )
+            if plan.consulted_today:
+                consultations.append(self._consultation_today(consultations[-1]))
             for at, kind in plan.activities:
                 activities.append(
                     Activity(
@@ -464,6 +501,22 @@ class _Writer:
         result.plans += len(support_plans)
         result.meetings += len(meetings)
         return entries
+
+    def _consultation_today(self, intake: Any) -> Any:
+        """A later call about the same person, continuing the open case, earlier today."""
+        from django.utils import timezone
+
+        from tsunagu.office_hours import is_out_of_hours
+
+        now = timezone.now()
+        midnight = timezone.make_aware(
+            datetime.combine(timezone.localdate(now), datetime.min.time())
+        )
+        later = copy.copy(intake)
+        later.received_at = midnight + (now - midnight) / 2
+        later.channel = "phone"
+        later.is_out_of_hours = is_out_of_hours(later.received_at)
+        return later
 
     def _meetings(self, cases: list[Any], plans: list[CasePlan]) -> list[Any]:
         """Case conferences of the window: the day after the newest of their agenda's cases

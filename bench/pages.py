@@ -32,6 +32,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,7 @@ class Page:
     """One row of the table: what is requested, by whom.
 
     `path` may name `{person}` and `{case}`: a person and a case of the window that `user` may
-    see (the newest open case led by soudan, and its person). `api`: sent with the persona's
+    see (page_context: soudan's first case, and its person). `api`: sent with the persona's
     token instead of the session.
     """
 
@@ -132,15 +133,14 @@ def bench_cases() -> int:
 
 
 def page_context(soudan: User) -> dict[str, int]:
-    """The person and case the record pages show: soudan's newest open case (at a tiny N, the
-    window's newest case)."""
-    from cases.models import Case, Stage
+    """The person and case the record pages show: soudan's first case, of the same shape at every
+    N (bench/generate_cases.py, CasePlanner.showcase); else the window's first case."""
+    from cases.models import Case
 
-    window_cases = Case.objects.filter(organisation=soudan.organisation, person__isnull=False)
-    case = (
-        window_cases.filter(lead_worker=soudan).exclude(stage=Stage.CLOSED).first()
-        or window_cases.first()
-    )
+    window_cases = Case.objects.filter(
+        organisation=soudan.organisation, person__isnull=False
+    ).order_by("id")
+    case = window_cases.filter(lead_worker=soudan).first() or window_cases.first()
     if case is None or case.person_id is None:
         raise SystemExit("the window holds no case: fill the database with generate_cases.py")
     return {"person": case.person_id, "case": case.pk}
@@ -288,6 +288,35 @@ def table(figures: Sequence[Figure], *, markdown: bool = False) -> str:
     )
 
 
+def wide_table(figures: Sequence[Figure], *, markdown: bool = False) -> str:
+    """One row per page, ms / queries / KB side by side for each N (the README's form)."""
+    sizes = sorted({f.cases for f in figures})
+    order = {page.label: i for i, page in enumerate(PAGES)}
+    labels = sorted({f.label for f in figures}, key=lambda label: (order.get(label, 999), label))
+    found = {(f.label, f.cases): f for f in figures}
+    header = ["ページ", *(f"{n:,} 件: ms / クエリ / KB" for n in sizes)]
+    cells = [header]
+    for label in labels:
+        row = [label]
+        for n in sizes:
+            f = found.get((label, n))
+            if f is None or f.missing:
+                row.append(MISSING)
+            elif f.status != 200:
+                row.append(f"HTTP {f.status}")
+            else:
+                row.append(f"{f.median_ms:.1f} / {f.queries} / {f.kb:.1f}")
+        cells.append(row)
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * len(sizes)]
+        lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
+        return "\n".join(lines)
+    width = max(_width(row[0]) for row in cells)
+    return "\n".join(
+        _pad(row[0], width) + "".join(f"{cell:>26}" for cell in row[1:]) for row in cells
+    )
+
+
 def _width(text: str) -> int:
     import unicodedata
 
@@ -310,6 +339,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if a page misses a target")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--wide", action="store_true", help="one row per page, the sizes beside")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON lines")
     parser.add_argument("--save", type=Path, help="also write the figures to this JSON lines file")
     return parser.parse_args(argv)
@@ -342,17 +372,23 @@ def measure_elsewhere(url: str, args: argparse.Namespace) -> list[Figure]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    started, load_before = datetime.now(UTC), os.getloadavg()[0]
     if args.databases:
         figures = [f for url in args.databases for f in measure_elsewhere(url, args)]
     else:
         figures = measure_here(args)
+    machine = (
+        f"{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, 1-minute load average "
+        f"{load_before:.1f} → {os.getloadavg()[0]:.1f}, median of {args.runs} after {args.warmup}"
+    )
     lines = [json.dumps(asdict(figure), ensure_ascii=False) for figure in figures]
     if args.save:
         args.save.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     if args.json:
         print("\n".join(lines))
         return 0
-    print(table(figures, markdown=args.markdown))
+    print(machine)
+    print((wide_table if args.wide else table)(figures, markdown=args.markdown))
     found = problems(figures)
     if found:
         print("\n目標に届いていないもの / over target:")

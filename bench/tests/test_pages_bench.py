@@ -2,9 +2,11 @@
 
 from datetime import date
 
+from django.utils import timezone
+
 from audit.services import verify_chain
 from bench.generate_cases import CasePlanner, generate
-from bench.pages import MISSING, PAGES, Figure, Page, measure, problems, table
+from bench.pages import MISSING, PAGES, Figure, Page, measure, problems, table, wide_table
 from cases.models import Activity, Case
 from collaboration.models import Meeting
 from consultations.models import Consultation
@@ -37,7 +39,13 @@ class CaseGeneratorTests(BaseTestCase):
             self.assertEqual(case.person.organisation_id, self.window.pk)
             self.assertTrue(case.title.endswith("の支援"))
             self.assertIn(case.lead_worker, case.team.all())
-            self.assertEqual(Consultation.objects.filter(case=case).count(), 1)
+        # The intake of each case, and for the first (the record pages' case) a call today.
+        consultations = Consultation.objects.filter(case__in=cases)
+        self.assertEqual(consultations.count(), 7)
+        first = consultations.filter(case_id=result.case_ids[0])
+        self.assertEqual(first.count(), 2)
+        self.assertEqual(timezone.localtime(first[0].received_at).date(), timezone.localdate())
+        self.assertEqual(cases.get(pk=result.case_ids[0]).lead_worker, self.soudan)
         # The search keys are those Person.save would compute.
         named = Person.objects.filter(cases__in=cases).exclude(family_name="").first()
         assert named is not None
@@ -67,6 +75,12 @@ class PagesBenchTests(BaseTestCase):
         printed = table(figures)
         self.assertIn("ケース一覧（機関）", printed)
         self.assertIn("6", printed)
+        wide = wide_table(figures, markdown=True).splitlines()
+        self.assertEqual(len(wide), 2 + len(PAGES))
+        self.assertIn("| 6 件: ms / クエリ / KB |", wide[0])
+        # The record pages show a case of the same shape at both sizes (the showcase case).
+        record_pages = [f.queries for f in figures if f.label in ("本人", "ケース")]
+        self.assertEqual(record_pages[:2], record_pages[2:])
 
     def test_a_page_that_does_not_exist_is_none(self) -> None:
         generate(cases=1, seed=1, world=self.world)
