@@ -86,6 +86,7 @@ PAGES: list[Page] = [
     Page("ケース一覧（機関）", "soudan", "/cases/?scope=organisation"),
     Page("見守りリスト（機関）", "soudan", "/watch/?scope=organisation"),
     Page("本人・家族の一覧", "soudan", "/persons/"),
+    Page("本人・家族の検索（佐藤）", "soudan", "/persons/?q=佐藤"),
     Page("世帯の一覧", "soudan", "/households/"),
     Page("重複の候補", "chousei", "/persons/duplicates/"),
     Page("相談受付（今日）", "soudan", "/consultations/"),
