@@ -115,6 +115,7 @@ class Figure:
     median_ms: float = 0.0
     queries: int = 0
     kb: float = 0.0
+    sql_ms: float = 0.0  # the database's share of the counted request (its queries' time)
 
     @property
     def missing(self) -> bool:
@@ -222,6 +223,7 @@ def measure_page(
         median_ms=round(statistics.median(times), 1),
         queries=len(queries),
         kb=round(len(response.content) / 1024, 1),
+        sql_ms=round(sum(float(query["time"]) for query in queries.captured_queries) * 1000, 1),
     )
 
 
@@ -268,19 +270,22 @@ def problems(figures: Sequence[Figure]) -> list[str]:
 
 
 def table(figures: Sequence[Figure], *, markdown: bool = False) -> str:
-    """page, N, median ms, queries, KB; pages in PAGES order, then by N."""
+    """page, N, median ms, queries, KB (and the SQL ms of the counted request); pages in PAGES
+    order, then by N."""
     order = {page.label: i for i, page in enumerate(PAGES)}
     rows = sorted(figures, key=lambda f: (order.get(f.label, len(order)), f.label, f.cases))
-    header = ("ページ", "N", "中央値 ms", "クエリ", "KB")
+    header = ("ページ", "N", "中央値 ms", "クエリ", "KB", "SQL ms")
     cells = [header]
     for f in rows:
         if f.missing:
-            cells.append((f.label, f"{f.cases:,}", MISSING, MISSING, MISSING))
+            cells.append((f.label, f"{f.cases:,}", MISSING, MISSING, MISSING, MISSING))
             continue
         ms = f"{f.median_ms:.1f}" if f.status == 200 else f"HTTP {f.status}"
-        cells.append((f.label, f"{f.cases:,}", ms, str(f.queries), f"{f.kb:.1f}"))
+        cells.append(
+            (f.label, f"{f.cases:,}", ms, str(f.queries), f"{f.kb:.1f}", f"{f.sql_ms:.1f}")
+        )
     if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|---:|"]
+        lines = ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|---:|---:|"]
         lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]
         return "\n".join(lines)
     width = max(_width(row[0]) for row in cells)
