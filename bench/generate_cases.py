@@ -312,7 +312,9 @@ class _Writer:
             )
             for plan in plans
         )
-        persons, memberships, position = [], [], 0
+        persons: list[list[Any]] = []
+        memberships: list[Any] = []
+        position = 0
         for plan, household in zip(plans, households, strict=True):
             members = rows[position : position + len(plan.household.members)]
             position += len(members)
