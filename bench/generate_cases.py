@@ -267,16 +267,17 @@ class _Writer:
         from django.db import transaction
 
         with transaction.atomic():
-            persons = self._persons(plans)
-            cases = self._cases(plans, persons)
+            persons, households = self._persons(plans)
+            cases = self._cases(plans, persons, households)
             entries = self._history(plans, cases, persons, result)
             result.audit_rows += self._audit(entries)
         result.cases += len(cases)
         result.persons += sum(len(p) for p in persons)
         result.case_ids.extend(case.pk for case in cases)
 
-    def _persons(self, plans: list[CasePlan]) -> list[list[Any]]:
-        """The households' persons (the key person first), households and memberships."""
+    def _persons(self, plans: list[CasePlan]) -> tuple[list[list[Any]], list[Any]]:
+        """The households' persons (the key person first), households and memberships; the
+        persons of each plan and the households, in plan order."""
         from django.utils import timezone
 
         from people.models import Household, HouseholdMembership, Person
@@ -330,16 +331,17 @@ class _Writer:
                 for person, member in zip(members, plan.household.members, strict=True)
             )
         HouseholdMembership.objects.bulk_create(memberships)
-        self._households = households
-        return persons
+        return persons, households
 
-    def _cases(self, plans: list[CasePlan], persons: list[list[Any]]) -> list[Any]:
+    def _cases(
+        self, plans: list[CasePlan], persons: list[list[Any]], households: list[Any]
+    ) -> list[Any]:
         from cases.models import Case
         from cases.titles import automatic_title
         from people.models import Person
 
         cases = []
-        for plan, members, household in zip(plans, persons, self._households, strict=True):
+        for plan, members, household in zip(plans, persons, households, strict=True):
             contacts = [
                 timezone_day(at) for at, kind in plan.activities if kind not in NOT_CONTACTS
             ]
