@@ -39,6 +39,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A browser loads a page and, at once, what the page asks for after it (the menu's counts):
+    two requests at the same moment, as in an office. The live server answers them on two
+    threads; SQLite's in-memory test database would lock one out ("database table is locked"),
+    so the browser tests run on a database file in WAL mode, as `make run` does."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        folder = tmp_path_factory.mktemp("e2e-database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "e2e.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(

@@ -145,7 +145,7 @@ def test_a_coordinator_merges_a_duplicate_and_undoes_the_merge(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"#{yumi_again.pk} を #{yumi.pk} に統合します"
     )
-    expect(page.get_by_text("世帯員1件")).to_be_visible()
+    expect(page.get_by_text("世帯員1件", exact=True)).to_be_visible()
     assert Person.objects.get(pk=yumi_again.pk).merged_into_id is None
     page.get_by_role("button", name="統合する", exact=True).click()
 

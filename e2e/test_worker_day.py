@@ -22,8 +22,10 @@ from e2e.test_login import log_in
 from e2e.test_scenario_p59 import (
     HOUKATSU,
     TIMEOUT_MS,
+    _build_household,
     _days_ago,
     _h1,
+    _link_case_to_household,
     _local_input,
     _messages,
     _register_father,
@@ -116,6 +118,10 @@ def test_the_workers_day_from_the_mothers_call_to_the_answered_referral(
     expect(said).to_contain_text("家族（母）")
     expect(said).to_contain_text("40代の息子が十年近く部屋から出てこない。")
 
+    # The household of father and son; the case supports it (the father can then be referred).
+    _build_household(page, server_url)
+    _link_case_to_household(page, server_url, case_pk)
+
     # A letter at the door, with the next step a few days ahead: the home shows it.
     _activity_form(page, server_url, case_pk, days_ago=3, kind="手紙・メモを置いた")
     page.get_by_label(re.compile("^内容")).fill("玄関に手紙を置いた。母に渡してもらうよう頼んだ。")
@@ -154,19 +160,21 @@ def test_the_workers_day_from_the_mothers_call_to_the_answered_referral(
     )
     page.get_by_label("訂正の理由").fill("記録のときに選び間違えた。長男にも会えていた。")
     page.get_by_role("button", name="訂正を保存する").click()
-    expect(_summary(page, "本人に初めて会えた日")).to_have_text(wareki(today - timedelta(days=1)))
-    page.get_by_role("link", name="訂正あり（訂正の履歴）").click()
+    # The correction's history: who, when, why, and what the visit said before.
     kept = page.locator("section.previous-version")
     expect(kept).to_have_count(1)
     expect(kept).to_contain_text("記録のときに選び間違えた。")
     expect(kept).to_contain_text("家族のみ")
     expect(kept).to_contain_text("母と玄関で話した。")
+    page.goto(f"{server_url}/cases/{case_pk}/")
+    expect(_summary(page, "本人に初めて会えた日")).to_have_text(wareki(today - timedelta(days=1)))
+    expect(page.get_by_role("link", name="訂正あり（訂正の履歴）")).to_be_visible()
     page.goto(f"{server_url}/")
     expect(page.locator("#today-unmet")).to_have_count(0)
 
     # The father (dementia) is referred to the 地域包括, which uses tsunagu.
     page.goto(f"{server_url}/cases/{case_pk}/referrals/new/")
-    page.get_by_label("つなぐ人").select_option(label=re.compile("^高橋 茂"))
+    page.get_by_label("つなぐ人").select_option(label="高橋 茂（世帯主）")
     page.get_by_label("つなぎ先").select_option(label=f"{HOUKATSU}（地域包括支援センター）")
     page.get_by_label("つなぐ目的").fill("父の認知症の診断後の介護保険の申請と家族の負担の相談")
     page.get_by_label(re.compile("^確認する日")).fill((today + timedelta(days=7)).isoformat())
