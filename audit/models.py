@@ -54,6 +54,10 @@ class ChainBoundaryQuerySet(models.QuerySet["ChainBoundary"]):
         raise AppendOnlyError("監査ログは追記のみです。削除できません。")
 
 
+# Ids shown per list in a row of the audit log page (the CSV export has them all).
+DETAIL_IDS_SHOWN = 20
+
+
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
         READ = "read", "閲覧"
@@ -135,6 +139,19 @@ class AuditEvent(models.Model):
         if self.is_keyed:
             content["alg"] = self.hash_alg
         return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def shown_detail(self) -> list[tuple[str, str]]:
+        """The detail as the log page shows it: a long list of ids (an old list read, an
+        export) is cut to its first `DETAIL_IDS_SHOWN` with the whole count, so that one row
+        never makes the page large. The export (CSV) keeps every id."""
+        shown = []
+        for key, value in self.detail.items():
+            if isinstance(value, list) and len(value) > DETAIL_IDS_SHOWN:
+                head = ", ".join(str(item) for item in value[:DETAIL_IDS_SHOWN])
+                shown.append((key, f"[{head}, …]（全{len(value)}件）"))
+            else:
+                shown.append((key, str(value)))
+        return shown
 
     @property
     def is_keyed(self) -> bool:

@@ -99,3 +99,19 @@ class AuditLogPagingTests(BaseTestCase):
         hundred = self.shown("action=read")
         self.assertContains(hundred, "全100件中 1〜50件")
         self.assertLess(abs(len(hundred.content) - len(sixty.content)), 200)
+
+
+class LongDetailTests(BaseTestCase):
+    def test_a_row_naming_ten_thousand_ids_shows_the_first_twenty_and_the_count(self) -> None:
+        audit_record(
+            action=AuditEvent.Action.READ,
+            actor=self.soudan,
+            object_type="cases.case",
+            detail={"ids": list(range(1, 10_001))},
+        )
+        self.login(self.kansa)
+        response = self.client.get("/audit/")
+        self.assertContains(response, "ids: [1, 2, 3,")
+        self.assertContains(response, "20, …]（全10000件）")
+        self.assertNotContains(response, "9999")
+        self.assertLess(len(response.content), 60_000)
