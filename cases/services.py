@@ -72,6 +72,8 @@ MET_BUT_OUTCOME_NOT_MET = (
 )
 # The outcomes of a visit that say the person was not met: "met the person" contradicts them.
 OUTCOMES_NOT_MET = (Activity.VisitOutcome.FAMILY_ONLY, Activity.VisitOutcome.NOBODY)
+# The fields `validate_activity` reads.
+VALIDATED_FIELDS = ("occurred_at", "kind", "visit_outcome", "met_person", "next_action_on")
 # A correction of these moves the case's last contact or first meeting.
 CONTACT_DATE_FIELDS = {"occurred_at", "kind", "met_person"}
 # One open case per person per organisation (and per household for a household-only case): a
@@ -528,9 +530,12 @@ def activity_correct(
     """
     keep = keep_previous_version(by=by, reason=reason)
     case = activity.case
-    validate_activity(case, data)
+    # A partial correction changes only what was sent; the rules read the activity as it will
+    # be once corrected.
+    corrected = {name: getattr(activity, name) for name in VALIDATED_FIELDS} | data
+    validate_activity(case, corrected)
     data = dict(data)
-    if data.get("kind") == Activity.Kind.HOME_VISIT and data.get("visit_outcome") == (
+    if corrected["kind"] == Activity.Kind.HOME_VISIT and corrected["visit_outcome"] == (
         Activity.VisitOutcome.MET_PERSON
     ):
         data["met_person"] = True

@@ -4,13 +4,14 @@ the case's contact dates follow the correction, and nothing is ever deleted."""
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent, PreviousVersion
 from audit.services import CORRECTION_REASON_REQUIRED
 from cases.models import Activity, Case
-from cases.services import MET_BUT_OUTCOME_NOT_MET, activity_add
+from cases.services import MET_BUT_OUTCOME_NOT_MET, activity_add, activity_correct
 from cases.tests.helpers import days_ago, open_case
 from cases.tests.test_activity_pages import local_minute
 from collaboration.watch import build_watch_list
@@ -285,3 +286,50 @@ class ActivityCorrectionTests(BaseTestCase):
         case = self.case_now()
         self.assertIsNone(case.first_met_on)
         self.assertEqual(case.last_contact_on, timezone.localtime(call_at).date())
+
+
+class PartialCorrectionTests(BaseTestCase):
+    def test_a_correction_that_sends_one_field_changes_only_that_field(self) -> None:
+        case = open_case(self.soudan, opened_days_ago=10)
+        activity = activity_add(
+            case=case,
+            data={
+                "occurred_at": timezone.now() - timedelta(days=2),
+                "kind": Activity.Kind.HOME_VISIT,
+                "visit_outcome": Activity.VisitOutcome.FAMILY_ONLY,
+                "content": "母と話した。",
+            },
+            by=self.soudan,
+        )
+        corrected = activity_correct(
+            activity=activity,
+            data={"content": "母と玄関で話した。"},
+            version=activity.version,
+            reason="言葉を足した",
+            by=self.soudan,
+        )
+        self.assertEqual(corrected.content, "母と玄関で話した。")
+        self.assertEqual(corrected.visit_outcome, Activity.VisitOutcome.FAMILY_ONLY)
+        self.assertFalse(corrected.met_person)
+
+    def test_a_partial_correction_is_still_checked_against_what_is_kept(self) -> None:
+        case = open_case(self.soudan, opened_days_ago=10)
+        activity = activity_add(
+            case=case,
+            data={
+                "occurred_at": timezone.now() - timedelta(days=2),
+                "kind": Activity.Kind.HOME_VISIT,
+                "visit_outcome": Activity.VisitOutcome.NOBODY,
+                "content": "不在だった。",
+            },
+            by=self.soudan,
+        )
+        with self.assertRaises(ValidationError) as refused:
+            activity_correct(
+                activity=activity,
+                data={"met_person": True},
+                version=activity.version,
+                reason="会えていた",
+                by=self.soudan,
+            )
+        self.assertIn("met_person", refused.exception.message_dict)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 from audit.models import AuditEvent
 from cases.models import Activity, Case, StageChange
+from cases.services import activity_correct
 from cases.tests.helpers import days_ago, make_agency, open_case
 from collaboration.models import AgendaItem, Meeting, MeetingMember, ReferralEvent
 from collaboration.referrals.services import referral_create
@@ -116,6 +117,19 @@ class WhatTheTimelineShows(TimelineTestCase):
         positions = [page.index(text) for text in order]
         self.assertEqual(positions, sorted(positions))
         self.assertIn("全6件中 1〜6件", page)  # with the stage the case opened in
+
+    def test_a_corrected_activity_says_so_and_links_to_its_history(self) -> None:
+        activity = activity_correct(
+            activity=self.activity(5),
+            data={"content": "訪問の記録（訂正後）", "visit_outcome": "nobody"},
+            version=1,
+            reason="内容を書き間違えた",
+            by=self.soudan,
+        )
+        page = self.page()
+        self.assertIn("訪問の記録（訂正後）", page)
+        self.assertIn(f"/cases/{self.case.pk}/activities/{activity.pk}/versions/", page)
+        self.assertIn("訂正あり（訂正の履歴）", page)
 
     def test_each_entry_links_to_its_record(self) -> None:
         consultation = self.consultation(4)
