@@ -118,8 +118,25 @@ class WatchList:
 
 
 def open_cases(user: User, *, whole_organisation: bool) -> QuerySet[Case]:
-    """Open cases in scope, annotated with `due_on` (next contact), `latest_review_on` (the
-    latest plan's review date) and `first_consulted_at` — all in SQL."""
+    """Open cases in scope, annotated with `due_on` (the next contact, a cheap expression of the
+    row). The dearer subqueries are added only by the sections that need them
+    (`with_review_on`, `with_first_consultation`), so that no query computes them for rows
+    it neither filters nor shows."""
+    queryset = visible_to(user, Case.objects.exclude(stage=Stage.CLOSED)).annotate(
+        due_on=contact_due_on()
+    )
+    if not whole_organisation:
+        queryset = queryset.filter(mine(user))
+    return queryset
+
+
+def with_review_on(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """`latest_review_on`: the review date of each case's latest support plan."""
+    return queryset.annotate(latest_review_on=latest_review_on())
+
+
+def with_first_consultation(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """`first_consulted_at`, and `since`: the day of the first consultation, or the opening."""
     first_consultation = (
         Consultation.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -127,14 +144,9 @@ def open_cases(user: User, *, whole_organisation: bool) -> QuerySet[Case]:
         .annotate(first=Min("received_at"))
         .values("first")
     )
-    queryset = visible_to(user, Case.objects.exclude(stage=Stage.CLOSED)).annotate(
-        due_on=contact_due_on(),
-        latest_review_on=latest_review_on(),
-        first_consulted_at=Subquery(first_consultation[:1]),
+    return queryset.annotate(first_consulted_at=Subquery(first_consultation[:1])).annotate(
+        since=Coalesce(TruncDate("first_consulted_at"), F("opened_on"), output_field=DateField())
     )
-    if not whole_organisation:
-        queryset = queryset.filter(mine(user))
-    return queryset
 
 
 def _shown(queryset: QuerySet[Case], *ordering: str) -> list[Case]:
@@ -191,7 +203,7 @@ def open_action_items(user: User, *, whole_organisation: bool) -> list[ActionIte
 
 def watch_counts(user: User, *, whole_organisation: bool = False, today: date) -> WatchCounts:
     """The size of each section in three queries (one aggregate over the open cases)."""
-    cases = open_cases(user, whole_organisation=whole_organisation).aggregate(
+    cases = with_review_on(open_cases(user, whole_organisation=whole_organisation)).aggregate(
         overdue=Count("pk", filter=Q(due_on__lt=today)),
         reviews=Count("pk", filter=Q(latest_review_on__lte=today)),
         not_met=Count("pk", filter=Q(first_met_on__isnull=True)),
@@ -241,13 +253,12 @@ def build_watch_list(
         OverdueContact(case, due_on(case), (today - due_on(case)).days)
         for case in _shown(cases.filter(Q(due_on__lt=today)), "due_on")
     ]
+    reviews = with_review_on(cases).filter(Q(latest_review_on__lte=today))
     watch.reviews_due = [
         ReviewDue(case, annotated_date(case, "latest_review_on"))
-        for case in _shown(cases.filter(Q(latest_review_on__lte=today)), "latest_review_on")
+        for case in _shown(reviews, "latest_review_on")
     ]
-    unmet = cases.filter(first_met_on__isnull=True).annotate(
-        since=Coalesce(TruncDate("first_consulted_at"), F("opened_on"), output_field=DateField())
-    )
+    unmet = with_first_consultation(cases.filter(first_met_on__isnull=True))
     watch.not_met = [_not_met_entry(case, today) for case in _shown(unmet, "since")]
     watch.overdue_referrals = overdue_referrals(
         user, whole_organisation=whole_organisation, today=today

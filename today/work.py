@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -31,12 +31,12 @@ from collaboration.watch import (
     open_cases,
     overdue_referrals_q,
     watch_counts,
+    with_review_on,
 )
 from community.models import Session
 from consultations.models import Consultation, ConsultationDraft
 from notifications.models import Notification
 from people.access import hidden_person_ids
-from people.models import Person
 from supporters.access import own_dispatches
 from supporters.models import Dispatch
 
@@ -48,13 +48,15 @@ WEEK = timedelta(days=7)
 CONCERN_DAYS = 30
 
 
-@dataclass(frozen=True)
+@dataclass
 class Entry:
     label: str
     url: str
     when: date | None = None
     note: str = ""
     late: bool = False
+    # The case the entry names: its label is hidden at the end for a restricted person.
+    case: Case | None = None
 
 
 @dataclass
@@ -93,32 +95,30 @@ def day_bounds(day: date, days: int = 1) -> tuple[datetime, datetime]:
 
 
 class CaseLabels:
-    """Case labels that respect restricted identities (制限対象者): the cases are read with
-    their persons' teams prefetched, so deciding costs no query."""
+    """Case labels that respect restricted identities (制限対象者): the sections remember the
+    cases they show, and `decide` reads the teams of all their persons in one query at the end
+    (so the page costs the same queries whichever sections have rows)."""
 
     def __init__(self, user: User) -> None:
         self.user = user
         self.cases: dict[int, Case] = {}
-        self.hidden: set[int] = set()
 
     def remember(self, cases: list[Case]) -> None:
         for case in cases:
             self.cases.setdefault(case.pk, case)
-        persons: list[Person | None] = [case.person for case in cases]
-        self.hidden |= hidden_person_ids(self.user, persons)
 
-    def case(self, case: Case) -> str:
-        if case.person_id in self.hidden:
-            return f"ケース #{case.pk}（制限対象者）"
-        return case.title
+    def decide(self, sections: list[Section]) -> None:
+        persons = [case.person for case in self.cases.values() if case.person is not None]
+        prefetch_related_objects(persons, Prefetch("team", queryset=User.objects.only("pk")))
+        hidden = hidden_person_ids(self.user, list(persons))
+        for section in sections:
+            for entry in section.entries:
+                if entry.case is not None and entry.case.person_id in hidden:
+                    entry.label = f"ケース #{entry.case.pk}（制限対象者）"
 
 
 def _cases(queryset: QuerySet[Case], *ordering: str) -> list[Case]:
-    return list(
-        queryset.select_related("person")
-        .prefetch_related(Prefetch("person__team", queryset=User.objects.only("pk")))
-        .order_by(*ordering, "id")[:ENTRIES]
-    )
+    return list(queryset.select_related("person").order_by(*ordering, "id")[:ENTRIES])
 
 
 class Gatherer:
@@ -178,10 +178,11 @@ class Gatherer:
         self.labels.remember(shown)
         entries = [
             Entry(
-                self.labels.case(case),
+                case.title,
                 reverse("case_detail", args=[case.pk]),
                 due_on(case),
                 late=due_on(case) < self.today,
+                case=case,
             )
             for case in shown
         ]
@@ -205,19 +206,18 @@ class Gatherer:
             next_action_on__lte=self.today + WEEK,
         ).filter(~Exists(later))
         shown = list(
-            activities.select_related("case__person")
-            .prefetch_related(Prefetch("case__person__team", queryset=User.objects.only("pk")))
-            .order_by("next_action_on", "id")[:ENTRIES]
+            activities.select_related("case__person").order_by("next_action_on", "id")[:ENTRIES]
         )
         self.labels.remember([activity.case for activity in shown])
         self.note_shown("cases.activity", shown)
         entries = [
             Entry(
-                self.labels.case(a.case),
+                a.case.title,
                 reverse("case_detail", args=[a.case_id]),
                 a.next_action_on,
                 note="次の予定",
                 late=bool(a.next_action_on and a.next_action_on < self.today),
+                case=a.case,
             )
             for a in shown
         ]
@@ -225,7 +225,9 @@ class Gatherer:
 
     def reviews_and_unmet(self, counts: Any) -> list[Section]:
         cases = open_cases(self.user, whole_organisation=False)
-        reviews = _cases(cases.filter(Q(latest_review_on__lte=self.today)), "latest_review_on")
+        reviews = _cases(
+            with_review_on(cases).filter(Q(latest_review_on__lte=self.today)), "latest_review_on"
+        )
         unmet = _cases(cases.filter(first_met_on__isnull=True), "opened_on")
         self.labels.remember([*reviews, *unmet])
         return [
@@ -235,9 +237,10 @@ class Gatherer:
                 counts.reviews_due,
                 [
                     Entry(
-                        self.labels.case(c),
+                        c.title,
                         reverse("case_detail", args=[c.pk]),
                         annotated_date(c, "latest_review_on"),
+                        case=c,
                     )
                     for c in reviews
                 ],
@@ -250,10 +253,11 @@ class Gatherer:
                 counts.not_met,
                 [
                     Entry(
-                        self.labels.case(c),
+                        c.title,
                         reverse("case_detail", args=[c.pk]),
                         c.opened_on,
                         note="開始",
+                        case=c,
                     )
                     for c in unmet
                 ],
@@ -510,6 +514,7 @@ class Gatherer:
             work.sections.append(self.sessions_this_week())
         if user.has_right(Right.VIEW_OWN_DISPATCHES):
             work.sections.append(self.my_dispatches())
+        self.labels.decide(work.sections)
         self.audit()
         return work
 

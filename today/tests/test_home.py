@@ -186,3 +186,17 @@ class HomeForOtherRolesTests(BaseTestCase):
 
     def test_the_gathering_answers_for_a_user_without_an_organisation(self) -> None:
         self.assertEqual(todays_work(self.kansa).sections, [])
+
+
+class RestrictedPersonOnTheHomeTests(BaseTestCase):
+    def test_a_restricted_persons_case_is_named_by_number_outside_the_persons_team(self) -> None:
+        case = open_case(self.soudan, title="佐藤 花さんの支援", opened_days_ago=45)
+        person = case.person
+        assert person is not None
+        person.is_restricted = True
+        person.save()
+        person.team.clear()
+        self.login(self.soudan)
+        response = self.client.get("/")
+        self.assertContains(response, f"ケース #{case.pk}（制限対象者）")
+        self.assertNotContains(response, "佐藤 花さんの支援")
