@@ -40,6 +40,7 @@ from collaboration.models import ActionItem, Meeting, Referral
 from consultations.models import Consultation
 from people.access import hidden_person_ids
 from people.models import Person
+from tsunagu.sql import ids_first
 
 # Rows per section; the heading shows the whole count and links to the rest.
 SECTION_LIMIT = 50
@@ -150,13 +151,10 @@ def with_first_consultation(queryset: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def _shown(queryset: QuerySet[Case], *ordering: str) -> list[Case]:
-    """One section's rows; their persons' teams are read once for all sections (see
-    `_read_teams`)."""
-    return list(
-        queryset.select_related("person", "household", "lead_worker").order_by(*ordering, "id")[
-            :SECTION_LIMIT
-        ]
-    )
+    """One section's rows (ids first: the sort reads no joined columns); their persons' teams
+    are read once for all sections (see `_read_teams`)."""
+    shown = queryset.select_related("person", "household", "lead_worker").order_by(*ordering, "id")
+    return ids_first(shown, limit=SECTION_LIMIT)
 
 
 def _read_teams(persons: list[Person]) -> None:
@@ -179,7 +177,7 @@ def overdue_referrals(user: User, *, whole_organisation: bool, today: date) -> l
         .select_related("agency", "person", "case", "referred_by")
         .order_by("follow_up_on", "id")
     )
-    return list(queryset[:SECTION_LIMIT])
+    return ids_first(queryset, limit=SECTION_LIMIT)
 
 
 def open_action_items_q(user: User, *, whole_organisation: bool) -> QuerySet[ActionItem]:

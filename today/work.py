@@ -39,6 +39,7 @@ from notifications.models import Notification
 from people.access import hidden_person_ids
 from supporters.access import own_dispatches
 from supporters.models import Dispatch
+from tsunagu.sql import ids_first
 
 # Entries shown per section; the count and the link lead to the rest.
 ENTRIES = 5
@@ -118,7 +119,7 @@ class CaseLabels:
 
 
 def _cases(queryset: QuerySet[Case], *ordering: str) -> list[Case]:
-    return list(queryset.select_related("person").order_by(*ordering, "id")[:ENTRIES])
+    return ids_first(queryset.select_related("person").order_by(*ordering, "id"), limit=ENTRIES)
 
 
 class Gatherer:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DateField, Func
+from django.db.models import DateField, Func, Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -34,3 +34,18 @@ class AddDays(Func):
     ) -> tuple[str, tuple[Any, ...]]:
         date_sql, days_sql, params = self._compiled(compiler)
         return f"date({date_sql}, '+' || {days_sql} || ' days')", params
+
+
+def ids_first[M: Model](queryset: QuerySet[M], *, limit: int, offset: int = 0) -> list[M]:
+    """One page of an ordered queryset in two steps: the page's ids from a narrow query, then
+    only those rows with their joins and annotations, in the same order.
+
+    Sorting thousands of wide joined rows (a case with its person, household and worker) to keep
+    fifty is most of a list's time on PostgreSQL; sorting their keys alone is a few
+    milliseconds. Two queries whatever the size of the list (one when the page is empty).
+    """
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
