@@ -37,15 +37,13 @@ class AddDays(Func):
 
 
 def ids_first[M: Model](queryset: QuerySet[M], *, limit: int, offset: int = 0) -> list[M]:
-    """One page of an ordered queryset in two steps: the page's ids from a narrow query, then
-    only those rows with their joins and annotations, in the same order.
+    """One page of an ordered queryset, its ids chosen first: the rows with their joins and
+    annotations whose ids a narrow subquery picked (`id IN (SELECT id … ORDER BY … LIMIT n)`),
+    in the same order.
 
     Sorting thousands of wide joined rows (a case with its person, household and worker) to keep
-    fifty is most of a list's time on PostgreSQL; sorting their keys alone is a few
-    milliseconds. Two queries whatever the size of the list (one when the page is empty).
+    fifty is most of a list's time on PostgreSQL; sorting their keys alone takes a few
+    milliseconds. One query, whatever the size of the list and whether the page is empty.
     """
-    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
-    if not ids:
-        return []
-    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-    return [rows[pk] for pk in ids if pk in rows]
+    page = queryset.values("pk")[offset : offset + limit]
+    return list(queryset.filter(pk__in=page))

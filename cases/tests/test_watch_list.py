@@ -190,10 +190,10 @@ class WatchListTests(BaseTestCase):
                 self.refer(case, self.soudan, follow_up_days_ago=2)
             # session, user, roles (3); the three counts (an aggregate over the open cases,
             # the overdue referrals, the open action items: 3); the three case sections and the
-            # overdue referrals, each its page's ids then those rows (8); open meeting action
-            # items (1); the teams of every person shown (1); two audit rows (savepoint, lock on
-            # PostgreSQL, last row, insert, release: 4 each); session save (3)
-            with self.assertNumQueries(27 + 2 * audit_lock_queries()):
+            # overdue referrals, each its page's ids chosen by a subquery (4); open meeting
+            # action items (1); the teams of every person shown (1); two audit rows (savepoint,
+            # lock on PostgreSQL, last row, insert, release: 4 each); session save (3)
+            with self.assertNumQueries(23 + 2 * audit_lock_queries()):
                 response = self.client.get("/watch/")
             watch = response.context["watch"]
             self.assertEqual(
