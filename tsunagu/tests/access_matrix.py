@@ -377,6 +377,10 @@ def advice(w: Any) -> dict[str, Any]:
 
 route("referral_new", kwargs=case, **OWN_WRITE)
 route("referral_detail", kwargs=referral, **OWN_RECORD)
+# A correction (訂正) of a referral: its sender's workers only (the receiver, whose page of it is
+# referral_incoming_detail, gets 404 as any other organisation); the versions with it.
+route("referral_correct", kwargs=referral, **OWN_WRITE)
+route("referral_versions", kwargs=referral, **OWN_RECORD)
 # The printed referral letter (紹介状): the sender's page of the referral's own access.
 route("referral_letter_pdf", kwargs=referral, **OWN_RECORD)
 # The office's own referrals (sent): every worker gets their own office's list.
