@@ -28,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("agencies/", directory.agency_list, name="agency_list"),
     path("agencies/new/", directory.agency_new, name="agency_new"),
+    path("agencies/<int:pk>/correct/", directory.agency_correct_view, name="agency_correct"),
+    path("agencies/<int:pk>/versions/", directory.agency_versions, name="agency_versions"),
     # The case team (担当チーム) and lead worker (主担当)
     path("cases/<int:pk>/team/", teams.team_page, name="case_team"),
     path("cases/<int:pk>/team/add/", teams.team_add_view, name="case_team_add"),

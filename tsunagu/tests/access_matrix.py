@@ -393,6 +393,19 @@ route("referral_incoming", **OWN_LIST)
 route("referral_incoming_detail", kwargs=referral, **statuses(404, referral=200))
 route("agency_list", **OWN_LIST)
 route("agency_new", **OWN_LIST)
+
+
+def agency(w: Any) -> dict[str, Any]:
+    return {"pk": w.referral.agency_id}
+
+
+# A correction (訂正) of a directory entry (つなぐ市's, not personal data): the same rule as adding
+# one — staff who may edit, of the entry's municipality (or its prefecture): every つなぐ市
+# organisation's workers. The prefectural centre corrects the prefecture's own entries only and
+# another town does not have the entry in its directory: 404. Its versions: whoever reads it.
+AGENCY_READ = statuses(200, other=404, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+route("agency_correct", kwargs=agency, **{**AGENCY_READ, "centre": 404})
+route("agency_versions", kwargs=agency, **AGENCY_READ)
 route("shared_list", **OWN_LIST)
 # Another organisation sees the case read-only and only on a basis (the consent for a team
 # member, the accepted referral); the case's own office is sent to the case's own page.
