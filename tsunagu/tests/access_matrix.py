@@ -738,6 +738,12 @@ route("api-v1:referrals_list", **API_OWN_LIST)
 route("api-v1:referrals_create", "POST", **API_CREATE)
 route("api-v1:referrals_read", kwargs=api_referral, **API_OWN_RECORD)
 route("api-v1:referrals_set_state", "POST", kwargs=api_referral, **API_OWN_POST)
+# Referrals received (受け取ったつなぎ): every worker gets their own (maybe empty) list; one
+# referral, and its answer, only for the organisation it was made to (the sender too gets 404).
+# The empty answer is refused by the receiver's form (422).
+route("api-v1:received_referrals_list", **API_OWN_LIST)
+route("api-v1:received_referrals_read", kwargs=api_referral, **api(404, referral=200))
+route("api-v1:received_referrals_answer", "POST", kwargs=api_referral, **api(404, referral=422))
 # The directory (地域資源) is not personal data: every staff member may read it through the API.
 route("api-v1:agencies_list", **api(200))
 route("api-v1:agencies_create", "POST", **API_CREATE)
