@@ -281,3 +281,14 @@ class ReferralCorrectionTests(BaseTestCase):
         self.assertContains(response, "内容が今の版と同じだったので、訂正していません")
         self.assertEqual(self.referral_now().version, 1)
         self.assertFalse(PreviousVersion.objects.exists())
+
+    def test_the_receiver_reads_that_the_sender_corrected(self) -> None:
+        incoming = f"/referrals/incoming/{self.referral.pk}/"
+        self.login(self.houkatsu)
+        self.assertNotContains(self.client.get(incoming), "がこのつなぎを訂正しています")
+        self.login(self.soudan)
+        self.client.post(self.url, self.form_data(purpose="介護保険の申請"))
+        self.login(self.houkatsu)
+        page = self.client.get(incoming)
+        self.assertContains(page, "がこのつなぎを訂正しています")
+        self.assertContains(page, "介護保険の申請")
