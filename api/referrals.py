@@ -6,9 +6,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from accounts.access import get_for_user, own_organisation_id, page_for_user
+from accounts.access import get_for_user, own_organisation_id, page_for_user, require_right
 from accounts.models import User
 from accounts.roles import Right
 from api.common import (
@@ -36,9 +36,24 @@ from cases.models import Case
 from collaboration.directory.forms import AgencyForm, agency_choices
 from collaboration.directory.services import agency_create, directory_for
 from collaboration.models import Agency, Referral, ReferralEvent
-from collaboration.referrals.forms import ReferralForm, ReferralStateForm
-from collaboration.referrals.services import referral_create, referral_set_state
+from collaboration.referrals.access import received_referral_for_user, received_referrals
+from collaboration.referrals.forms import (
+    ACTION_STATES,
+    ReceiverAction,
+    ReceiverActionForm,
+    ReferralForm,
+    ReferralStateForm,
+)
+from collaboration.referrals.services import (
+    referral_accept,
+    referral_connected,
+    referral_create,
+    referral_decline,
+    referral_set_state,
+    states_for,
+)
 from collaboration.referrals.views import REFERRAL_FIELDS
+from collaboration.sharing.access import audit_received_referrals, received_referral_identities
 from people.access import IDENTITY_FIELDS, person_for_edit
 from people.models import Person
 
@@ -275,6 +290,164 @@ def referrals_set_state(
             request=request,
         )
     return Status(200, referral_out(referrals().get(pk=updated.pk), user, events=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals received (受け取ったつなぎ): the organisation a referral was made to reads it and
+# answers it — accepts, declines with a reason, records the first meeting — through the same
+# services as its page. Only that organisation: any other, the sender's included, gets 404.
+
+
+class ReceivedReferralOut(Schema):
+    id: int
+    sender_organisation: str
+    person_name: str = Field(
+        description="つなぐ人の氏名。制限対象者で同意がなければ「制限対象者 #番号」"
+    )
+    person_name_shown: bool
+    agency: AgencyRef
+    purpose: str
+    state: str
+    state_label: str
+    accompanied: bool
+    referred_on: date
+    connected_on: date | None
+    failed_reason: str
+    referred_by: StaffRef
+    version: int
+    answers: list[str] = Field(description="今記録できる返事（accept・decline・connected）")
+    events: list[ReferralEventOut] = []
+
+
+class ReceivedReferralPage(PageOut):
+    items: list[ReceivedReferralOut]
+
+
+class ReferralAnswerIn(Schema):
+    action: str = Field(
+        "", description="accept（受け入れる）・decline（お断りする）・connected（初回面談）"
+    )
+    version: int | None = None
+    reason: str = Field("", description="お断りする理由（decline のとき必須）")
+    met_on: str = Field("", description="初回面談の日（connected のとき必須、今日まで）")
+
+
+# The receiver's page names the service's `state` refusal after its action.
+ANSWER_NAMES = {"state": "action"}
+
+
+def received_referral_out(
+    referral: Referral, user: User, shows_identity: bool, *, events: bool = False
+) -> ReceivedReferralOut:
+    person = referral.person
+    offered = states_for(referral, user) if user.has_right(Right.EDIT_PERSONAL_DATA) else ()
+    return ReceivedReferralOut(
+        id=referral.pk,
+        sender_organisation=referral.organisation.name,
+        person_name=str(person) if shows_identity else person.restricted_label,
+        person_name_shown=shows_identity,
+        agency=agency_ref(referral.agency),
+        purpose=referral.purpose,
+        state=referral.state,
+        state_label=referral.get_state_display(),
+        accompanied=referral.accompanied,
+        referred_on=referral.referred_on,
+        connected_on=referral.connected_on,
+        failed_reason=referral.failed_reason,
+        referred_by=staff_ref(referral.referred_by),
+        version=referral.version,
+        answers=[str(action) for action, state in ACTION_STATES.items() if state in offered],
+        events=[_event_out(event) for event in referral.events.select_related("by")]
+        if events
+        else [],
+    )
+
+
+@router.get(
+    "/received-referrals",
+    response={200: ReceivedReferralPage, 403: ErrorOut, 422: FormErrors},
+    summary="受け取ったつなぎの一覧（所属機関がつなぎ先のもの、つないだ日の新しい順）",
+)
+def received_referrals_list(
+    request: HttpRequest, page: Query[PageIn], open: bool = False
+) -> ReceivedReferralPage:
+    """`?open=true` で返事の決まっていないもの（打診中・受入）だけ。
+    表示した行は本人への開示記録に残ります。"""
+    user = auth_user(request)
+    require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
+    paged = paging(page)
+    queryset = received_referrals(user).order_by("-referred_on", "-id")
+    if open:
+        queryset = queryset.filter(state__in=Referral.OPEN_STATES)
+    listed, count = paged.rows(queryset)
+    identities = received_referral_identities(listed)
+    audit_received_referrals(user, listed, identities, request=request)
+    items = [received_referral_out(r, user, identities[r.pk]) for r in listed]
+    return ReceivedReferralPage(**paged.envelope(count, items))
+
+
+@router.get(
+    "/received-referrals/{referral_id}",
+    response={200: ReceivedReferralOut, 403: ErrorOut, 404: ErrorOut},
+    summary="受け取ったつなぎ1件と経過",
+)
+def received_referrals_read(request: HttpRequest, referral_id: int) -> ReceivedReferralOut:
+    user = auth_user(request)
+    referral, shows = received_referral_for_user(
+        user, referral_id, right=Right.VIEW_PERSONAL_DATA, request=request
+    )
+    return received_referral_out(referral, user, shows, events=True)
+
+
+@router.post(
+    "/received-referrals/{referral_id}/answer",
+    response={
+        200: ReceivedReferralOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: FormErrors,
+    },
+    summary="受け取ったつなぎに返事を記録する（受入・お断り・初回面談、version 必須）",
+)
+def received_referrals_answer(
+    request: HttpRequest, referral_id: int, payload: ReferralAnswerIn
+) -> Status[Any]:
+    """`action`: `accept`（受け入れる）、`decline`（お断りする、`reason` 必須）、
+    `connected`（初回面談を記録する、`met_on` 必須）。
+    受入・お断り・初回面談は、つないだ機関に伝わります。"""
+    user = auth_user(request)
+    referral, shows = received_referral_for_user(
+        user, referral_id, right=Right.EDIT_PERSONAL_DATA, request=request
+    )
+    # The receiver's page form; the API reads `version` from the body itself.
+    form = without(
+        ReceiverActionForm(payload.dict(exclude={"version"}), referral=referral), "version"
+    )
+    require_valid(form)
+    version = require_version(payload.version)
+    data = form.cleaned_data
+    with service_refusals(ANSWER_NAMES):
+        if data["action"] == ReceiverAction.ACCEPT:
+            referral_accept(referral=referral, version=version, by=user, request=request)
+        elif data["action"] == ReceiverAction.DECLINE:
+            referral_decline(
+                referral=referral,
+                version=version,
+                reason=data["reason"],
+                by=user,
+                request=request,
+            )
+        else:
+            referral_connected(
+                referral=referral,
+                version=version,
+                met_on=data["met_on"],
+                by=user,
+                request=request,
+            )
+    answered = received_referrals(user).get(pk=referral.pk)
+    return Status(200, received_referral_out(answered, user, shows, events=True))
 
 
 # ---------------------------------------------------------------------------------------------

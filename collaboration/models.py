@@ -65,6 +65,8 @@ class Agency(models.Model):
         blank=True,
         related_name="directory_entries",
     )
+    # Bumped by each correction (訂正, `collaboration.directory.services.agency_correct`).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = "地域資源（関係機関）"
@@ -72,6 +74,11 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_corrected(self) -> bool:
+        """Corrected at least once (訂正あり): its previous versions are kept."""
+        return self.version > 1
 
 
 class ReferralQuerySet(models.QuerySet["Referral"]):

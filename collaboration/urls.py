@@ -4,6 +4,7 @@ from collaboration.advice import views as advice
 from collaboration.consent import views as consent
 from collaboration.directory import views as directory
 from collaboration.meetings import views as meetings
+from collaboration.referrals import correction_views as corrections
 from collaboration.referrals import incoming_views as incoming
 from collaboration.referrals import letter_views as letters
 from collaboration.referrals import views as referrals
@@ -15,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/referrals/new/", referrals.referral_new, name="referral_new"),
     path("referrals/", referrals.referral_list, name="referral_list"),
     path("referrals/<int:pk>/", referrals.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/correct/", corrections.referral_correct_view, name="referral_correct"),
+    path("referrals/<int:pk>/versions/", corrections.referral_versions, name="referral_versions"),
     path("referrals/<int:pk>/letter.pdf", letters.referral_letter_pdf, name="referral_letter_pdf"),
     # Referrals made to the user's organisation, as their receiver sees them
     path("referrals/incoming/", incoming.referral_incoming, name="referral_incoming"),
@@ -25,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("agencies/", directory.agency_list, name="agency_list"),
     path("agencies/new/", directory.agency_new, name="agency_new"),
+    path("agencies/<int:pk>/correct/", directory.agency_correct_view, name="agency_correct"),
+    path("agencies/<int:pk>/versions/", directory.agency_versions, name="agency_versions"),
     # The case team (担当チーム) and lead worker (主担当)
     path("cases/<int:pk>/team/", teams.team_page, name="case_team"),
     path("cases/<int:pk>/team/add/", teams.team_add_view, name="case_team_add"),

@@ -128,6 +128,9 @@ class OpenApiTests(ApiTestCase):
                 "/api/v1/referrals",
                 "/api/v1/referrals/{referral_id}",
                 "/api/v1/referrals/{referral_id}/state",
+                "/api/v1/received-referrals",
+                "/api/v1/received-referrals/{referral_id}",
+                "/api/v1/received-referrals/{referral_id}/answer",
                 "/api/v1/agencies",
             },
         )

@@ -24,7 +24,7 @@ from api.tests.test_cases_api import CasesApiTestCase
 from cases.models import Activity, Case
 from cases.services import activity_add, assessment_add, plan_save
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
-from collaboration.models import Referral
+from collaboration.models import Agency, Referral
 from collaboration.referrals.services import referral_create, referral_set_state
 from people.models import Household, HouseholdMembership, Person, Relationship, RestrictionReason
 from tsunagu.test import audit_lock_queries
@@ -159,6 +159,25 @@ def _add_referral(test: "ListQueryCountTests") -> None:
     )
 
 
+def _add_received_referral(test: "ListQueryCountTests") -> None:
+    # Made to the 地域包括 that uses tsunagu: its worker reads it among the referrals received.
+    agency = Agency.objects.filter(organisation=test.world.organisations["houkatsu"]).first()
+    if agency is None:
+        agency = make_agency(
+            test.soudan,
+            name="つなぐ市東地域包括支援センター",
+            organisation=test.world.organisations["houkatsu"],
+        )
+    referral_create(
+        organisation_id=test.window.pk,
+        person_id=_add_person(test).pk,
+        agency_id=agency.pk,
+        purpose="介護の相談",
+        follow_up_on=days_ago(-7),
+        by=test.soudan,
+    )
+
+
 def _add_agency(test: "ListQueryCountTests") -> None:
     make_agency(test.soudan, name=f"つなぐ市地域包括支援センター{next(_serial)}")
 
@@ -181,6 +200,7 @@ LISTS: dict[str, ListSpec] = {
     "/api/v1/cases/{case_id}/plans": ListSpec("soudan", _add_plan, queries=13),
     "/api/v1/cases/{case_id}/activities": ListSpec("soudan", _add_activity, queries=13),
     "/api/v1/referrals": ListSpec("douryou", _add_referral, queries=10),
+    "/api/v1/received-referrals": ListSpec("houkatsu", _add_received_referral, queries=10),
     "/api/v1/agencies": ListSpec("soudan", _add_agency, queries=6, audit_rows=0),
 }
 

@@ -4,9 +4,9 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from accounts.access import own_organisation_id
-from accounts.models import LocalGovernment, User
+from accounts.models import LocalGovernment, Organisation
 from collaboration.models import Agency
 from tsunagu.forms import (
     Choices,
@@ -14,17 +14,6 @@ from tsunagu.forms import (
     text_area,
 )
 from tsunagu.validation import reject_control_characters
-
-
-def directory_local_governments(user: User) -> list[LocalGovernment]:
-    """The user's municipality and its prefecture (a prefectural office: the prefecture)."""
-    own_organisation_id(user)
-    assert user.organisation is not None
-    local_government = user.organisation.local_government
-    governments = [local_government]
-    if local_government.prefecture_id is not None:
-        governments.append(local_government.prefecture)  # type: ignore[arg-type]
-    return governments
 
 
 def agency_choices(agencies: list[Agency]) -> Choices:
@@ -58,3 +47,45 @@ class AgencyForm(forms.ModelForm[Agency]):
             self.fields[name].validators.append(reject_control_characters)
         japanese_messages(self)
         self.fields["category"].error_messages["required"] = "種別を選んでください。"
+
+
+class AgencyCorrectionForm(forms.ModelForm[Agency]):
+    """A directory entry corrected (訂正): its fields and organisation link prefilled (its local
+    government stays), the version it was opened at, and the reason kept with the previous one."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = text_area("訂正の理由", required=True, rows=3)
+
+    class Meta:
+        model = Agency
+        fields = ["name", "category", "address", "phone", "hours", "area", "note", "organisation"]
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = organisations  # type: ignore[attr-defined]
+        field.empty_label = "（tsunagu を使っていない）"  # type: ignore[attr-defined]
+        field.help_text = (
+            "この機関が tsunagu を使っているときに選びます。つなぎはその機関の"
+            "「受け取ったつなぎ」に届き、これまでのこの機関へのつなぎもその機関が見られます。"
+        )
+        self.fields["note"] = text_area("メモ")
+        for name in ("name", "address", "phone", "hours", "area"):
+            self.fields[name].validators.append(reject_control_characters)
+        self.fields[
+            "reason"
+        ].help_text = "例: 電話番号の変更。前の版とともに残り、訂正の履歴に表示されます。"
+        japanese_messages(self)
+        self.fields["category"].error_messages["required"] = "種別を選んでください。"
+
+    def correction_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    @classmethod
+    def initial_of(cls, agency: Agency) -> dict[str, Any]:
+        """The form's initial values. The form is not bound to the entry (`instance`), so that
+        checking the input leaves the loaded entry as it is saved."""
+        return {name: getattr(agency, name) for name in cls.Meta.fields} | {
+            "organisation": agency.organisation_id,
+            "version": agency.version,
+        }

@@ -17,6 +17,7 @@ from tsunagu.forms import (
     date_field,
     japanese_messages,
     short_text,
+    text_area,
 )
 
 FOLLOW_UP_AFTER_DAYS = 14
@@ -52,6 +53,43 @@ class ReferralForm(forms.Form):
             self.fields["person"].choices = [BLANK, *person_choices]  # type: ignore[attr-defined]
         japanese_messages(self)
         self.fields["agency"].error_messages["required"] = "つなぎ先の機関を選んでください。"
+
+
+class ReferralCorrectionForm(ReferralForm):
+    """A referral corrected (訂正) by its sender: what it wrote, prefilled (the agency and the
+    state stay), the version it was opened at, and the reason kept with the previous version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = text_area("訂正の理由", required=True, rows=3)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["agency"]
+        self.fields["follow_up_on"].help_text = (
+            "直すときは今日以降の日付にします。直さなければ過ぎた日のままでも保存できます。"
+            + DATE_HELP
+        )
+        self.fields[
+            "reason"
+        ].help_text = "例: つなぐ人を取り違えた。前の版とともに残り、訂正の履歴に表示されます。"
+
+    def correction_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in REFERRAL_CORRECTED_FIELDS}
+        if "person" in self.fields:
+            data["person"] = self.cleaned_data["person"]
+        return data
+
+    @staticmethod
+    def initial_of(referral: Referral) -> dict[str, Any]:
+        return {
+            **{name: getattr(referral, name) for name in REFERRAL_CORRECTED_FIELDS},
+            "person": referral.person_id,
+            "version": referral.version,
+        }
+
+
+# The fields the correction form always has (the person only when there is a choice).
+REFERRAL_CORRECTED_FIELDS = ("purpose", "accompanied", "follow_up_on")
 
 
 class ReferralStateForm(forms.Form):

@@ -25,6 +25,7 @@ from collaboration.referrals.services import (
     referral_decline,
     states_for,
 )
+from collaboration.referrals.views import was_corrected
 from collaboration.sharing.access import (
     audit_received_referrals,
     received_referral_identities,
@@ -122,5 +123,7 @@ def render_incoming_detail(
             "case_shared": case_shared,
             "form": form,
             "offered": {str(action): ACTION_STATES[action] in offered for action in ReceiverAction},
+            # The sender's corrections are its own record (no versions page here): only said.
+            "is_corrected": was_corrected(referral),
         },
     )

@@ -14,10 +14,11 @@ records the first meeting (つながった, with its date): `RECEIVER_STATES`. W
 
 from contextlib import AbstractContextManager
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -25,11 +26,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from audit.models import AuditEvent
-from audit.services import audit_record, audit_update
+from audit.services import audit_record, audit_update, keep_previous_version
 from cases.models import Case
 from collaboration.models import Referral, ReferralEvent
 from notifications.models import Notification
 from notifications.services import notify
+from people.models import HouseholdMembership, Person
 from tsunagu.dates import wareki
 from tsunagu.versioning import VersionedEdit, versioned_edit
 
@@ -297,3 +299,86 @@ def workers_of(organisation_id: int) -> QuerySet[User]:
     return User.objects.filter(
         organisation_id=organisation_id, is_active=True, staff_roles__role__in=roles
     ).distinct()
+
+
+# --- correcting a referral (訂正) -------------------------------------------------------------
+
+# What the sender may correct; the state has its own history (`_move`), never corrected here.
+CORRECTABLE_FIELDS = ("purpose", "follow_up_on", "accompanied", "person")
+STALE_REFERRAL_CORRECTION = "ほかの人が先にこのつなぎを訂正（または更新）しました。"
+NOT_THE_SENDER = "つなぎを訂正できるのは、つないだ機関の職員だけです。"
+PERSON_NOT_OF_THE_HOUSEHOLD = (
+    "つなぐ人は、ケースの本人か、ケースの世帯に今いる人から選んでください。"
+)
+PURPOSE_REQUIRED = "つなぐ目的を入力してください。"
+
+
+def referral_people(referral: Referral) -> set[int]:
+    """Whom a referral may be made for, as on creation: the case's person and the current members
+    of its household (a referral without a case: its own person only)."""
+    people = {referral.person_id}
+    case = referral.case
+    if case is None:
+        return people
+    if case.person_id is not None:
+        people.add(case.person_id)
+    if case.household_id is not None:
+        today = timezone.localdate()
+        members = HouseholdMembership.objects.filter(household_id=case.household_id).filter(
+            Q(left_on__isnull=True) | Q(left_on__gte=today)
+        )
+        people.update(members.values_list("person_id", flat=True))
+    return people
+
+
+def referral_correct(
+    *,
+    referral: Referral,
+    data: dict[str, Any],
+    version: int,
+    reason: str,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Correct a referral (訂正) with a reason; the previous version is kept and shown.
+
+    Only its sender's organisation corrects it, and only what it wrote (`CORRECTABLE_FIELDS`):
+    the purpose, the follow-up date (a changed one, from today on, as on creation), 同行する and
+    the person (another of the case's household, as on creation). The state is not corrected:
+    its changes are the history both sides read.
+    """
+    keep = keep_previous_version(by=by, reason=reason)
+    unknown = sorted(set(data) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        raise ValidationError(REFERRAL_NOT_CORRECTABLE.format(fields="、".join(unknown)))
+    if not sender_of(referral, by):
+        raise ValidationError(NOT_THE_SENDER)
+    errors: dict[str, str] = {}
+    if "purpose" in data and not str(data["purpose"]).strip():
+        errors["purpose"] = PURPOSE_REQUIRED
+    if "person" in data and _pk(data["person"]) not in referral_people(referral):
+        errors["person"] = PERSON_NOT_OF_THE_HOUSEHOLD
+    if errors:
+        raise ValidationError(errors)
+    if "person" in data:
+        data = {**data, "person": Person.objects.get(pk=_pk(data["person"]))}
+    with versioned_edit(
+        Referral.objects.filter(organisation_id=referral.organisation_id),
+        pk=referral.pk,
+        version=version,
+        stale_message=STALE_REFERRAL_CORRECTION,
+        audit=audit_update(actor=by, request=request, detail={"case": referral.case_id}),
+        keep=keep,
+    ) as edit:
+        changed = edit.change(data)
+        # A follow-up date left as it was stays, even when it has passed (the list shows it).
+        if "follow_up_on" in changed and (refusal := follow_up_refusal(edit.record.follow_up_on)):
+            raise ValidationError({"follow_up_on": refusal})
+    return edit.record
+
+
+REFERRAL_NOT_CORRECTABLE = "つなぎの訂正では次の項目は直せません: {fields}"
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)

@@ -1,8 +1,9 @@
 """Referrals (つなぎ) followed until the person is connected."""
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Model, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from accounts.access import get_for_user, request_user
 from accounts.models import User
 from accounts.roles import Right
+from audit.models import PreviousVersion
 from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.models import Case
 from collaboration.directory.forms import (
@@ -36,6 +38,14 @@ from tsunagu.versioning import StaleVersionError
 
 REFERRAL_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "events")
 REFERRAL_LIST_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", "referred_on")
+
+
+def was_corrected(record: Model) -> bool:
+    """Corrected at least once (訂正あり): a previous version is kept. A referral's version also
+    moves with its state, so the kept versions tell, not the version number."""
+    return PreviousVersion.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    ).exists()
 
 
 def referral_list(request: HttpRequest) -> HttpResponse:
@@ -190,5 +200,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "is_overdue": referral.is_overdue(),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
+            "is_corrected": was_corrected(referral),
         },
     )

@@ -377,6 +377,10 @@ def advice(w: Any) -> dict[str, Any]:
 
 route("referral_new", kwargs=case, **OWN_WRITE)
 route("referral_detail", kwargs=referral, **OWN_RECORD)
+# A correction (訂正) of a referral: its sender's workers only (the receiver, whose page of it is
+# referral_incoming_detail, gets 404 as any other organisation); the versions with it.
+route("referral_correct", kwargs=referral, **OWN_WRITE)
+route("referral_versions", kwargs=referral, **OWN_RECORD)
 # The printed referral letter (紹介状): the sender's page of the referral's own access.
 route("referral_letter_pdf", kwargs=referral, **OWN_RECORD)
 # The office's own referrals (sent): every worker gets their own office's list.
@@ -389,6 +393,19 @@ route("referral_incoming", **OWN_LIST)
 route("referral_incoming_detail", kwargs=referral, **statuses(404, referral=200))
 route("agency_list", **OWN_LIST)
 route("agency_new", **OWN_LIST)
+
+
+def agency(w: Any) -> dict[str, Any]:
+    return {"pk": w.referral.agency_id}
+
+
+# A correction (訂正) of a directory entry (つなぐ市's, not personal data): the same rule as adding
+# one — staff who may edit, of the entry's municipality (or its prefecture): every つなぐ市
+# organisation's workers. The prefectural centre corrects the prefecture's own entries only and
+# another town does not have the entry in its directory: 404. Its versions: whoever reads it.
+AGENCY_READ = statuses(200, other=404, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+route("agency_correct", kwargs=agency, **{**AGENCY_READ, "centre": 404})
+route("agency_versions", kwargs=agency, **AGENCY_READ)
 route("shared_list", **OWN_LIST)
 # Another organisation sees the case read-only and only on a basis (the consent for a team
 # member, the accepted referral); the case's own office is sent to the case's own page.
@@ -721,6 +738,12 @@ route("api-v1:referrals_list", **API_OWN_LIST)
 route("api-v1:referrals_create", "POST", **API_CREATE)
 route("api-v1:referrals_read", kwargs=api_referral, **API_OWN_RECORD)
 route("api-v1:referrals_set_state", "POST", kwargs=api_referral, **API_OWN_POST)
+# Referrals received (受け取ったつなぎ): every worker gets their own (maybe empty) list; one
+# referral, and its answer, only for the organisation it was made to (the sender too gets 404).
+# The empty answer is refused by the receiver's form (422).
+route("api-v1:received_referrals_list", **API_OWN_LIST)
+route("api-v1:received_referrals_read", kwargs=api_referral, **api(404, referral=200))
+route("api-v1:received_referrals_answer", "POST", kwargs=api_referral, **api(404, referral=422))
 # The directory (地域資源) is not personal data: every staff member may read it through the API.
 route("api-v1:agencies_list", **api(200))
 route("api-v1:agencies_create", "POST", **API_CREATE)
