@@ -359,6 +359,7 @@ class _Writer:
                     closed_on=plan.closed_on,
                     last_contact_on=max(contacts, default=None),
                     first_met_on=min(met, default=None),
+                    review_on=plan.plan_review_on,
                 )
             )
         Case.objects.bulk_create(cases)

@@ -74,6 +74,9 @@ class Case(models.Model):
     # Denormalised from the activity log so that the watch list is one query.
     last_contact_on = models.DateField("最後に連絡した日", null=True, blank=True)
     first_met_on = models.DateField("本人に初めて会えた日", null=True, blank=True)
+    # Denormalised from the latest support plan (plan_save), so that the watch list and the home
+    # filter and sort on a column instead of a subquery per case.
+    review_on = models.DateField("プランの見直し日", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -115,10 +118,9 @@ def overdue_cases(today: date) -> "models.QuerySet[Case]":
     )
 
 
-def latest_review_on() -> models.Subquery:
-    """The review date of a case's latest support plan, as a subquery."""
-    latest = SupportPlan.objects.filter(case=models.OuterRef("pk")).order_by("-number")
-    return models.Subquery(latest.values("review_on")[:1])
+def latest_review_on() -> models.F:
+    """The review date of a case's latest support plan (kept on the case by `plan_save`)."""
+    return models.F("review_on")
 
 
 def review_due_cases(today: date) -> "models.QuerySet[Case]":

@@ -403,6 +403,8 @@ def plan_save(
             raise StaleVersionError(STALE_PLAN.format(number=latest))
         plan = SupportPlan.objects.create(case=current, number=latest + 1, created_by=by, **data)
         PlanAction.objects.bulk_create(PlanAction(plan=plan, **action) for action in actions)
+        # The latest plan's review date, kept on the case for the watch list (one column).
+        Case.objects.filter(pk=current.pk).update(review_on=plan.review_on)
         if current.stage in (Stage.INTAKE, Stage.ASSESSMENT):
             _change_stage(edit, Stage.PLAN, by)
             edit.detail["plan"] = plan.pk

@@ -187,6 +187,7 @@ class WatchListTests(BaseTestCase):
                 )
                 # The service takes no review date in the past: the date passes afterwards.
                 SupportPlan.objects.filter(pk=plan.pk).update(review_on=days_ago(1))
+                Case.objects.filter(pk=case.pk).update(review_on=days_ago(1))
                 self.refer(case, self.soudan, follow_up_days_ago=2)
             # session, user, roles (3); the three counts (an aggregate over the open cases,
             # the overdue referrals, the open action items: 3); the three case sections and the
@@ -239,3 +240,22 @@ class BoundedWatchListTests(BaseTestCase):
         counts = watch_counts(self.soudan, today=timezone.localdate())
         self.assertEqual(counts.overdue_contacts, 1)
         self.assertEqual(counts.not_met, 2)
+
+
+class ReviewDateOnTheCaseTests(BaseTestCase):
+    def test_the_case_keeps_the_latest_plans_review_date(self) -> None:
+        case = open_case(self.soudan, opened_days_ago=30)
+        for number, days_ahead in ((0, 10), (1, 60)):
+            plan_save(
+                case=case,
+                data={
+                    "long_term_goal": "外出",
+                    "short_term_goals": "面談",
+                    "review_on": days_ago(-days_ahead),
+                },
+                actions=[],
+                based_on=number,
+                by=self.soudan,
+            )
+        case.refresh_from_db()
+        self.assertEqual(case.review_on, days_ago(-60))
