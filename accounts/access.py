@@ -34,6 +34,7 @@ from accounts.models import User
 from accounts.roles import Right
 from audit.models import AuditEvent
 from audit.services import audit_record, object_type_of
+from tsunagu.sql import ids_first
 
 
 def _visibility(user: User, model: type[Model]) -> Q:
@@ -155,7 +156,9 @@ def page_for_user[M: Model](
     if not user.has_right(right):
         raise deny(user, right=right, request=request, object_type=object_type_of(queryset.model))
     visible = visible_to(user, queryset)
-    records = list(visible[offset : offset + limit])
+    # The page's ids are chosen by a narrow subquery first, so that the database sorts the
+    # scope's keys and joins only the rows shown (tsunagu.sql.ids_first).
+    records = ids_first(visible, limit=limit, offset=offset)
     audit_list_read(user, records, model=queryset.model, request=request, fields=fields)
     return records, visible.count()
 
