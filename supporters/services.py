@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import visible_to
@@ -20,6 +21,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record, audit_update
 from cases.models import Case, Stage
 from community.models import Session
+from notifications.models import Notification
+from notifications.services import notify
 from supporters.models import Dispatch, DispatchReport, Supporter, Training
 from tsunagu.dates import wareki
 from tsunagu.versioning import versioned_edit
@@ -294,4 +297,13 @@ def report_file(
             fields=REPORT_FIELDS,
             detail={"dispatch": current.pk},
         )
+        if report.has_concerns:
+            # The worker hears of a concern at once; the message names the dispatch only.
+            notify(
+                recipients=[current.worker],
+                kind=Notification.Kind.OTHER,
+                message=f"派遣 #{current.pk} の報告に、サポーターからの気がかりがあります。",
+                url=reverse("dispatch_detail", args=[current.pk]),
+                actor=by,
+            )
     return report

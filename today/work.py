@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +29,8 @@ from django.utils import timezone
 from accounts.access import audit_list_read, own_organisation_id, visible_to
 from accounts.models import User
 from accounts.roles import Right
-from cases.models import Activity, Case
+from cases.models import Activity, Case, SupportPlan
+from cases.services import WORK_READINESS_DAYS
 from collaboration.models import AdviceRequest, Meeting, MeetingMember, Referral
 from collaboration.referrals.access import received_referrals
 from collaboration.watch import (
@@ -45,6 +54,8 @@ from tsunagu.sql import ids_first
 ENTRIES = 5
 # How far ahead "coming up" looks: next steps, contacts and meetings of the coming week.
 WEEK = timedelta(days=7)
+# 就労準備支援 enrolments show this long before their one year ends.
+WORK_READINESS_NOTICE = timedelta(days=60)
 # A supporter's concern stays on the worker's home this long after the report.
 CONCERN_DAYS = 30
 
@@ -266,6 +277,41 @@ class Gatherer:
                 "ケースの一覧で見る",
             ),
         ]
+
+    def work_readiness_limits(self) -> Section:
+        """就労準備支援 enrolments of the latest plans whose one year ends within
+        `WORK_READINESS_NOTICE` (or has ended): the plan is reviewed, or the extension's
+        reason recorded, before the limit."""
+        latest = SupportPlan.objects.filter(case=OuterRef("case")).order_by("-number")
+        started_by = self.today - timedelta(days=WORK_READINESS_DAYS) + WORK_READINESS_NOTICE
+        plans = SupportPlan.objects.filter(
+            case__in=open_cases(self.user, whole_organisation=False).values("pk"),
+            uses_work_readiness=True,
+            work_readiness_started_on__lte=started_by,
+            number=Subquery(latest.values("number")[:1]),
+        )
+        shown = list(
+            plans.select_related("case__person").order_by("work_readiness_started_on", "id")[
+                :ENTRIES
+            ]
+        )
+        self.labels.remember([plan.case for plan in shown])
+        self.note_shown("cases.supportplan", shown)
+        entries = []
+        for plan in shown:
+            assert plan.work_readiness_started_on is not None  # filtered above
+            limit = plan.work_readiness_started_on + timedelta(days=WORK_READINESS_DAYS)
+            entries.append(
+                Entry(
+                    plan.case.title,
+                    reverse("case_detail", args=[plan.case_id]),
+                    limit,
+                    note="1年の期限",
+                    late=limit < self.today,
+                    case=plan.case,
+                )
+            )
+        return Section("work_readiness", "就労準備支援の1年の期限が近い", plans.count(), entries)
 
     def referrals_waiting(self) -> Section:
         waiting = visible_to(
@@ -502,6 +548,7 @@ class Gatherer:
                 self.contacts_due(),
                 self.next_steps(),
                 *self.reviews_and_unmet(counts),
+                self.work_readiness_limits(),
                 self.referrals_waiting(),
                 self.incoming_referrals(),
                 self.meetings_this_week(),

@@ -15,6 +15,7 @@ from supporters.services import (
     REPORT_TOO_EARLY,
     REPORT_TWICE,
     SUPPORTER_INACTIVE,
+    report_file,
 )
 from supporters.tests.helpers import dispatch, in_days, local_minute, moved_to_past, register
 from tsunagu.test import BaseTestCase
@@ -234,3 +235,33 @@ class DispatchFlowTests(BaseTestCase):
         response = self.client.post(f"/dispatches/{item.pk}/cancel/", {"reason": "間違い"})
         self.assertContains(response, "報告が提出された派遣は中止にできません。")
         self.assertEqual(Dispatch.objects.get(pk=item.pk).state, "done")
+
+
+class ConcernNotificationTests(BaseTestCase):
+    def setUp(self) -> None:
+        self.supporter_user = self.world.staff["supporter"]
+        self.supporter = register(self.soudan, user=self.supporter_user)
+        self.case = open_case(self.soudan)
+
+    def file(self, concerns: str) -> None:
+        item = moved_to_past(dispatch(self.soudan, self.supporter, self.case))
+        report_file(
+            dispatch=item,
+            data={"what_happened": "玄関先で話した。", "minutes_spent": 30, "concerns": concerns},
+            by=self.supporter_user,
+        )
+
+    def test_a_concern_reaches_the_worker_without_what_was_written(self) -> None:
+        from notifications.models import Notification
+
+        self.file("眠れていないと言っていた。")
+        (note,) = Notification.objects.filter(recipient=self.soudan)
+        self.assertIn("気がかり", note.message)
+        self.assertNotIn("眠れて", note.message)
+        self.assertTrue(note.url.startswith("/dispatches/"))
+
+    def test_a_report_without_a_concern_tells_nobody(self) -> None:
+        from notifications.models import Notification
+
+        self.file("")
+        self.assertFalse(Notification.objects.filter(recipient=self.soudan).exists())
