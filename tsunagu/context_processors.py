@@ -116,18 +116,14 @@ def menu(user: User, path: str) -> dict[str, Any]:
         }
 
     nav_start = [entry(area) for area in start]
-    nav_groups = []
+    nav_areas = list(nav_start)  # flat, in menu order (the home page's cards)
+    nav_groups: list[dict[str, Any]] = []
     for label, areas in groups:
         entries = [entry(area) for area in areas]
-        nav_groups.append(
-            {"label": label, "entries": entries, "current": any(e["current"] for e in entries)}
-        )
-    return {
-        "nav_start": nav_start,
-        "nav_groups": nav_groups,
-        # Flat, in menu order (the home page's cards).
-        "nav_areas": nav_start + [e for group in nav_groups for e in group["entries"]],
-    }
+        nav_areas.extend(entries)
+        current_group = any(item["current"] for item in entries)
+        nav_groups.append({"label": label, "entries": entries, "current": current_group})
+    return {"nav_start": nav_start, "nav_groups": nav_groups, "nav_areas": nav_areas}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
