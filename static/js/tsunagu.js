@@ -14,3 +14,35 @@
   document.body.addEventListener("htmx:afterRequest", arm);
   arm();
 })();
+// The menu (base.html): its groups and the drawer are <details> that open and close without a
+// script. This adds what a menu is expected to do: Escape closes what is open and returns the
+// focus to its button, a click outside closes it, and leaving a group by Tab closes the group.
+(function () {
+  "use strict";
+  var menu = document.querySelector(".site-header .menu");
+  if (!menu) { return; }
+  function shown(element) { return element.getClientRects().length > 0; }
+  function closeAll() {
+    var open = menu.querySelectorAll("details[open]");
+    var focusTo = null;
+    Array.prototype.forEach.call(open, function (details) {
+      if (shown(details)) { focusTo = details.querySelector("summary"); }
+      details.open = false;
+    });
+    return focusTo;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !menu.querySelector("details[open]")) { return; }
+    var hadFocus = menu.contains(document.activeElement);
+    var summary = closeAll();
+    if (hadFocus && summary) { summary.focus(); }
+  });
+  document.addEventListener("click", function (event) {
+    if (!menu.contains(event.target)) { closeAll(); }
+  });
+  menu.addEventListener("focusout", function (event) {
+    var group = event.target.closest(".menu-group");
+    var toggle = group && group.querySelector(".menu-group-toggle");
+    if (toggle && toggle.open && !group.contains(event.relatedTarget)) { toggle.open = false; }
+  });
+})();

@@ -14,61 +14,50 @@ class HomeTests(BaseTestCase):
         self.assertContains(response, "個人情報を含む記録の閲覧")
         self.assertNotContains(response, "監査ログの閲覧")
 
-    def test_navigation_shows_only_the_areas_a_role_may_use(self) -> None:
+    def test_navigation_shows_only_the_areas_a_role_may_use_grouped_by_task(self) -> None:
+        start = ["ホーム", "お知らせ"]
+        cases = ["本人・家族", "世帯", "相談受付", "ケース", "見守りリスト", "つなぎ", "取込"]
+        collaboration = ("連携", ["地域資源", "会議", "共有されたケース", "専門的助言"])
+        community = ("地域", ["居場所", "居場所の集計", "サポーター"])
         worker = [
-            "ホーム",
-            "お知らせ",
-            "本人・家族",
-            "世帯",
-            "相談受付",
-            "ケース",
-            "見守りリスト",
-            "地域資源",
-            "つなぎ",
+            ("相談・ケース", cases),
+            collaboration,
+            community,
+            ("集計", ["統計"]),
+            ("管理", ["機関・委託"]),
         ]
-        collaboration = [
-            "会議",
-            "共有されたケース",
-            "専門的助言",
-            "居場所",
-            "居場所の集計",
-            "サポーター",
-        ]
+        staff = self.world.staff
         expected = {
-            self.soudan: [*worker, *collaboration, "取込", "統計", "機関・委託"],
-            self.world.staff["chousei"]: [
-                *worker,
-                *collaboration,
-                "取込",
-                "統計",
-                "重複の確認",
-                "機関・委託",
-            ],
+            self.soudan: worker,
+            self.houkatsu: worker,
+            self.minato: worker,
+            staff["chousei"]: [("相談・ケース", [*cases, "重複の確認"]), *worker[1:]],
             self.admin: [
-                "ホーム",
-                "お知らせ",
-                "居場所の集計",
-                "統計",
-                "機関・委託",
-                "職員管理",
-                "機関・契約の管理",
+                ("地域", ["居場所の集計"]),
+                ("集計", ["統計"]),
+                ("管理", ["機関・委託", "職員管理", "機関・契約の管理"]),
             ],
-            self.kansa: ["ホーム", "お知らせ", "機関・委託", "監査ログ"],
-            self.toukei: ["ホーム", "お知らせ", "居場所の集計", "統計", "機関・委託"],
-            self.world.staff["ibasho"]: [
-                "ホーム",
-                "お知らせ",
-                "居場所",
-                "居場所の集計",
-                "統計",
-                "機関・委託",
+            self.kansa: [("管理", ["機関・委託", "監査ログ"])],
+            self.toukei: [("地域", ["居場所の集計"]), ("集計", ["統計"]), ("管理", ["機関・委託"])],
+            staff["ibasho"]: [
+                ("地域", ["居場所", "居場所の集計"]),
+                ("集計", ["統計"]),
+                ("管理", ["機関・委託"]),
             ],
-            self.world.staff["supporter"]: ["ホーム", "お知らせ", "派遣予定", "機関・委託"],
+            staff["supporter"]: [("地域", ["派遣予定"]), ("管理", ["機関・委託"])],
         }
-        for user, labels in expected.items():
+        for user, groups in expected.items():
             self.login(user)
-            areas = self.client.get("/").context["nav_areas"]
-            self.assertEqual([area["label"] for area in areas], labels, user.username)
+            context = self.client.get("/").context
+            self.assertEqual([area["label"] for area in context["nav_start"]], start)
+            shown = [
+                (group["label"], [area["label"] for area in group["entries"]])
+                for group in context["nav_groups"]
+            ]
+            self.assertEqual(shown, groups, user.username)
+            # The flat list (the home page's cards) is the same entries in menu order.
+            flat = start + [label for _, labels in groups for label in labels]
+            self.assertEqual([area["label"] for area in context["nav_areas"]], flat)
 
     def test_every_navigation_link_works(self) -> None:
         staff = self.world.staff
