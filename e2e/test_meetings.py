@@ -79,7 +79,7 @@ def test_a_case_without_consent_is_refused_at_a_multiagency_meeting_with_the_rea
     page.goto(f"{server_url}/meetings/{meeting.pk}/")
     page.get_by_role("link", name="議題にケースを加える").click()
 
-    page.get_by_label("ケース").select_option(label="高橋 健太さんの支援")
+    page.get_by_role("combobox", name="ケース").select_option(label="高橋 健太さんの支援")
     page.get_by_label("会議資料（要旨）").fill(MATERIAL)
     page.get_by_role("button", name="議題に加える").click()
 
