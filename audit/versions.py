@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,6 +17,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from audit.models import PreviousVersion
 from audit.services import as_json
 from tsunagu.dates import wareki
+from tsunagu.forms import show_refusal
+from tsunagu.versioning import StaleVersionError
 
 EMPTY = "—"
 CORRECTED = "訂正しました。前の版は訂正の履歴に残っています。"
@@ -138,3 +142,38 @@ def show_corrected(request: HttpRequest, version_now: int, version_opened: int) 
         messages.success(request, CORRECTED)
     else:
         messages.info(request, UNCHANGED)
+
+
+@dataclass
+class CorrectionOutcome[F: forms.BaseForm]:
+    """What a correction page shows next: the form (again, or at the saved version when the
+    save was stale), the stale differences, or `saved` (the page then shows the versions)."""
+
+    form: F
+    stale: list[ChangeShown] | None = None
+    saved: bool = False
+
+
+def save_correction[F: forms.BaseForm](
+    request: HttpRequest,
+    form: F,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    on_stale: Callable[[StaleVersionError], tuple[list[ChangeShown], F]],
+) -> CorrectionOutcome[F]:
+    """The door's part of every correction (訂正), one place for all of them: a valid form is
+    saved through its service (`save` gets the cleaned data and returns the corrected record);
+    a refusal is shown at its fields, a stale save shows both versions (`on_stale`), and a saved
+    one says whether anything changed."""
+    if not form.is_valid():
+        return CorrectionOutcome(form)
+    try:
+        corrected = save(form.cleaned_data)
+    except ValidationError as error:
+        show_refusal(form, error)
+        return CorrectionOutcome(form)
+    except StaleVersionError as error:
+        stale, again = on_stale(error)
+        return CorrectionOutcome(again, stale)
+    show_corrected(request, corrected.version, form.cleaned_data["version"])
+    return CorrectionOutcome(form, saved=True)

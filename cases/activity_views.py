@@ -1,5 +1,7 @@
 """The activity log (支援経過記録): recording an entry, correcting one (訂正), its versions."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +13,7 @@ from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, show_corrected, stale_differences, versions_shown
+from audit.versions import ChangeShown, save_correction, stale_differences, versions_shown
 from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.forms import ActivityCorrectionForm, ActivityForm, now_to_the_minute
 from cases.models import Activity, Case
@@ -92,25 +94,27 @@ def activity_correct_view(request: HttpRequest, pk: int, activity_pk: int) -> Ht
         )
     else:
         form = ActivityCorrectionForm(request.POST, participant_choices=choices)
-        if form.is_valid():
-            participants = list(User.objects.filter(pk__in=form.cleaned_data["participants"]))
-            try:
-                corrected = activity_correct(
-                    activity=activity,
-                    data=form.correction_data(activity),
-                    participants=participants,
-                    version=form.cleaned_data["version"],
-                    reason=form.cleaned_data["reason"],
-                    by=user,
-                    request=request,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            except StaleVersionError as error:
-                stale, form = _stale(request, form, activity, choices, error)
-            else:
-                show_corrected(request, corrected.version, form.cleaned_data["version"])
-                return redirect("activity_versions", pk=case.pk, activity_pk=activity.pk)
+
+        def save(cleaned: dict[str, Any]) -> Activity:
+            return activity_correct(
+                activity=activity,
+                data=form.correction_data(activity),
+                participants=list(User.objects.filter(pk__in=cleaned["participants"])),
+                version=cleaned["version"],
+                reason=cleaned["reason"],
+                by=user,
+                request=request,
+            )
+
+        outcome = save_correction(
+            request,
+            form,
+            save=save,
+            on_stale=lambda error: _stale(request, form, activity, choices, error),
+        )
+        if outcome.saved:
+            return redirect("activity_versions", pk=case.pk, activity_pk=activity.pk)
+        form, stale = outcome.form, outcome.stale
     context = {"form": form, "activity": activity, "stale": stale}
     return render(request, "cases/activity_correct.html", case_context(user, case) | context)
 

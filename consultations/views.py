@@ -1,6 +1,7 @@
 """Intake pages (相談受付): record a consultation, the worker's day, one consultation, drafts."""
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,7 +28,7 @@ from audit.services import previous_versions
 from audit.versions import (
     ChangeShown,
     VersionShown,
-    show_corrected,
+    save_correction,
     stale_differences,
     versions_shown,
 )
@@ -39,7 +40,6 @@ from consultations.services import consultation_correct
 from people.access import can_see_identity, persons_for_search
 from people.models import Person
 from people.search import search_persons
-from tsunagu.forms import show_refusal
 from tsunagu.versioning import StaleVersionError
 
 # Identity fields shown wherever a person's name or alias appears.
@@ -328,23 +328,26 @@ def consultation_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = ConsultationCorrectionForm(user=user, consultation=consultation)
     else:
         form = ConsultationCorrectionForm(request.POST, user=user, consultation=consultation)
-        if form.is_valid():
-            try:
-                corrected = consultation_correct(
-                    consultation=consultation,
-                    data=form.correction_data(consultation),
-                    version=form.cleaned_data["version"],
-                    reason=form.cleaned_data["reason"],
-                    by=user,
-                    request=request,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            except StaleVersionError as error:
-                stale, form = _stale_consultation(request, form, consultation, error)
-            else:
-                show_corrected(request, corrected.version, form.cleaned_data["version"])
-                return redirect("consultation_versions", pk=consultation.pk)
+
+        def save(cleaned: dict[str, Any]) -> Consultation:
+            return consultation_correct(
+                consultation=consultation,
+                data=form.correction_data(consultation),
+                version=cleaned["version"],
+                reason=cleaned["reason"],
+                by=user,
+                request=request,
+            )
+
+        outcome = save_correction(
+            request,
+            form,
+            save=save,
+            on_stale=lambda error: _stale_consultation(request, form, consultation, error),
+        )
+        if outcome.saved:
+            return redirect("consultation_versions", pk=consultation.pk)
+        form, stale = outcome.form, outcome.stale
     return render(
         request,
         "consultations/consultation_correct.html",

@@ -1,5 +1,7 @@
 """The agency directory (地域資源): the agencies of the user's municipality and prefecture."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +12,7 @@ from accounts.access import audit_list_read, request_user, require_right
 from accounts.roles import Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, show_corrected, stale_differences, versions_shown
+from audit.versions import ChangeShown, save_correction, stale_differences, versions_shown
 from collaboration.directory.forms import AgencyCorrectionForm, AgencyForm
 from collaboration.directory.list_forms import (
     AGENCY_SORTS,
@@ -94,23 +96,23 @@ def agency_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         form = AgencyCorrectionForm(request.POST, organisations=organisations)
-        if form.is_valid():
-            try:
-                corrected = agency_correct(
-                    agency=agency,
-                    data=form.correction_data(),
-                    version=form.cleaned_data["version"],
-                    reason=form.cleaned_data["reason"],
-                    by=user,
-                    request=request,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            except StaleVersionError as error:
-                stale, form = _stale(request, form, agency, error)
-            else:
-                show_corrected(request, corrected.version, form.cleaned_data["version"])
-                return redirect("agency_versions", pk=agency.pk)
+
+        def save(cleaned: dict[str, Any]) -> Agency:
+            return agency_correct(
+                agency=agency,
+                data=form.correction_data(),
+                version=cleaned["version"],
+                reason=cleaned["reason"],
+                by=user,
+                request=request,
+            )
+
+        outcome = save_correction(
+            request, form, save=save, on_stale=lambda error: _stale(request, form, agency, error)
+        )
+        if outcome.saved:
+            return redirect("agency_versions", pk=agency.pk)
+        form, stale = outcome.form, outcome.stale
     return render(
         request,
         "collaboration/agency_correct.html",

@@ -7,7 +7,6 @@ to the organisation that made it), so the organisation it was made to gets 404 h
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -17,14 +16,14 @@ from accounts.models import User
 from accounts.roles import Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, show_corrected, stale_differences, versions_shown
+from audit.versions import ChangeShown, save_correction, stale_differences, versions_shown
 from collaboration.models import Referral
 from collaboration.referrals.forms import ReferralCorrectionForm
 from collaboration.referrals.services import referral_correct
 from collaboration.referrals.views import REFERRAL_FIELDS, referral_person_choices
 from people.access import can_see_identity
 from people.models import Person
-from tsunagu.forms import Choices, show_refusal
+from tsunagu.forms import Choices
 from tsunagu.versioning import StaleVersionError
 
 
@@ -82,23 +81,26 @@ def referral_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         form = ReferralCorrectionForm(request.POST, person_choices=choices)
-        if form.is_valid():
-            try:
-                corrected = referral_correct(
-                    referral=referral,
-                    data=form.correction_data(),
-                    version=form.cleaned_data["version"],
-                    reason=form.cleaned_data["reason"],
-                    by=user,
-                    request=request,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            except StaleVersionError as error:
-                stale, form = _stale(request, user, form, referral, choices, error)
-            else:
-                show_corrected(request, corrected.version, form.cleaned_data["version"])
-                return redirect("referral_versions", pk=referral.pk)
+
+        def save(cleaned: dict[str, Any]) -> Referral:
+            return referral_correct(
+                referral=referral,
+                data=form.correction_data(),
+                version=cleaned["version"],
+                reason=cleaned["reason"],
+                by=user,
+                request=request,
+            )
+
+        outcome = save_correction(
+            request,
+            form,
+            save=save,
+            on_stale=lambda error: _stale(request, user, form, referral, choices, error),
+        )
+        if outcome.saved:
+            return redirect("referral_versions", pk=referral.pk)
+        form, stale = outcome.form, outcome.stale
     return render(
         request,
         "collaboration/referral_correct.html",
