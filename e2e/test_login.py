@@ -24,8 +24,7 @@ def log_in(page: Page, server_url: str, username: str, password: str) -> None:
     page.goto(f"{server_url}/login/")
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state("load")
+    submitted(page, "ログイン")
     if "/login/code/" in page.url:
         enter_code(page, username)
 
@@ -33,7 +32,15 @@ def log_in(page: Page, server_url: str, username: str, password: str) -> None:
 def enter_code(page: Page, username: str) -> None:
     device = TOTPDevice.objects.get(user__username=username, confirmed=True)
     page.get_by_label("確認コード").fill(app_code(device))
-    page.get_by_role("button", name="確認").click()
+    submitted(page, "確認")
+
+
+def submitted(page: Page, button: str) -> None:
+    """Press the form's button and wait for the page that answers it — not for the page already
+    shown: on a busy machine the click's navigation may not have started when the next line
+    runs, and the test would go on signed out."""
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        page.get_by_role("button", name=button).click()
     page.wait_for_load_state("load")
 
 
