@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -26,15 +27,15 @@ CASE_ROLES = [
 ]
 
 
-def participant_choices(case: Case) -> Choices:
-    """Active staff of the case's organisation who work on case records."""
-    staff = (
-        User.objects.filter(
-            organisation_id=case.organisation_id, is_active=True, staff_roles__role__in=CASE_ROLES
-        )
-        .distinct()
-        .order_by("username")
+def participant_choices(case: Case, activity: Activity | None = None) -> Choices:
+    """Active staff of the case's organisation who work on case records; for a correction also
+    the activity's own participants, so that one who has since left is not dropped unasked."""
+    on_records = Q(
+        organisation_id=case.organisation_id, is_active=True, staff_roles__role__in=CASE_ROLES
     )
+    if activity is not None:
+        on_records |= Q(pk__in=activity.participants.values("pk"))
+    staff = User.objects.filter(on_records).distinct().order_by("username")
     return [(member.pk, str(member)) for member in staff]
 
 
@@ -86,7 +87,7 @@ def activity_correct_view(request: HttpRequest, pk: int, activity_pk: int) -> Ht
     user = request_user(request)
     case = load_case(request, pk, right=Right.EDIT_PERSONAL_DATA, fields=SUMMARY_FIELDS)
     activity = _activity_of(case, activity_pk)
-    choices = participant_choices(case)
+    choices = participant_choices(case, activity)
     stale: list[ChangeShown] | None = None
     if request.method != "POST":
         form = ActivityCorrectionForm(

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.otp import needs_second_factor, session_is_verified
 from accounts.roles import Right
 from notifications.context_processors import unread_notifications
 
@@ -133,6 +134,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "session_idle_minutes": settings.SESSION_IDLE_MINUTES,
     }
     if user is None or not user.is_authenticated:
+        return context
+    if needs_second_factor(user) and not session_is_verified(request):
+        # Before the code prompt is answered: no menu (every entry would lead back to the
+        # prompt), and above all no background request for its counts, which would race the
+        # code's answer and could put the session cookie from before the answer back.
+        context["second_factor_pending"] = True
         return context
     context.update(menu(user, request.path))
     context.update(unread_notifications(request))  # lazy: no query unless a page shows it

@@ -7,8 +7,8 @@ the same transaction. This module is the ground layer: it knows no app, so the a
 as a callable (`audit.services.audit_update` builds one).
 
 A correction (訂正) is a versioned edit that keeps the previous version: the edit remembers each
-changed field's value before the change (`VersionedEdit.before`), and the correction's audit
-writer (`audit.services.audit_correction`) stores them, encrypted, with the reason.
+changed field's value before the change (`VersionedEdit.before`), and the `keep` callable the
+service passes (`audit.services.keep_previous_version`) stores them, encrypted, with the reason.
 """
 
 from collections.abc import Callable, Iterator, Mapping, Sequence

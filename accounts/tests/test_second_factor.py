@@ -33,6 +33,16 @@ class CodePromptTests(BaseTestCase):
         self.assertContains(page, "<h1>確認コードの入力</h1>", html=True)
         self.assertContains(page, "認証アプリに表示されている6桁の数字")
 
+    def test_the_code_prompt_has_no_menu_and_asks_nothing_in_the_background(self) -> None:
+        """The menu's counts load after a page; on the prompt that request would race the
+        code's answer (which renews the session) and could put the old session cookie back."""
+        confirmed_app_of(self.soudan)
+        self.password()
+        page = self.client.get("/login/code/?next=/")
+        self.assertNotContains(page, "メインメニュー")
+        self.assertNotContains(page, "/menu/counts/")
+        self.assertContains(page, "ログアウト")
+
     def test_no_page_opens_before_the_code(self) -> None:
         confirmed_app_of(self.soudan)
         self.password()

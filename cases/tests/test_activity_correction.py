@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User
 from audit.models import AuditEvent, PreviousVersion
 from audit.services import CORRECTION_REASON_REQUIRED
 from cases.models import Activity, Case
@@ -61,6 +62,20 @@ class ActivityCorrectionTests(BaseTestCase):
         self.assertEqual(form.initial["version"], 1)
         self.assertEqual(form.initial["participants"], [self.soudan.pk])
         self.assertContains(response, "訂正の理由")
+
+    def test_a_participant_who_has_since_left_stays_on_the_corrected_activity(self) -> None:
+        self.activity.participants.add(self.douryou)
+        User.objects.filter(pk=self.douryou.pk).update(is_active=False)
+        self.login(self.soudan)
+        participants = [str(self.soudan.pk), str(self.douryou.pk)]
+        response = self.client.post(
+            self.url, self.form_data(content="内容を直した。", participants=participants)
+        )
+        self.assertRedirects(response, self.versions_url)
+        kept = set(
+            Activity.objects.get(pk=self.activity.pk).participants.values_list("pk", flat=True)
+        )
+        self.assertEqual(kept, {self.soudan.pk, self.douryou.pk})
 
     def test_a_correction_keeps_the_previous_version_and_shows_it(self) -> None:
         self.login(self.soudan)

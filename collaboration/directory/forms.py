@@ -4,9 +4,8 @@
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 
-from accounts.models import LocalGovernment, Organisation
+from accounts.models import LocalGovernment
 from collaboration.models import Agency
 from tsunagu.forms import (
     Choices,
@@ -50,25 +49,19 @@ class AgencyForm(forms.ModelForm[Agency]):
 
 
 class AgencyCorrectionForm(forms.ModelForm[Agency]):
-    """A directory entry corrected (訂正): its fields and organisation link prefilled (its local
-    government stays), the version it was opened at, and the reason kept with the previous one."""
+    """A directory entry corrected (訂正): its fields prefilled (its local government and its link
+    to an organisation using tsunagu stay: collaboration.directory.services.CORRECTABLE_FIELDS),
+    the version it was opened at, and the reason kept with the previous one."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     reason = text_area("訂正の理由", required=True, rows=3)
 
     class Meta:
         model = Agency
-        fields = ["name", "category", "address", "phone", "hours", "area", "note", "organisation"]
+        fields = ["name", "category", "address", "phone", "hours", "area", "note"]
 
-    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["organisation"]
-        field.queryset = organisations  # type: ignore[attr-defined]
-        field.empty_label = "（tsunagu を使っていない）"  # type: ignore[attr-defined]
-        field.help_text = (
-            "この機関が tsunagu を使っているときに選びます。つなぎはその機関の"
-            "「受け取ったつなぎ」に届き、これまでのこの機関へのつなぎもその機関が見られます。"
-        )
         self.fields["note"] = text_area("メモ")
         for name in ("name", "address", "phone", "hours", "area"):
             self.fields[name].validators.append(reject_control_characters)
@@ -86,6 +79,5 @@ class AgencyCorrectionForm(forms.ModelForm[Agency]):
         """The form's initial values. The form is not bound to the entry (`instance`), so that
         checking the input leaves the loaded entry as it is saved."""
         return {name: getattr(agency, name) for name in cls.Meta.fields} | {
-            "organisation": agency.organisation_id,
-            "version": agency.version,
+            "version": agency.version
         }

@@ -14,16 +14,18 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from accounts.access import own_organisation_id
-from accounts.models import LocalGovernment, Organisation, User
+from accounts.models import LocalGovernment, User
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_update, keep_previous_version
 from collaboration.models import Agency
 from tsunagu.versioning import versioned_edit
 
 AGENCY_FIELDS = ("name", "category", "address", "phone", "hours", "area", "note")
-# What a correction may change: the entry's own fields and its link to an organisation using
-# tsunagu (not its local government: the entry belongs to that directory).
-CORRECTABLE_FIELDS = (*AGENCY_FIELDS, "organisation")
+# What a correction may change: the entry's own fields. Not its local government (the entry
+# belongs to that directory), and not its link to an organisation using tsunagu: who receives a
+# referral follows that link, so relinking would hand the referrals made to the entry (and the
+# cases opened by accepted ones) to another organisation. Linking stays an administrator's act.
+CORRECTABLE_FIELDS = AGENCY_FIELDS
 
 STALE_AGENCY = "ほかの人が先にこの機関を訂正しました。"
 AGENCY_NOT_CORRECTABLE = "機関の訂正では次の項目は直せません: {fields}"
@@ -32,9 +34,6 @@ AGENCY_NOT_EDITABLE = (
 )
 AGENCY_NAME_TAKEN = "「{name}」はすでに{government}の地域資源に登録されています。"
 AGENCY_NAME_REQUIRED = "機関名を入力してください。"
-ORGANISATION_NOT_OF_THE_AREA = (
-    "つなげる機関は、この機関の地域（{government}）で tsunagu を使っている機関から選んでください。"
-)
 
 
 def directory_local_governments(user: User) -> list[LocalGovernment]:
@@ -62,13 +61,6 @@ def editable_agencies(user: User) -> QuerySet[Agency]:
     return Agency.objects.filter(
         local_government_id__in=editable_government_ids(user)
     ).select_related("local_government", "organisation")
-
-
-def linkable_organisations(agency: Agency) -> QuerySet[Organisation]:
-    """The organisations an entry may be linked to: those using tsunagu in its own area."""
-    return Organisation.objects.filter(
-        local_government_id=agency.local_government_id, is_active=True
-    ).order_by("name")
 
 
 def directory_for(user: User, *, query: str = "", category: str = "") -> QuerySet[Agency]:
@@ -176,12 +168,4 @@ def _correction_errors(agency: Agency, data: dict[str, Any]) -> dict[str, str]:
             errors["name"] = AGENCY_NAME_REQUIRED
         elif others.exists():
             errors["name"] = AGENCY_NAME_TAKEN.format(name=name, government=government.name)
-    organisation = data.get("organisation")
-    if (
-        organisation is not None
-        and not linkable_organisations(agency)
-        .filter(pk=getattr(organisation, "pk", organisation))
-        .exists()
-    ):
-        errors["organisation"] = ORGANISATION_NOT_OF_THE_AREA.format(government=government.name)
     return errors

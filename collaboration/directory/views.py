@@ -27,7 +27,6 @@ from collaboration.directory.services import (
     directory_local_governments,
     editable_agencies,
     editable_government_ids,
-    linkable_organisations,
 )
 from collaboration.models import Agency
 from tsunagu.forms import show_refusal
@@ -88,14 +87,11 @@ def agency_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     require_right(user, Right.EDIT_PERSONAL_DATA, request=request)
     agency = get_object_or_404(editable_agencies(user), pk=pk)
-    organisations = linkable_organisations(agency)
     stale: list[ChangeShown] | None = None
     if request.method != "POST":
-        form = AgencyCorrectionForm(
-            initial=AgencyCorrectionForm.initial_of(agency), organisations=organisations
-        )
+        form = AgencyCorrectionForm(initial=AgencyCorrectionForm.initial_of(agency))
     else:
-        form = AgencyCorrectionForm(request.POST, organisations=organisations)
+        form = AgencyCorrectionForm(request.POST)
 
         def save(cleaned: dict[str, Any]) -> Agency:
             return agency_correct(
@@ -128,7 +124,7 @@ def _stale(
     stale = stale_differences(Agency, saved, form.correction_data())
     data = request.POST.copy()
     data["version"] = str(error.current_version)
-    again = AgencyCorrectionForm(data, organisations=linkable_organisations(agency))
+    again = AgencyCorrectionForm(data)
     again.is_valid()
     again.add_error(None, str(error))
     return stale, again

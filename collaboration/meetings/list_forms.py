@@ -62,5 +62,7 @@ class MeetingFilterForm(FilterForm):
         if self.value("held_from"):
             queryset = queryset.filter(held_at__gte=start_of(self.value("held_from")))
         if self.value("held_to"):
-            queryset = queryset.filter(held_at__lt=start_of(self.value("held_to") + timedelta(1)))
+            held_to: date = self.value("held_to")
+            if held_to < date.max:  # the last day a date can name has no day after it
+                queryset = queryset.filter(held_at__lt=start_of(held_to + timedelta(1)))
         return queryset
