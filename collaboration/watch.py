@@ -42,8 +42,9 @@ from people.access import hidden_person_ids
 from people.models import Person
 from tsunagu.sql import ids_first
 
-# Rows per section; the heading shows the whole count and links to the rest.
-SECTION_LIMIT = 50
+# Rows per section, the most urgent first; the heading shows the whole count and links to the
+# case list, filtered the same way, for the rest.
+SECTION_LIMIT = 25
 WATCHED_CASE_FIELDS = ("title", "person", "household", "stage", "last_contact_on", "first_met_on")
 WATCHED_REFERRAL_FIELDS = ("person", "agency", "state", "follow_up_on")
 WATCHED_ACTION_ITEM_LABEL = "collaboration.actionitem"
