@@ -141,17 +141,26 @@ class AuditEvent(models.Model):
         return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     def shown_detail(self) -> list[tuple[str, str]]:
-        """The detail as the log page shows it: a long list of ids (an old list read, an
-        export) is cut to its first `DETAIL_IDS_SHOWN` with the whole count, so that one row
-        never makes the page large. The export (CSV) keeps every id."""
+        """The detail as the log page shows it, in Japanese (audit.labels): a long list of ids
+        (an old list read, an export) is cut to its first `DETAIL_IDS_SHOWN` with the whole
+        count, so that one row never makes the page large. The export (CSV) keeps every id."""
+        from audit.labels import detail_key_label, detail_value
+
         shown = []
-        for key, value in self.detail.items():
+        for key, raw in self.detail.items():
+            value = detail_value(self.object_type, key, raw)
             if isinstance(value, list) and len(value) > DETAIL_IDS_SHOWN:
                 head = ", ".join(str(item) for item in value[:DETAIL_IDS_SHOWN])
-                shown.append((key, f"[{head}, …]（全{len(value)}件）"))
-            else:
-                shown.append((key, str(value)))
+                value = f"[{head}, …]（全{len(value)}件）"
+            shown.append((detail_key_label(key), str(value)))
         return shown
+
+    @property
+    def record_kind(self) -> str:
+        """The kind of record in Japanese ('cases.case' → 'ケース')."""
+        from audit.labels import record_kind
+
+        return record_kind(self.object_type) if self.object_type else ""
 
     @property
     def is_keyed(self) -> bool:

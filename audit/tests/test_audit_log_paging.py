@@ -111,7 +111,32 @@ class LongDetailTests(BaseTestCase):
         )
         self.login(self.kansa)
         response = self.client.get("/audit/")
-        self.assertContains(response, "ids: [1, 2, 3,")
+        self.assertContains(response, "表示したID: [1, 2, 3,")
         self.assertContains(response, "20, …]（全10000件）")
         self.assertNotContains(response, "9999")
         self.assertLess(len(response.content), 60_000)
+
+
+class JapaneseNamesTests(BaseTestCase):
+    def test_record_kinds_fields_and_detail_keys_read_in_japanese(self) -> None:
+        audit_record(
+            action=AuditEvent.Action.READ,
+            actor=self.soudan,
+            object_type="cases.assessment",
+            object_id=1,
+            fields=["medical_flags", "going_out"],
+            detail={"sensitive": True, "collaboration.actionitem": [3]},
+        )
+        self.login(self.kansa)
+        response = self.client.get("/audit/")
+        self.assertContains(response, '<span title="cases.assessment">アセスメント</span> #1')
+        self.assertNotContains(response, "medical_flags")
+        self.assertContains(response, "要配慮個人情報: はい")
+        self.assertNotContains(response, "sensitive: True")
+
+    def test_an_unknown_kind_or_key_stays_as_stored(self) -> None:
+        from audit.labels import detail_key_label, field_label, record_kind
+
+        self.assertEqual(record_kind("nothing.here"), "nothing.here")
+        self.assertEqual(field_label("cases.case", "no_such_field"), "no_such_field")
+        self.assertEqual(detail_key_label("odd_key"), "odd_key")
