@@ -179,6 +179,7 @@ class StageChange(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = "段階の変更"
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -335,6 +336,7 @@ class PlanAction(models.Model):
     )
 
     class Meta:
+        verbose_name = "プランの取り組み"
         ordering = ["id"]
 
     def __str__(self) -> str:

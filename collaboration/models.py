@@ -172,6 +172,7 @@ class ReferralEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = "つなぎの経過"
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
