@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -142,6 +142,19 @@ def show_corrected(request: HttpRequest, version_now: int, version_opened: int) 
         messages.success(request, CORRECTED)
     else:
         messages.info(request, UNCHANGED)
+
+
+def at_saved_version[F: forms.BaseForm](
+    request: HttpRequest, error: StaleVersionError, build: Callable[[QueryDict], F]
+) -> F:
+    """A stale correction's form again: the worker's input at the version saved now, with the
+    stale message, so that saving it (knowingly) corrects the version now saved."""
+    data = request.POST.copy()
+    data["version"] = str(error.current_version)
+    again = build(data)
+    again.is_valid()
+    again.add_error(None, str(error))
+    return again
 
 
 @dataclass

@@ -14,7 +14,13 @@ from accounts.models import User
 from accounts.roles import ROLE_RIGHTS, Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, save_correction, stale_differences, versions_shown
+from audit.versions import (
+    ChangeShown,
+    at_saved_version,
+    save_correction,
+    stale_differences,
+    versions_shown,
+)
 from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.forms import ActivityCorrectionForm, ActivityForm, now_to_the_minute
 from cases.models import Activity, Case
@@ -134,12 +140,9 @@ def _stale(
     )
     typed = {**form.activity_data(), "participants": form.cleaned_data["participants"]}
     stale = stale_differences(Activity, saved, typed)
-    data = request.POST.copy()
-    data["version"] = str(error.current_version)
-    again = ActivityCorrectionForm(data, participant_choices=choices)
-    again.is_valid()
-    again.add_error(None, str(error))
-    return stale, again
+    return stale, at_saved_version(
+        request, error, lambda data: ActivityCorrectionForm(data, participant_choices=choices)
+    )
 
 
 def activity_versions(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:

@@ -28,6 +28,7 @@ from audit.services import previous_versions
 from audit.versions import (
     ChangeShown,
     VersionShown,
+    at_saved_version,
     save_correction,
     stale_differences,
     versions_shown,
@@ -370,12 +371,9 @@ def _stale_consultation(
         form.correction_data(consultation),
         CONSULTATION_SHOWN,
     )
-    data = request.POST.copy()
-    data["version"] = str(error.current_version)
-    again = ConsultationCorrectionForm(data, user=user, consultation=saved)
-    again.is_valid()
-    again.add_error(None, str(error))
-    return stale, again
+    return stale, at_saved_version(
+        request, error, lambda data: ConsultationCorrectionForm(data, user=user, consultation=saved)
+    )
 
 
 def _category_labels(codes: list[str]) -> str:

@@ -12,7 +12,13 @@ from accounts.access import audit_list_read, request_user, require_right
 from accounts.roles import Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, save_correction, stale_differences, versions_shown
+from audit.versions import (
+    ChangeShown,
+    at_saved_version,
+    save_correction,
+    stale_differences,
+    versions_shown,
+)
 from collaboration.directory.forms import AgencyCorrectionForm, AgencyForm
 from collaboration.directory.list_forms import (
     AGENCY_SORTS,
@@ -122,11 +128,7 @@ def _stale(
     """What is saved now beside the worker's input, and the input again at the saved version."""
     saved = AgencyCorrectionForm.initial_of(Agency.objects.get(pk=agency.pk))
     stale = stale_differences(Agency, saved, form.correction_data())
-    data = request.POST.copy()
-    data["version"] = str(error.current_version)
-    again = AgencyCorrectionForm(data)
-    again.is_valid()
-    again.add_error(None, str(error))
+    again = at_saved_version(request, error, lambda data: AgencyCorrectionForm(data))
     return stale, again
 
 

@@ -16,7 +16,13 @@ from accounts.models import User
 from accounts.roles import Right
 from audit.models import PreviousVersion
 from audit.services import previous_versions
-from audit.versions import ChangeShown, save_correction, stale_differences, versions_shown
+from audit.versions import (
+    ChangeShown,
+    at_saved_version,
+    save_correction,
+    stale_differences,
+    versions_shown,
+)
 from collaboration.models import Referral
 from collaboration.referrals.forms import ReferralCorrectionForm
 from collaboration.referrals.services import referral_correct
@@ -120,12 +126,9 @@ def _stale(
     saving it again (knowingly) corrects the version now saved."""
     saved = ReferralCorrectionForm.initial_of(Referral.objects.get(pk=referral.pk))
     stale = stale_differences(Referral, saved, form.correction_data(), person_shown(user))
-    data = request.POST.copy()
-    data["version"] = str(error.current_version)
-    again = ReferralCorrectionForm(data, person_choices=choices)
-    again.is_valid()
-    again.add_error(None, str(error))
-    return stale, again
+    return stale, at_saved_version(
+        request, error, lambda data: ReferralCorrectionForm(data, person_choices=choices)
+    )
 
 
 @require_GET
