@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from cases.access import mine
-from cases.models import Case, Stage, overdue_cases, review_due_cases
+from cases.models import Case, Stage, contact_due_on
 from collaboration.models import Referral
 from tsunagu.dates import fiscal_year, fiscal_year_label, fiscal_year_range
 from tsunagu.forms import japanese_messages
@@ -120,13 +120,14 @@ class CaseFilterForm(forms.Form):
                 | Q(last_contact_on__isnull=True, opened_on__lt=before)
             )
         if self.value("contact_overdue"):
-            queryset = queryset.exclude(stage=Stage.CLOSED).filter(
-                Exists(overdue_cases(self.today).filter(pk=OuterRef("pk")))
+            # The watch list's rule: an open case whose next contact was due before today.
+            queryset = (
+                queryset.exclude(stage=Stage.CLOSED)
+                .alias(due_on=contact_due_on())
+                .filter(Q(due_on__lt=self.today))
             )
         if self.value("review_due"):
-            queryset = queryset.exclude(stage=Stage.CLOSED).filter(
-                Exists(review_due_cases(self.today).filter(pk=OuterRef("pk")))
-            )
+            queryset = queryset.exclude(stage=Stage.CLOSED).filter(review_on__lte=self.today)
         if self.value("unmet"):
             queryset = queryset.filter(first_met_on__isnull=True)
         if self.value("open_referral"):

@@ -109,29 +109,6 @@ def contact_due_on() -> AddDays:
     return AddDays(Coalesce("last_contact_on", "opened_on"), "contact_every_days")
 
 
-def overdue_cases(today: date) -> "models.QuerySet[Case]":
-    """Open cases whose next contact was due before `today` (the watch list's rule)."""
-    return (
-        Case.objects.exclude(stage=Stage.CLOSED)
-        .annotate(due_on=contact_due_on())
-        .filter(due_on__lt=today)
-    )
-
-
-def latest_review_on() -> models.F:
-    """The review date of a case's latest support plan (kept on the case by `plan_save`)."""
-    return models.F("review_on")
-
-
-def review_due_cases(today: date) -> "models.QuerySet[Case]":
-    """Open cases whose latest plan's review date has come."""
-    return (
-        Case.objects.exclude(stage=Stage.CLOSED)
-        .annotate(latest_review_on=latest_review_on())
-        .filter(latest_review_on__lte=today)
-    )
-
-
 class TeamChange(models.Model):
     """The history of a case's team and lead worker: who was added, removed or made lead, why."""
 

@@ -35,7 +35,7 @@ from accounts.access import audit_list_read, own_organisation_id, require_right,
 from accounts.models import User
 from accounts.roles import Right
 from cases.access import mine
-from cases.models import Case, Stage, contact_due_on, latest_review_on
+from cases.models import Case, Stage, contact_due_on
 from collaboration.models import ActionItem, Meeting, Referral
 from consultations.models import Consultation
 from people.access import hidden_person_ids
@@ -121,20 +121,15 @@ class WatchList:
 
 def open_cases(user: User, *, whole_organisation: bool) -> QuerySet[Case]:
     """Open cases in scope, annotated with `due_on` (the next contact, a cheap expression of the
-    row). The dearer subqueries are added only by the sections that need them
-    (`with_review_on`, `with_first_consultation`), so that no query computes them for rows
-    it neither filters nor shows."""
+    row; the latest plan's review date is the case's own `review_on`). The dearer subquery of the
+    first consultation is added only by the section that needs it (`with_first_consultation`),
+    so that no query computes it for rows it neither filters nor shows."""
     queryset = visible_to(user, Case.objects.exclude(stage=Stage.CLOSED)).annotate(
         due_on=contact_due_on()
     )
     if not whole_organisation:
         queryset = queryset.filter(mine(user))
     return queryset
-
-
-def with_review_on(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """`latest_review_on`: the review date of each case's latest support plan."""
-    return queryset.annotate(latest_review_on=latest_review_on())
 
 
 def with_first_consultation(queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -202,9 +197,9 @@ def open_action_items(user: User, *, whole_organisation: bool) -> list[ActionIte
 
 def watch_counts(user: User, *, whole_organisation: bool = False, today: date) -> WatchCounts:
     """The size of each section in three queries (one aggregate over the open cases)."""
-    cases = with_review_on(open_cases(user, whole_organisation=whole_organisation)).aggregate(
+    cases = open_cases(user, whole_organisation=whole_organisation).aggregate(
         overdue=Count("pk", filter=Q(due_on__lt=today)),
-        reviews=Count("pk", filter=Q(latest_review_on__lte=today)),
+        reviews=Count("pk", filter=Q(review_on__lte=today)),
         not_met=Count("pk", filter=Q(first_met_on__isnull=True)),
     )
     return WatchCounts(
@@ -219,7 +214,7 @@ def watch_counts(user: User, *, whole_organisation: bool = False, today: date) -
 
 
 def annotated_date(case: Case, name: str) -> date:
-    """A date that `open_cases` annotated in SQL (`due_on`, `latest_review_on`)."""
+    """A date that `open_cases` annotated in SQL (`due_on`)."""
     value: date = getattr(case, name)
     return value
 
@@ -252,10 +247,10 @@ def build_watch_list(
         OverdueContact(case, due_on(case), (today - due_on(case)).days)
         for case in _shown(cases.filter(Q(due_on__lt=today)), "due_on")
     ]
-    reviews = with_review_on(cases).filter(Q(latest_review_on__lte=today))
+    reviews = cases.filter(review_on__lte=today)
     watch.reviews_due = [
-        ReviewDue(case, annotated_date(case, "latest_review_on"))
-        for case in _shown(reviews, "latest_review_on")
+        ReviewDue(case, case.review_on)  # type: ignore[arg-type]  # filtered: not None
+        for case in _shown(reviews, "review_on")
     ]
     unmet = with_first_consultation(cases.filter(first_met_on__isnull=True))
     watch.not_met = [_not_met_entry(case, today) for case in _shown(unmet, "since")]

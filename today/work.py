@@ -34,13 +34,11 @@ from cases.services import WORK_READINESS_DAYS
 from collaboration.models import AdviceRequest, Meeting, MeetingMember, Referral
 from collaboration.referrals.access import received_referrals
 from collaboration.watch import (
-    annotated_date,
     due_on,
     open_action_items_q,
     open_cases,
     overdue_referrals_q,
     watch_counts,
-    with_review_on,
 )
 from community.models import Session
 from consultations.models import Consultation, ConsultationDraft
@@ -237,9 +235,7 @@ class Gatherer:
 
     def reviews_and_unmet(self, counts: Any) -> list[Section]:
         cases = open_cases(self.user, whole_organisation=False)
-        reviews = _cases(
-            with_review_on(cases).filter(Q(latest_review_on__lte=self.today)), "latest_review_on"
-        )
+        reviews = _cases(cases.filter(review_on__lte=self.today), "review_on")
         unmet = _cases(cases.filter(first_met_on__isnull=True), "opened_on")
         self.labels.remember([*reviews, *unmet])
         return [
@@ -251,7 +247,7 @@ class Gatherer:
                     Entry(
                         c.title,
                         reverse("case_detail", args=[c.pk]),
-                        annotated_date(c, "latest_review_on"),
+                        c.review_on,
                         case=c,
                     )
                     for c in reviews
