@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from collaboration.models import Referral
-from tsunagu.forms import Choices, japanese_messages
-from tsunagu.listing import Sort
+from tsunagu.forms import Choices
+from tsunagu.listing import FilterForm, Sort
 
 # The default of the state filter: the referrals still waiting for an answer (打診中・受入).
 OPEN = ""
@@ -34,26 +34,20 @@ def state_choices() -> list[tuple[str, str]]:
     return [(OPEN, "打診中・受入"), (ALL, "すべて"), *Referral.State.choices]
 
 
-class ReferralFilterForm(forms.Form):
-    """A filter on the state: by default the open referrals; an invalid value is shown with its
-    message and not applied, so that the rest of the list still answers."""
+class ReferralFilterForm(FilterForm):
+    """A filter on the state: by default the open referrals (an invalid value is shown and not
+    applied, as on every list: tsunagu.listing.FilterForm)."""
 
     state = forms.ChoiceField(label="状態", required=False)
 
-    def __init__(self, data: Any, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
         self.choice_field("state").choices = state_choices()
-        japanese_messages(self)
 
     def choice_field(self, name: str) -> forms.ChoiceField:
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         return field
-
-    def value(self, name: str) -> Any:
-        if not hasattr(self, "cleaned_data"):
-            self.is_valid()
-        return self.cleaned_data.get(name)
 
     def apply(self, queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         state = self.value("state") or OPEN
@@ -62,10 +56,6 @@ class ReferralFilterForm(forms.Form):
         if state == ALL:
             return queryset
         return queryset.filter(state=state)
-
-    @property
-    def is_filtered(self) -> bool:
-        return any(self.value(name) for name in self.fields)
 
 
 class SentReferralFilterForm(ReferralFilterForm):
