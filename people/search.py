@@ -97,16 +97,8 @@ class _Ranked:
 
 
 def search_persons(queryset: QuerySet[Person], q: str, *, limit: int = 50) -> list[SearchHit]:
-    """Hits in `queryset` for the query `q`, best first, at most `limit`."""
-    keys = query_keys(q)
-    if not keys or limit <= 0:
-        return []
-    rows = list({row[0]: row for row in _candidate_rows(queryset, keys, limit)}.values())
-    ranked = _rank(rows, keys, limit)
-    # filter() rather than in_bulk(): the same rows, ~1 ms less Python for fifty persons.
-    persons = {p.pk: p for p in queryset.filter(pk__in=[hit.pk for hit in ranked]).order_by()}
-    # A person merged or deleted between the two queries is simply left out.
-    return [SearchHit(persons[hit.pk], hit.score) for hit in ranked if hit.pk in persons]
+    """Hits in `queryset` for the query `q`, best first, at most `limit` (the first page)."""
+    return search_page(queryset, q, offset=0, limit=limit)[0]
 
 
 def search_page(
@@ -127,7 +119,9 @@ def search_page(
     ranked = _rank(rows, keys, depth)[offset:]
     if not ranked:
         return [], len(rows)
+    # filter() rather than in_bulk(): the same rows, ~1 ms less Python for fifty persons.
     persons = {p.pk: p for p in queryset.filter(pk__in=[hit.pk for hit in ranked]).order_by()}
+    # A person merged or deleted between the two queries is simply left out.
     return [SearchHit(persons[hit.pk], hit.score) for hit in ranked if hit.pk in persons], len(rows)
 
 
