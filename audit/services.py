@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from audit.keys import LEGACY_ALGORITHM, UNKNOWN_KEY, AuditKey, audit_keys, current_key, key_by_id
@@ -212,13 +212,16 @@ def as_json(value: Any) -> Any:
     return value
 
 
+def kept_versions_of(record: Model) -> QuerySet[PreviousVersion]:
+    """The versions kept of `record` (訂正), newest first."""
+    return PreviousVersion.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    )
+
+
 def previous_versions(record: Model) -> list[PreviousVersion]:
     """The kept versions of `record`, newest first, with who corrected."""
-    return list(
-        PreviousVersion.objects.filter(
-            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-        ).select_related("by")
-    )
+    return list(kept_versions_of(record).select_related("by"))
 
 
 def _lock_chain() -> None:

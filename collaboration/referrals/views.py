@@ -1,7 +1,6 @@
 """Referrals (つなぎ) followed until the person is connected."""
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +10,7 @@ from django.utils import timezone
 from accounts.access import get_for_user, request_user
 from accounts.models import User
 from accounts.roles import Right
-from audit.models import PreviousVersion
+from audit.services import kept_versions_of
 from cases.access import SUMMARY_FIELDS, case_context, load_case
 from cases.models import Case
 from collaboration.directory.forms import (
@@ -43,9 +42,7 @@ REFERRAL_LIST_FIELDS = ("person", "agency", "purpose", "state", "follow_up_on", 
 def was_corrected(record: Model) -> bool:
     """Corrected at least once (訂正あり): a previous version is kept. A referral's version also
     moves with its state, so the kept versions tell, not the version number."""
-    return PreviousVersion.objects.filter(
-        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-    ).exists()
+    return kept_versions_of(record).exists()
 
 
 def referral_list(request: HttpRequest) -> HttpResponse:
