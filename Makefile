@@ -12,7 +12,7 @@ find_python = for c in "$$PYTHON" python3.13 python3.12 python3 $$(ls -d "$${PYE
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test lint test-postgres e2e fuzz ci clean
+.PHONY: help run test lint test-postgres e2e fuzz ci clean assets
 
 help:
 	@echo "make run   — 仮想環境を作り、依存を入れ、DBを作ってデモデータを入れ、http://127.0.0.1:$(PORT) で起動"
@@ -63,6 +63,17 @@ lint: $(VENV)/.installed
 
 ci:
 	bash .ci/run
+
+# Development time only: fetch the pinned front-end packages (frontend/package.json) and copy the
+# files tsunagu ships into static/ and e2e/, with their licences. The copies are committed, so
+# neither make run nor CI runs npm.
+assets:
+	cd frontend && npm ci --no-audit --no-fund
+	mkdir -p static/vendor/dads e2e/vendor
+	cp frontend/node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/dads/tokens.css
+	cp frontend/node_modules/@digital-go-jp/design-tokens/LICENSE static/vendor/dads/LICENSE
+	cp frontend/node_modules/axe-core/axe.min.js e2e/vendor/axe.min.js
+	cp frontend/node_modules/axe-core/LICENSE e2e/vendor/axe-core-LICENSE
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
