@@ -60,7 +60,11 @@ def styleguide(request: HttpRequest) -> HttpResponse:
         "plain_form": guide.empty_form(),
         "listing": listing,
         "description_sample": guide.DESCRIPTION_SAMPLE,
-        "trail": [("ホーム", reverse("home")), ("アカウント", reverse("account")), ("スタイルガイド", "")],
+        "trail": [
+            ("ホーム", reverse("home")),
+            ("アカウント", reverse("account")),
+            ("スタイルガイド", ""),
+        ],
         "has_record_header": guide.template_exists("components/record_header.html"),
     }
     return render(request, "styleguide.html", context)

@@ -1,4 +1,4 @@
-"""Template tags of the components (templates/components/, docs/design.md「部品（コンポーネント）」)."""
+"""Template tags of the components (templates/components/; docs/design.md「部品」)."""
 
 from collections.abc import Sequence
 from typing import Any

@@ -34,7 +34,9 @@ class StyleguidePageTests(BaseTestCase):
             self.assertContains(response, f">{heading}</h2>")
         # Colours with the DADS token each names, every kind of button, each banner's kind word.
         self.assertContains(response, "<code>--color-primitive-blue-900</code>", html=True)
-        self.assertContains(response, '<button type="button" class="danger" disabled>削除する</button>', html=True)
+        self.assertContains(
+            response, '<button type="button" class="danger" disabled>削除する</button>', html=True
+        )
         for kind in ("お知らせ：", "完了：", "注意：", "エラー："):
             self.assertContains(response, f'<span class="banner-kind">{kind}</span>', html=True)
         self.assertContains(response, 'aria-label="注意"')
@@ -80,7 +82,9 @@ class StyleguidePageTests(BaseTestCase):
         response = self.client.get("/styleguide/")
         self.assertContains(response, '<nav class="breadcrumbs" aria-label="パンくずリスト">')
         self.assertContains(response, '<li aria-current="page">スタイルガイド</li>', html=True)
-        self.assertContains(response, '<li aria-current="page">ケース #12 の支援経過</li>', html=True)
+        self.assertContains(
+            response, '<li aria-current="page">ケース #12 の支援経過</li>', html=True
+        )
         self.assertContains(response, '<a href="/cases/">ケース</a>')
 
     def test_the_record_header_section_waits_for_its_component(self) -> None:
@@ -95,7 +99,14 @@ class StyleguidePageTests(BaseTestCase):
 class StyleguideAccessTests(BaseTestCase):
     def test_every_office_role_sees_it(self) -> None:
         staff = self.world.staff
-        for user in (self.soudan, self.admin, self.kansa, self.toukei, staff["ibasho"], self.minato):
+        for user in (
+            self.soudan,
+            self.admin,
+            self.kansa,
+            self.toukei,
+            staff["ibasho"],
+            self.minato,
+        ):
             self.login(user)
             self.assertEqual(self.client.get("/styleguide/").status_code, 200, user.username)
 
@@ -128,7 +139,9 @@ class ComponentTests(SimpleTestCase):
             trail_of(["ホーム", "/", "ケース", "/cases/", "ケース #1"]),
             [("ホーム", "/"), ("ケース", "/cases/"), ("ケース #1", "")],
         )
-        self.assertEqual(trail_of([[("ホーム", "/"), ("この画面", None)]]), [("ホーム", "/"), ("この画面", "")])
+        self.assertEqual(
+            trail_of([[("ホーム", "/"), ("この画面", None)]]), [("ホーム", "/"), ("この画面", "")]
+        )
 
     def test_a_message_is_a_banner_whose_icon_says_its_kind(self) -> None:
         html = render_to_string(
@@ -138,7 +151,8 @@ class ComponentTests(SimpleTestCase):
 
     def test_an_empty_description_reads_unfilled(self) -> None:
         html = render_to_string(
-            "components/description_list.html", {"items": [("受付日", "令和7年4月3日"), ("メモ", "")]}
+            "components/description_list.html",
+            {"items": [("受付日", "令和7年4月3日"), ("メモ", "")]},
         )
         self.assertInHTML("<dt>受付日</dt><dd>令和7年4月3日</dd>", html)
         self.assertInHTML('<dd><span class="unfilled">未記入</span></dd>', html)
