@@ -18,6 +18,8 @@ indexes the rules, which each domain keeps in its own `access.py`. Rules, in the
    disclosure.
 1c. Supporters. A supporter's login sees only its own dispatches (`supporters.access`).
 1d. Community. Who may run a place, its sessions and attendance (`community.access`).
+1e. Pages about tsunagu itself (the style guide): the staff of an organisation, not a
+   supporter's login (`require_office_staff`); they hold no record.
 2. Right. A visible record still needs the right for the action (`accounts.roles`); a missing
    right answers 403 (`deny`, `require_right`).
 3. Audit. Every granted read or write of personal data, and every refusal, is written to the
@@ -82,6 +84,26 @@ def deny(
         detail={"reason": "missing_right", "right": str(right)},
     )
     return PermissionDenied(f"この操作の権限がありません（{Right(right).label}）。")
+
+
+def is_office_staff(user: User) -> bool:
+    """Active staff of an organisation whose work is more than a supporter's own dispatches."""
+    return is_active_staff(user) and bool(user.rights - {Right.VIEW_OWN_DISPATCHES})
+
+
+def require_office_staff(user: User, *, request: HttpRequest | None = None) -> None:
+    """403 unless `user` is office staff (rule 1e): a supporter, often a volunteer of a
+    contracted NPO, sees only their own dispatches, not how the office's pages are built."""
+    if is_office_staff(user):
+        return
+    audit_record(
+        action=AuditEvent.Action.DENIED,
+        actor=user,
+        request=request,
+        object_type=request.path if request else "",
+        detail={"reason": "not_office_staff"},
+    )
+    raise PermissionDenied("この画面は機関の職員だけが使えます。")
 
 
 def own_organisation_id(user: User) -> int:

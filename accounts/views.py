@@ -14,6 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from accounts.access import is_office_staff
 from accounts.forms import PasswordResetByAdministratorForm, StaffLoginForm
 from accounts.known_devices import remember_device
 from accounts.middleware import KEPT_FORM_SESSION_KEY, LAST_USER_COOKIE
@@ -114,6 +115,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "token_days": settings.API_TOKEN_DAYS,
         "has_app": has_confirmed_app(user),
         "recovery_codes_left": recovery_codes_left(user),
+        "shows_styleguide": is_office_staff(user),
     }
     return render(request, "accounts/account.html", context)
 

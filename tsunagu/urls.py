@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("menu/counts/", views.menu_counts, name="menu_counts"),
+    path("styleguide/", views.styleguide, name="styleguide"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path("organisations/", accounts_views.organisations, name="organisations"),

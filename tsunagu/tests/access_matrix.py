@@ -118,6 +118,9 @@ def staff(w: Any) -> dict[str, Any]:
 # ---- tsunagu, accounts, audit ----
 route("home", **statuses(200))
 route("menu_counts", **statuses(200))  # counts of the user's own work only
+# The style page (画面の部品の一覧): every staff member of an organisation; a supporter's login
+# sees its own dispatches only (accounts.access.require_office_staff: 403).
+route("styleguide", **statuses(200, supporter=403))
 route("healthz", **statuses(200, anon=200))
 route("login", **statuses(302, anon=200))
 route("logout", "POST", ends_session=True, **statuses(302, anon=302))
