@@ -119,7 +119,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # The summary header (components/record_header.html), from the rows above.
             "current_member_count": sum(1 for membership in memberships if membership.is_current),
             "member_case_count": len(
-                {case.pk for cases in cases_of.values() for case in cases} - {c.pk for c in own_cases}
+                {case.pk for cases in cases_of.values() for case in cases}
+                - {c.pk for c in own_cases}
             ),
             "has_restricted_member": any(m.person.is_restricted for m in memberships),
             "household_attendance": attendance,

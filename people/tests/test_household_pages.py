@@ -389,6 +389,11 @@ class HouseholdRecordHeaderTests(HouseholdTestCase):
         page = self.page()
         self.assertEqual(
             page.nav_targets,
-            ["household-cases", "household-members", "household-attendance", "household-add-member"],
+            [
+                "household-cases",
+                "household-members",
+                "household-attendance",
+                "household-add-member",
+            ],
         )
         self.assertEqual(page.missing_targets(), [])

@@ -249,7 +249,10 @@ class PersonRecordHeaderTests(DetailTestCase):
     def test_it_shows_the_household_the_open_case_and_the_consent(self) -> None:
         add_member(make_household(self.window, "高橋さん世帯"), self.person, "child")
         add_member(
-            make_household(self.window, "祖母の世帯"), self.person, "child", left_on=date(2020, 3, 31)
+            make_household(self.window, "祖母の世帯"),
+            self.person,
+            "child",
+            left_on=date(2020, 3, 31),
         )
         case = open_case(self.soudan, self.person, title="高橋 勇気さんの支援")
         consent_record(case=case, by=self.soudan, **consent_values())
@@ -258,7 +261,9 @@ class PersonRecordHeaderTests(DetailTestCase):
         self.assertEqual(page.kind, f"本人・家族 #{self.person.pk}")
         self.assertEqual(page.name, "高橋 勇気（タカハシ ユウキ）")
         self.assertEqual(page.facts["世帯"], "高橋さん世帯（子）")
-        self.assertEqual(page.facts["開いているケース"], "高橋 勇気さんの支援（受付・主担当 相談 花子）")
+        self.assertEqual(
+            page.facts["開いているケース"], "高橋 勇気さんの支援（受付・主担当 相談 花子）"
+        )
         self.assertEqual(page.facts["閲覧制限"], "なし")
         self.assertEqual(page.facts["同意"], "有効な同意あり 同意の記録へ")
         self.assertEqual(page.badges, ["同意: 有効な同意あり"])
@@ -273,7 +278,12 @@ class PersonRecordHeaderTests(DetailTestCase):
 
     def test_a_restricted_person_carries_the_badge_for_the_team_and_for_everyone_else(self) -> None:
         restricted = make_person(
-            self.window, "佐藤", "花子", is_restricted=True, restriction_reason="dv", team=(self.soudan,)
+            self.window,
+            "佐藤",
+            "花子",
+            is_restricted=True,
+            restriction_reason="dv",
+            team=(self.soudan,),
         )
         self.login(self.soudan)
         page = self.page(restricted)
