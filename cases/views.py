@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
 from django.http import HttpRequest, HttpResponse
@@ -29,7 +29,7 @@ from cases.forms import (
     medical_flag_labels,
 )
 from cases.list_forms import CASE_SORTS, DEFAULT_CASE_SORT, CaseFilterForm
-from cases.models import Assessment, Case, PlanAction, Stage
+from cases.models import Activity, Assessment, Case, PlanAction, Stage
 from cases.services import (
     OpenCaseExists,
     case_close,
@@ -39,6 +39,7 @@ from cases.services import (
     case_set_stage,
 )
 from collaboration.consent.services import consents_for_case
+from collaboration.consent.status import NO_PERSON, consent_status
 from collaboration.meetings.services import meetings_for_case
 from collaboration.watch import build_watch_list
 from consultations.models import Consultation
@@ -65,6 +66,8 @@ DETAIL_FIELDS = (
 )
 LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_contact_on")
 SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
+# The header's badge when the case holds 要配慮個人情報 (the assessment's health fields).
+SENSITIVE_BADGE = "要配慮個人情報あり"
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -148,6 +151,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         .order_by("-referred_on", "-id")
     )
     consultations = case_consultations(user, case)
+    case_consents = consents_for_case(case)
     initial: dict[str, Any] = {"version": case.version, "stage": case.stage}
     members = (
         list(
@@ -171,6 +175,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         ),
         "show_sensitive": show_sensitive,
         "sensitive_note": SENSITIVE_NOTE,
+        "sensitive_badge": SENSITIVE_BADGE if assessment else "",
         "domains": domain_rows(assessment) if assessment else [],
         "medical_flags": medical_flag_labels(assessment.medical_flags)
         if assessment and show_sensitive
@@ -181,7 +186,11 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         "referrals": referrals,
         "consultations": consultations,
         "consultations_total": getattr(consultations[0], "total", 0) if consultations else 0,
-        "case_consents": consents_for_case(case),
+        "case_consents": case_consents,
+        "consent_status": consent_status(row.state for row in case_consents)
+        if case.person_id
+        else NO_PERSON,
+        "latest_activity": latest_activity(case, activities),
         "case_meetings": meetings_for_case(case, user),
         "case_advice": case.advice_requests.prefetch_related("answers__specialist").order_by(
             "-requested_at"
@@ -199,6 +208,14 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         ),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+def latest_activity(case: Case, activities: Page[Activity]) -> Activity | None:
+    """The newest activity, for the header's 次にすること: the first row of the log's first page
+    (already loaded), or one query when the log is on a later page."""
+    if activities.number == 1:
+        return activities[0] if activities else None
+    return case.activities.first()
 
 
 def case_consultations(user: User, case: Case) -> list[Consultation]:

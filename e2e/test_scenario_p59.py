@@ -77,9 +77,10 @@ def _summary(page: Page, term: str) -> Locator:
 
 
 def _section_table(page: Page, heading: str) -> Locator:
-    """The table that follows an <h2> whose text starts with `heading`."""
+    """The first table after an <h2> whose text starts with `heading` (it may sit in the
+    scrolling region of a narrow screen, `.table-scroll`)."""
     return page.get_by_role("heading", level=2, name=re.compile(f"^{heading}")).locator(
-        "xpath=following-sibling::table[1]"
+        "xpath=following::table[1]"
     )
 
 

@@ -116,6 +116,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "household_cases": own_cases,
+            # The summary header (components/record_header.html), from the rows above.
+            "current_member_count": sum(1 for membership in memberships if membership.is_current),
+            "member_case_count": len(
+                {case.pk for cases in cases_of.values() for case in cases}
+                - {c.pk for c in own_cases}
+            ),
+            "has_restricted_member": any(m.person.is_restricted for m in memberships),
             "household_attendance": attendance,
             "membership_form": MembershipForm(),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),

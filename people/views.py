@@ -1,5 +1,7 @@
 """Pages for persons: search, create (with probable duplicates shown first), view, edit."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -13,6 +15,7 @@ from accounts.access import (
     require_right,
 )
 from accounts.roles import Right
+from collaboration.consent.status import consent_status
 from people.access import (
     DETAIL_FIELDS,
     IDENTITY_FIELDS,
@@ -22,7 +25,7 @@ from people.access import (
 )
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
-from people.hub_views import person_hub
+from people.hub_views import PersonHub, person_hub
 from people.models import Person, PersonMerge
 from people.search import SearchHit, search_page, search_persons
 from people.services import person_create, person_update
@@ -132,20 +135,34 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     show_identity = can_see_identity(user, person)
     merges = PersonMerge.objects.filter(kept=person).select_related("merged", "merged_by")
+    # Case titles, households and the rest would name a restricted person: the hub is for those
+    # who may see the identity, like the details above it.
+    hub = person_hub(user, person, request) if show_identity else None
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "show_identity": show_identity,
-            # Case titles, households and the rest would name a restricted person: the hub is
-            # for those who may see the identity, like the details above it.
-            "hub": person_hub(user, person, request) if show_identity else None,
+            "hub": hub,
+            **person_header(hub),
             "merges": merges,
             "can_merge": user.has_right(Right.MERGE_RECORDS),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
         },
     )
+
+
+def person_header(hub: PersonHub | None) -> dict[str, Any]:
+    """The summary header's facts, read from the hub's rows (no query of its own): the current
+    households, the open cases and the consent status."""
+    if hub is None:
+        return {}
+    return {
+        "current_households": [row for row in hub.memberships.rows if row.left_on is None],
+        "open_cases": [case for case in hub.cases.rows if case.is_open],
+        "consent_status": consent_status(consent.state_label() for consent in hub.consents.rows),
+    }
 
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:

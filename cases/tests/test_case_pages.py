@@ -7,11 +7,14 @@ from audit.models import AuditEvent
 from cases.models import Activity, Assessment, Case, Stage, StageChange
 from cases.services import CLOSURE_FOLLOW_UP_PAST, activity_add, assessment_add, plan_save
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
+from collaboration.consent.services import consent_record
 from collaboration.models import Referral
 from collaboration.referrals.services import referral_create
+from collaboration.tests.test_consent_service import consent_values
 from people.models import Household
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase, audit_lock_queries
+from tsunagu.tests.record_pages import RecordPage, read_record_page
 
 
 def add_phone_call(
@@ -487,3 +490,90 @@ class EveryPageTests(BaseTestCase):
         ):
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 200)
+
+
+class CaseRecordHeaderTests(BaseTestCase):
+    """The summary header (components/record_header.html) and the section navigation."""
+
+    def page(self, case: Case) -> RecordPage:
+        response = self.client.get(f"/cases/{case.pk}/")
+        self.assertEqual(response.status_code, 200)
+        return read_record_page(response.content.decode())
+
+    def test_it_shows_who_the_stage_the_lead_the_last_contact_and_the_next_dates(self) -> None:
+        case = open_case(self.soudan, contact_every_days=14)
+        case.team.add(self.douryou)
+        activity_add(
+            case=case,
+            data={
+                "occurred_at": timezone.now() - timedelta(days=3),
+                "kind": Activity.Kind.PHONE,
+                "content": "母親と電話。",
+                "next_action": "来週もう一度電話する",
+                "next_action_on": days_ago(-4),
+            },
+            by=self.soudan,
+        )
+        self.login(self.douryou)
+        page = self.page(case)
+        self.assertEqual((page.kind, page.name), (f"ケース #{case.pk}", "高橋 健太さんの支援"))
+        self.assertEqual(page.facts["本人・世帯"], "高橋 健太")
+        self.assertEqual(page.facts["段階"], "受付")
+        self.assertEqual(page.facts["主担当"], "相談 花子")
+        self.assertEqual(page.facts["最後の連絡"], wareki(days_ago(3)))
+        self.assertEqual(page.facts["次の連絡の目安"], wareki(days_ago(3 - 14)))
+        self.assertEqual(page.facts["次の予定日"], f"{wareki(days_ago(-4))} 来週もう一度電話する")
+        self.assertEqual(page.facts["閲覧制限"], "なし")
+        self.assertEqual(page.facts["同意"], "記録なし 同意の記録へ")
+        self.assertEqual(page.badges, ["同意: 記録なし"])
+
+    def test_an_overdue_contact_is_marked_in_the_header(self) -> None:
+        case = open_case(self.soudan, opened_days_ago=60, contact_every_days=30)
+        self.login(self.soudan)
+        self.assertEqual(
+            self.page(case).facts["次の連絡の目安"], f"{wareki(days_ago(30))} 期限超過"
+        )
+
+    def test_a_valid_consent_shows_as_such(self) -> None:
+        case = open_case(self.soudan)
+        consent_record(case=case, by=self.soudan, **consent_values())
+        self.login(self.soudan)
+        page = self.page(case)
+        self.assertEqual(page.facts["同意"], "有効な同意あり 同意の記録へ")
+        self.assertIn("同意: 有効な同意あり", page.badges)
+
+    def test_a_restricted_persons_case_carries_the_badge_and_hides_the_name(self) -> None:
+        person = make_person(
+            self.window, "秘密", "花子", is_restricted=True, restriction_reason="dv"
+        )
+        person.team.add(self.soudan)
+        case = open_case(self.soudan, person, title="秘密 花子さんの支援")
+        self.login(self.douryou)
+        page = self.page(case)
+        self.assertEqual(page.name, f"ケース #{case.pk}（制限対象者）")
+        self.assertEqual(page.facts["本人・世帯"], f"制限対象者 #{person.pk}")
+        self.assertIn("閲覧制限", page.badges)
+        self.assertTrue(page.facts["閲覧制限"].startswith("制限対象者"))
+
+    def test_an_assessment_carries_the_sensitive_badge(self) -> None:
+        case = open_case(self.soudan)
+        assessment_add(case=case, data={"outing_level": "home_only"}, by=self.soudan)
+        self.login(self.soudan)
+        self.assertIn("要配慮個人情報あり", self.page(case).badges)
+
+    def test_every_section_link_goes_to_a_heading_on_the_page(self) -> None:
+        case = open_case(self.soudan)
+        self.login(self.soudan)
+        page = self.page(case)
+        self.assertEqual(page.nav_targets[:3], ["actions-heading", "activities", "plan-heading"])
+        self.assertIn("history-heading", page.nav_targets)
+        self.assertEqual(page.missing_targets(), [])
+
+    def test_the_history_is_folded_and_the_work_is_not(self) -> None:
+        case = open_case(self.soudan)
+        self.login(self.soudan)
+        html = self.client.get(f"/cases/{case.pk}/").content.decode()
+        history = html[html.index('id="history-heading"') :]
+        self.assertLess(history.index("<details"), history.index("ケース開始"))
+        activities = html[html.index('id="activities"') : html.index('id="plan-heading"')]
+        self.assertNotIn("<details", activities)

@@ -185,6 +185,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "participation": participation,
         "material_days": settings.SUPPORT_MEETING_MATERIAL_DAYS,
+        "meeting_status": meeting_status(meeting),
+        # 支援会議 (社会福祉法第106条の6): every participant is bound to confidentiality.
+        "confidentiality_badge": "守秘義務あり（支援会議）" if meeting.is_statutory else "",
     }
     if participation.sees_record:
         rows = agenda_rows(user, agenda_items(meeting))
@@ -204,6 +207,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         context["agenda_count"] = meeting.agenda.count()
     return render(request, "collaboration/meetings/meeting_detail.html", context)
+
+
+def meeting_status(meeting: Meeting) -> str:
+    """The meeting's status in the summary header: to be held, or held and whether its minutes
+    are written (the minutes themselves are not read here)."""
+    if meeting.held_at > timezone.now():
+        return "開催予定"
+    return "開催済み（議事録あり）" if meeting.minutes_updated_at else "開催済み（議事録はまだ）"
 
 
 @require_POST

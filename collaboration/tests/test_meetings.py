@@ -27,7 +27,9 @@ from collaboration.meetings.services import (
     member_add,
 )
 from collaboration.models import AgendaItem, Consent, Meeting, MeetingMember
+from tsunagu.templatetags.japanese_dates import wareki_datetime
 from tsunagu.test import BaseTestCase
+from tsunagu.tests.record_pages import RecordPage, read_record_page
 
 K = Meeting.Kind
 MATERIAL = "母親（80代）の介護と本人の生活について。本人は昼夜逆転、家計は年金のみ。"
@@ -477,3 +479,54 @@ class CaseConferenceTests(MeetingTestCase):
         item = self.on_agenda(meeting, self.a_case())
         self.assertEqual(self.status(self.soudan, self.material_url(item)), 200)
         self.assertEqual(self.status(self.houkatsu, self.material_url(item)), 404)
+
+
+class MeetingRecordHeaderTests(MeetingTestCase):
+    """The summary header (components/record_header.html) and the section navigation."""
+
+    def page(self, meeting: Meeting, user: User) -> RecordPage:
+        self.login(user)
+        response = self.client.get(f"/meetings/{meeting.pk}/")
+        self.assertEqual(response.status_code, 200)
+        return read_record_page(response.content.decode())
+
+    def test_a_support_meeting_shows_its_facts_and_the_duty_of_confidentiality(self) -> None:
+        meeting = self.convene(K.SUPPORT_MEETING, held_days_ago=2)
+        self.member(meeting, self.houkatsu)
+        page = self.page(meeting, self.houkatsu)
+        self.assertEqual((page.kind, page.name), (f"会議 #{meeting.pk}", "支援会議「4月の会議」"))
+        self.assertEqual(page.badges, ["守秘義務あり（支援会議）"])
+        self.assertEqual(page.facts["日時"], wareki_datetime(meeting.held_at))
+        self.assertEqual(page.facts["状態"], "開催済み（議事録はまだ）")
+        self.assertEqual(page.facts["招集した機関"], self.chousei.organisation.name)  # type: ignore[union-attr]
+        self.assertEqual(page.facts["参加者"], "2人")  # the convener and the partner
+        self.assertEqual(
+            page.facts["守秘義務"], "参加者全員に守秘義務があります（あなたの確認: 未確認）"
+        )
+        member_acknowledge(
+            member=meeting.members.get(user=self.houkatsu), by=self.houkatsu, request=None
+        )
+        self.assertIn("確認済み", self.page(meeting, self.houkatsu).facts["守秘義務"])
+
+    def test_a_meeting_to_come_and_a_case_conference_carry_no_confidentiality_badge(self) -> None:
+        meeting = meeting_create(
+            kind=K.CASE_CONFERENCE,
+            title="来週のケース会議",
+            held_at=timezone.now() + timedelta(days=7),
+            place="",
+            online=True,
+            by=self.chousei,
+        )
+        page = self.page(meeting, self.chousei)
+        self.assertEqual(page.badges, [])
+        self.assertEqual(page.facts["状態"], "開催予定")
+        self.assertNotIn("守秘義務", page.facts)
+
+    def test_every_section_link_goes_to_a_heading_on_the_page(self) -> None:
+        meeting = self.convene(K.SUPPORT_MEETING)
+        self.member(meeting, self.houkatsu)
+        for user in (self.chousei, self.houkatsu):
+            with self.subTest(user=user.username):
+                page = self.page(meeting, user)
+                self.assertIn("meeting-agenda", page.nav_targets)
+                self.assertEqual(page.missing_targets(), [])

@@ -5,10 +5,13 @@ from datetime import date
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from cases.services import case_open
+from cases.tests.helpers import open_case
 from people.models import Household, HouseholdMembership, Person
 from people.tests.helpers import add_member, make_household, make_person
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase
+from tsunagu.tests.record_pages import RecordPage, read_record_page
 
 
 def born_years_ago(years: int) -> date:
@@ -331,3 +334,66 @@ class HouseholdAccessTests(HouseholdTestCase):
         self.assertNotContains(response, "三郎")
         (row,) = self.audit_rows(action=AuditEvent.Action.READ)
         self.assertEqual(sorted(row.detail["ids"]), sorted([self.father.pk, self.son.pk]))
+
+
+class HouseholdRecordHeaderTests(HouseholdTestCase):
+    """The summary header (components/record_header.html) and the section navigation."""
+
+    def setUp(self) -> None:
+        self.household = make_household(
+            self.window, "高橋さん世帯", postal_code="1000001", address="東京都千代田区千代田"
+        )
+        add_member(self.household, self.father, "head")
+        add_member(self.household, self.son, "child")
+
+    def page(self) -> RecordPage:
+        response = self.client.get(f"/households/{self.household.pk}/")
+        self.assertEqual(response.status_code, 200)
+        return read_record_page(response.content.decode())
+
+    def test_it_shows_the_address_the_current_members_and_the_open_cases(self) -> None:
+        grandmother = make_person(self.window, "高橋", "トメ")
+        add_member(self.household, grandmother, "other", left_on=date(2020, 3, 31))
+        household_case = case_open(
+            organisation_id=self.window.pk,
+            title="高橋さん世帯の支援",
+            lead_worker=self.soudan,
+            household_id=self.household.pk,
+            by=self.soudan,
+        )
+        open_case(self.soudan, self.son, title="高橋 勇気さんの支援")
+        self.login(self.soudan)
+        page = self.page()
+        self.assertEqual((page.kind, page.name), (f"世帯 #{self.household.pk}", "高橋さん世帯"))
+        self.assertEqual(page.facts["住所"], "〒100-0001 東京都千代田区千代田")
+        self.assertEqual(page.facts["世帯員"], "2人")
+        self.assertEqual(
+            page.facts["開いているケース"],
+            f"ケース #{household_case.pk}（受付） ほかに世帯員のケース 1件",
+        )
+        self.assertEqual(page.badges, [])
+
+    def test_a_restricted_member_puts_the_badge_on_the_household(self) -> None:
+        mother = make_person(
+            self.window, "高橋", "和子", is_restricted=True, restriction_reason="dv"
+        )
+        add_member(self.household, mother, "spouse")
+        self.login(self.douryou)
+        page = self.page()
+        self.assertEqual(page.badges, ["閲覧制限"])
+        self.assertEqual(page.facts["世帯員"], "3人（制限対象者を含む）")
+        self.assertEqual(page.facts["開いているケース"], "なし")
+
+    def test_every_section_link_goes_to_a_heading_on_the_page(self) -> None:
+        self.login(self.soudan)
+        page = self.page()
+        self.assertEqual(
+            page.nav_targets,
+            [
+                "household-cases",
+                "household-members",
+                "household-attendance",
+                "household-add-member",
+            ],
+        )
+        self.assertEqual(page.missing_targets(), [])

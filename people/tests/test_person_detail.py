@@ -5,10 +5,14 @@ from datetime import date
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from cases.tests.helpers import open_case
+from collaboration.consent.services import consent_record
+from collaboration.tests.test_consent_service import consent_values
 from people.models import Person, PersonPhone
 from people.tests.helpers import add_member, make_household, make_person
 from tsunagu.dates import age_on
 from tsunagu.test import BaseTestCase, audit_lock_queries
+from tsunagu.tests.record_pages import RecordPage, read_record_page
 
 
 class DetailTestCase(BaseTestCase):
@@ -232,3 +236,68 @@ class NameDisplayTests(BaseTestCase):
         response = self.client.get(f"/persons/{merged.pk}/")
         self.assertContains(response, f'この記録は <a href="/persons/{kept.pk}/">#{kept.pk}</a>')
         self.assertNotContains(response, f"/persons/{merged.pk}/edit/")
+
+
+class PersonRecordHeaderTests(DetailTestCase):
+    """The summary header (components/record_header.html) and the section navigation."""
+
+    def page(self, person: Person | None = None) -> RecordPage:
+        response = self.client.get(self.url(person))
+        self.assertEqual(response.status_code, 200)
+        return read_record_page(response.content.decode())
+
+    def test_it_shows_the_household_the_open_case_and_the_consent(self) -> None:
+        add_member(make_household(self.window, "高橋さん世帯"), self.person, "child")
+        add_member(
+            make_household(self.window, "祖母の世帯"),
+            self.person,
+            "child",
+            left_on=date(2020, 3, 31),
+        )
+        case = open_case(self.soudan, self.person, title="高橋 勇気さんの支援")
+        consent_record(case=case, by=self.soudan, **consent_values())
+        self.login(self.soudan)
+        page = self.page()
+        self.assertEqual(page.kind, f"本人・家族 #{self.person.pk}")
+        self.assertEqual(page.name, "高橋 勇気（タカハシ ユウキ）")
+        self.assertEqual(page.facts["世帯"], "高橋さん世帯（子）")
+        self.assertEqual(
+            page.facts["開いているケース"], "高橋 勇気さんの支援（受付・主担当 相談 花子）"
+        )
+        self.assertEqual(page.facts["閲覧制限"], "なし")
+        self.assertEqual(page.facts["同意"], "有効な同意あり 同意の記録へ")
+        self.assertEqual(page.badges, ["同意: 有効な同意あり"])
+        self.assertContains(self.client.get(self.url()), f'href="/cases/{case.pk}/"')
+
+    def test_a_person_without_records_says_so(self) -> None:
+        self.login(self.soudan)
+        page = self.page()
+        self.assertEqual(page.facts["世帯"], "登録なし")
+        self.assertEqual(page.facts["開いているケース"], "なし")
+        self.assertEqual(page.facts["同意"], "記録なし 同意の記録へ")
+
+    def test_a_restricted_person_carries_the_badge_for_the_team_and_for_everyone_else(self) -> None:
+        restricted = make_person(
+            self.window,
+            "佐藤",
+            "花子",
+            is_restricted=True,
+            restriction_reason="dv",
+            team=(self.soudan,),
+        )
+        self.login(self.soudan)
+        page = self.page(restricted)
+        self.assertIn("閲覧制限", page.badges)
+        self.assertEqual(page.facts["閲覧制限"], "制限対象者")
+        self.login(self.douryou)
+        page = self.page(restricted)
+        self.assertEqual(page.name, f"制限対象者 #{restricted.pk}")
+        self.assertEqual(page.badges, ["閲覧制限"])
+        self.assertEqual(page.facts, {})  # nothing about the person to anyone off the team
+
+    def test_every_section_link_goes_to_a_heading_on_the_page(self) -> None:
+        self.login(self.soudan)
+        page = self.page()
+        self.assertEqual(page.nav_targets[:2], ["person-details", "hub-cases"])
+        self.assertIn("hub-consents", page.nav_targets)
+        self.assertEqual(page.missing_targets(), [])
