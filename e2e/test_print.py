@@ -108,7 +108,8 @@ def test_a_case_prints_on_a4_portrait_without_the_menu_and_with_japanese_dates(
     # The record itself prints whole: its title, its sections and every activity's text.
     expect(page.get_by_role("heading", level=1)).to_have_text("p3のケース")
     expect(page.get_by_role("heading", name="支援経過（新しい順）")).to_be_visible()
-    activity_table = page.locator("table", has=page.get_by_role("columnheader", name="次にすること"))
+    next_step = page.get_by_role("columnheader", name="次にすること")
+    activity_table = page.locator("table", has=next_step)
     activities = activity_table.locator("tbody tr")
     expect(activities).to_have_count(16)  # 12 here and 4 of the known data
     expect(activities.first).to_contain_text("次回は本人あての手紙を持っていくことにした。")
@@ -156,7 +157,8 @@ def test_table_c_fits_a_1280_px_screen_and_scrolls_in_its_region_below(
     log_in(page, server_url, "soudan", PASSWORD)
     page.goto(f"{server_url}/reports/?year=2017")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-    region = page.get_by_role("region", name="表C 関係機関へつないだ件数（機関種別）（横に動かせます）")
+    table_c = "表C 関係機関へつないだ件数（機関種別）"
+    region = page.get_by_role("region", name=f"{table_c}（横に動かせます）")
     assert page.evaluate("r => r.scrollWidth <= r.clientWidth", region.element_handle())
 
     page.set_viewport_size({"width": 390, "height": 800})
