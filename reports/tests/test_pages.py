@@ -102,6 +102,16 @@ class PagesTest(BaseTestCase):
         city = self.get_as("centre", scope=f"municipality:{self.city.code}")
         self.assertEqual(city.status_code, 200)
 
+    def test_the_drill_down_shows_its_dates_in_wareki(self) -> None:
+        persons = self.get_as("soudan", "/reports/records/", table="a", column="10代")
+        self.assertContains(persons, "平成12年6月15日")  # 青木's birth date
+        visits = self.get_as("soudan", "/reports/records/", table="b", column="訪問等")
+        self.assertContains(visits, "平成29年10月1日 10:00")  # 上田's home visit
+        referrals = self.get_as("soudan", "/reports/records/", table="c", column="ハローワーク")
+        self.assertContains(referrals, "平成29年10月5日")
+        for page in (persons, visits, referrals):
+            self.assertNotRegex(page.content.decode(), r"(19|20)\d\d年\d{1,2}月")
+
     def test_the_progress_page_shows_a_running_report_and_redirects_when_done(self) -> None:
         run = ReportRun.objects.create(
             organisation=self.world.organisations["centre"],

@@ -46,3 +46,35 @@
     if (toggle && toggle.open && !group.contains(event.relatedTarget)) { toggle.open = false; }
   });
 })();
+// Printing (static/css/print.css, docs/design.md「印刷」). The print header shows the print date
+// in 和暦 from data-printed-on (written at load and again just before printing). Browsers that
+// cannot print a closed <details> (no ::details-content) lose its content, so every <details> of
+// the page is opened before printing and put back after; the name that makes a group of them
+// exclusive is lifted meanwhile, or opening one would close the others.
+(function () {
+  "use strict";
+  var header = document.querySelector(".site-header");
+  var opened = [];
+  function writePrintDate() {
+    if (!header) { return; }
+    var format = new Intl.DateTimeFormat("ja-JP-u-ca-japanese", { era: "long", year: "numeric", month: "long", day: "numeric" });
+    header.dataset.printedOn = format.format(new Date());
+  }
+  writePrintDate();
+  window.addEventListener("beforeprint", function () {
+    writePrintDate();
+    Array.prototype.forEach.call(document.querySelectorAll("main details:not([open])"), function (details) {
+      var name = details.getAttribute("name");
+      if (name !== null) { details.removeAttribute("name"); }
+      opened.push({ details: details, name: name });
+      details.open = true;
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (entry) {
+      entry.details.open = false;
+      if (entry.name !== null) { entry.details.setAttribute("name", entry.name); }
+    });
+    opened = [];
+  });
+})();
