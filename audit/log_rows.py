@@ -90,9 +90,7 @@ def record_of(event: AuditEvent) -> str:
 
 def chain_of(event: AuditEvent) -> list[tuple[str, str]]:
     """Where the row stands in the hash chain (docs/audit.md「何が連鎖しているか」)."""
-    method = (
-        f"鍵付き（HMAC-SHA256、鍵 {event.key_id}）" if event.is_keyed else "鍵なし（SHA-256）"
-    )
+    method = f"鍵付き（HMAC-SHA256、鍵 {event.key_id}）" if event.is_keyed else "鍵なし（SHA-256）"
     return [
         ("直前の行", f"#{event.id - 1}" if event.id > 1 else "なし（最初の行）"),
         ("この行のハッシュ", event.hash),
