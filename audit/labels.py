@@ -34,6 +34,38 @@ DETAIL_KEY_LABELS = {
     "handover": "引き継ぎ",
 }
 YES_NO = {True: "はい", False: "いいえ"}
+# Reasons the access kernel and the sign-in write as codes (a free-text reason stays as written).
+REASON_LABELS = {
+    "missing_right": "権限がない",
+    "out_of_scope": "他の機関の記録",
+    "restricted_identity": "制限対象者の記録（担当チーム外）",
+    "sensitive_not_on_team": "要配慮個人情報（担当チーム外）",
+    "no_sharing_basis": "共有の根拠がない",
+    "not_a_participant": "会議の参加者ではない",
+    "invalid_api_token": "無効なAPIトークン",
+    "expired_api_token": "期限切れのAPIトークン",
+    "totp_failed": "確認コードの誤り",
+    "totp_verified": "確認コードで確認",
+    "reauth_password": "パスワードで再確認",
+    "password_changed": "パスワードの変更",
+    "login_unlocked": "ログインの制限を解除",
+    "invitation_accepted": "招待を受けた",
+    "set_by_one_time_link": "一回限りのリンクで設定",
+}
+# The apps whose records the audit log names, in the order of the layers (docs/ARCHITECTURE.md):
+# the record kind filter offers their models, grouped by app.
+RECORD_KIND_APPS = (
+    "accounts",
+    "audit",
+    "notifications",
+    "people",
+    "consultations",
+    "cases",
+    "collaboration",
+    "community",
+    "supporters",
+    "reports",
+)
 
 
 def model_of(object_type: str) -> type[Model] | None:
@@ -47,6 +79,22 @@ def record_kind(object_type: str) -> str:
     """'cases.case' → 'ケース'; a kind no model answers to stays as stored."""
     model = model_of(object_type)
     return str(model._meta.verbose_name) if model is not None else object_type
+
+
+def record_kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The record kinds as grouped choices: (app name, [('cases.case', 'ケース'), …])."""
+    groups = []
+    for label in RECORD_KIND_APPS:
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:  # an app left out of a test's available apps
+            continue
+        kinds = [
+            (model._meta.label_lower, str(model._meta.verbose_name))
+            for model in config.get_models()
+        ]
+        groups.append((str(config.verbose_name), kinds))
+    return groups
 
 
 def field_label(object_type: str, name: str) -> str:
@@ -75,4 +123,6 @@ def detail_value(object_type: str, key: str, value: Any) -> Any:
         return "・".join(field_label(object_type, str(name)) for name in value)
     if isinstance(value, bool):
         return YES_NO[value]
+    if key == "reason" and isinstance(value, str):
+        return REASON_LABELS.get(value, value)
     return value

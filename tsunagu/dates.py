@@ -104,6 +104,13 @@ def wareki(d: date) -> str:
     return f"{wareki_year(d)}{d.month}月{d.day}日"
 
 
+def wareki_short(d: date) -> str:
+    """A date in short 和暦, as offices write it in a table: date(2025, 4, 1) → "R7.4.1"
+    (year 1 is 1, not 元)."""
+    era = _era_of(d)
+    return f"{era.abbreviation}{d.year - era.first_year + 1}.{d.month}.{d.day}"
+
+
 def fiscal_year(d: date) -> int:
     """The 年度 (1 April to 31 March) a date belongs to: 2020-03-31 → 2019, 2020-04-01 → 2020."""
     return d.year if d.month >= 4 else d.year - 1

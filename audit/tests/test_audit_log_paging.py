@@ -111,7 +111,8 @@ class LongDetailTests(BaseTestCase):
         )
         self.login(self.kansa)
         response = self.client.get("/audit/")
-        self.assertContains(response, "表示したID: [1, 2, 3,")
+        self.assertContains(response, "表示したID 10000件")  # the row's line
+        self.assertContains(response, "<dt>表示したID</dt><dd>[1, 2, 3,")  # its detail
         self.assertContains(response, "20, …]（全10000件）")
         self.assertNotContains(response, "9999")
         self.assertLess(len(response.content), 60_000)
@@ -131,7 +132,7 @@ class JapaneseNamesTests(BaseTestCase):
         response = self.client.get("/audit/")
         self.assertContains(response, '<span title="cases.assessment">アセスメント</span> #1')
         self.assertNotContains(response, "medical_flags")
-        self.assertContains(response, "要配慮個人情報: はい")
+        self.assertContains(response, "<dt>要配慮個人情報</dt><dd>はい</dd>")
         self.assertNotContains(response, "sensitive: True")
 
     def test_an_unknown_kind_or_key_stays_as_stored(self) -> None:

@@ -30,6 +30,15 @@ def wareki_datetime(value: datetime | None) -> str:
 
 
 @register.filter
+def wareki_short_datetime(value: datetime | None) -> str:
+    """R7.4.1 14:05 (a table's compact column)"""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{dates.wareki_short(local.date())} {local:%H:%M}"
+
+
+@register.filter
 def fiscal_year_label(value: int | date) -> str:
     """令和元年度; accepts a fiscal year or a date within it."""
     fiscal_year = dates.fiscal_year(value) if isinstance(value, date) else int(value)

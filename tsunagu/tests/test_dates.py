@@ -16,6 +16,7 @@ from tsunagu.dates import (
     format_wareki_with_age,
     parse_wareki,
     wareki,
+    wareki_short,
     wareki_year,
 )
 
@@ -50,6 +51,19 @@ def test_eras_are_listed_in_order_with_their_first_days() -> None:
 )
 def test_it_writes_dates_in_wareki_across_era_boundaries(d: date, expected: str) -> None:
     assert wareki(d) == expected
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        (date(2025, 4, 1), "R7.4.1"),
+        (date(2019, 5, 1), "R1.5.1"),
+        (date(2019, 4, 30), "H31.4.30"),
+        (date(1989, 1, 7), "S64.1.7"),
+    ],
+)
+def test_it_writes_short_wareki_for_tables(d: date, expected: str) -> None:
+    assert wareki_short(d) == expected
 
 
 def test_it_writes_the_first_year_as_gannen() -> None:
