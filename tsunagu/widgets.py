@@ -1,10 +1,12 @@
-"""The date-time control of every form: a date input and a time input side by side.
+"""The date-time control of every form: a date input and a time box side by side.
 
 Chromium draws one `datetime-local` control with a Tab stop per segment (year, month, day, hour,
-minute, AM/PM where the browser's locale has one) and a picker button, and names the whole with
-one label. A worker typing a visit in the evening met seven stops and a 午前/午後 they had not
-asked for. Two controls, 日付 (年/月/日) and 時刻 (時:分, 24 hours, no seconds), each labelled,
-read like the paper form and never show AM/PM, whatever the browser's language.
+minute, AM/PM) and a picker button: seven stops, and the segments' order and the 12-hour clock
+follow the browser's own language, whatever the page declares (lang="ja" does not change them).
+A worker typing a visit in the evening met 午後 and seven stops. Here the date is the browser's
+date control (年/月/日 and its calendar, four stops) and the time is one text box for a 24-hour
+time: 「14:30」, 「1430」, 「14時30分」 and full-width digits typed through the IME all mean 14:30,
+and no browser turns it into 午後2:30.
 
 Only the widget changes: the form field stays a `DateTimeField`, so its parsing, its messages and
 its cleaned value are those of the one-value field. The widget joins the two halves into the one
@@ -12,6 +14,8 @@ value the field has always parsed ("2025-05-01T14:30"); a POST with the single v
 clients, saved drafts, tests) is read as before. The API does not use widgets.
 """
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -20,6 +24,15 @@ from django import forms
 from django.utils import timezone
 
 DATE_FORMAT = "%Y-%m-%d"
+# One box, digits on a phone's keyboard, the 24-hour form shown as the example.
+TIME_BOX = {
+    "inputmode": "numeric",
+    "autocomplete": "off",
+    "maxlength": "8",
+    "size": "6",
+    "placeholder": "14:30",
+    "class": "time-box",
+}
 TIME_FORMAT = "%H:%M"
 
 
@@ -34,7 +47,21 @@ def joined_date_time(data: Mapping[str, Any], name: str) -> str | None:
     day, moment = (day or "").strip(), (moment or "").strip()
     if not day and not moment:
         return ""
-    return f"{day}T{moment}"
+    return f"{day}T{typed_time(moment)}"
+
+
+TYPED_TIME = re.compile(r"(\d{1,2})(?:[:時](\d{2})?|(\d{2}))分?")
+
+
+def typed_time(text: str) -> str:
+    """A time as typed (「14:30」, 「1430」, 「９：０５」, 「14時30分」, 「14時」) as HH:MM;
+    anything else unchanged, for the field to refuse."""
+    plain = re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+    match = TYPED_TIME.fullmatch(plain)
+    if match is None:
+        return plain
+    hour, minute = match.group(1), match.group(2) or match.group(3) or "00"
+    return f"{int(hour):02d}:{minute}"
 
 
 def _last(data: Mapping[str, Any], key: str) -> str | None:
@@ -65,8 +92,7 @@ class SplitDateTimeInput(forms.MultiWidget):
                     attrs={"type": "date", "aria-label": f"{label}の日付"}, format=DATE_FORMAT
                 ),
                 forms.TimeInput(
-                    attrs={"type": "time", "step": "60", "aria-label": f"{label}の時刻"},
-                    format=TIME_FORMAT,
+                    attrs=TIME_BOX | {"aria-label": f"{label}の時刻"}, format=TIME_FORMAT
                 ),
             ],
             attrs=attrs,
@@ -115,5 +141,5 @@ def _split_text(value: str) -> list[str | None]:
 def split_datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
     """A `DateTimeField` drawn as 日付 and 時刻 (the help says what to type in each)."""
     attrs = kwargs.pop("attrs", None)
-    kwargs.setdefault("help_text", "日付と時刻（24時間）を入れてください。")
+    kwargs.setdefault("help_text", "時刻は24時間で（例: 14:30、1430）。")
     return forms.DateTimeField(label=label, widget=SplitDateTimeInput(label, attrs), **kwargs)

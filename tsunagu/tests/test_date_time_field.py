@@ -25,8 +25,8 @@ class SplitControlTests(BaseTestCase):
             '<input type="date" name="at_0" value="2025-05-01" aria-label="訪問日時の日付"', html
         )
         self.assertIn('<label for="id_at_1">時刻</label>', html)
-        # 24 hours, to the minute: 18:05, never 午後6:05 nor seconds.
-        self.assertIn('<input type="time" name="at_1" value="18:05" step="60"', html)
+        # One box for a 24-hour time: 18:05, never 午後6:05, digits on a phone's keyboard.
+        self.assertIn('<input type="text" name="at_1" value="18:05" inputmode="numeric"', html)
         self.assertNotIn("datetime-local", html)
 
     def test_the_two_halves_give_the_same_value_as_the_one_value_post(self) -> None:
@@ -37,6 +37,16 @@ class SplitControlTests(BaseTestCase):
         expected = timezone.make_aware(datetime(2025, 5, 1, 18, 5))
         self.assertEqual(split.cleaned_data["at"], expected)
         self.assertEqual(single.cleaned_data["at"], expected)
+
+    def test_a_time_is_read_as_a_worker_types_it(self) -> None:
+        expected = timezone.make_aware(datetime(2025, 5, 1, 18, 5))
+        for typed in ("18:05", "1805", "１８：０５", "18時05分", " 18:05 "):
+            with self.subTest(typed=typed):
+                form = VisitForm({"at_0": "2025-05-01", "at_1": typed})
+                self.assertTrue(form.is_valid())
+                self.assertEqual(form.cleaned_data["at"], expected)
+        self.assertFalse(VisitForm({"at_0": "2025-05-01", "at_1": "25:00"}).is_valid())
+        self.assertFalse(VisitForm({"at_0": "2025-05-01", "at_1": "夕方"}).is_valid())
 
     def test_a_missing_time_is_an_error_not_midnight_and_the_date_stays(self) -> None:
         form = VisitForm({"at_0": "2025-05-01", "at_1": ""})
