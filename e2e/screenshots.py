@@ -227,6 +227,11 @@ def photograph(page: object, base: str, shot: Shot, width: int, out: Path) -> Me
     assert isinstance(page, Page)
     page.set_viewport_size({"width": width, "height": WINDOW_HEIGHT})
     response = page.goto(f"{base}{shot.path}")
+    if response is not None and response.status >= 500:
+        # The development server on SQLite may refuse a write while the page's own second
+        # request (the menu's counts) holds the lock; one reload tells that from a broken page.
+        time.sleep(1)
+        response = page.reload()
     status = response.status if response is not None else 0
     if shot.submit and status == 200:
         button = page.locator("main form[method=post]").get_by_role("button", name=shot.submit)
