@@ -43,6 +43,7 @@ from tsunagu.validation import FREE_TEXT_CONTROL_CHARACTERS as FREE_TEXT_CONTROL
 from tsunagu.validation import (
     reject_control_characters_keep_lines as reject_control_characters_keep_lines,
 )
+from tsunagu.widgets import split_datetime_field
 
 DOMAIN_PREFIX = "domain_"
 
@@ -281,11 +282,7 @@ def now_to_the_minute() -> datetime:
 
 
 class ActivityForm(forms.Form):
-    occurred_at = forms.DateTimeField(
-        label="日時",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="例: 2025-05-01 14:30",
-    )
+    occurred_at = split_datetime_field("日時")
     kind = forms.ChoiceField(label="種類", choices=[BLANK, *Activity.Kind.choices])
     visit_outcome = forms.ChoiceField(
         label="訪問の結果",

@@ -23,6 +23,7 @@ from people.access import can_see_identity, persons_for_search
 from people.models import AgeBand, Person, Relationship
 from tsunagu.forms import JapaneseDateField, japanese_messages, show_refusal
 from tsunagu.validation import reject_control_characters, reject_control_characters_keep_lines
+from tsunagu.widgets import joined_date_time, split_datetime_field
 
 MAX_AGE = 130
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -81,12 +82,10 @@ class ConsultationForm(forms.Form):
     )
 
     # 受付
-    received_at = forms.DateTimeField(
-        label="受付日時",
+    received_at = split_datetime_field(
+        "受付日時",
+        attrs={"autofocus": True},
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"],
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "autofocus": True}, format=DATETIME_LOCAL
-        ),
         error_messages={
             "required": "受付日時を入力してください。",
             "invalid": "受付日時は「2025-04-01 14:05」の形で入力してください。",
@@ -319,6 +318,9 @@ class ConsultationForm(forms.Form):
     def initial_from_draft(cls, data: dict[str, list[str]]) -> dict[str, Any]:
         """A draft as initial values: the form opens as it was left, without error messages."""
         initial: dict[str, Any] = {}
+        received_at = joined_date_time(data, "received_at")  # its 日付 and 時刻 halves
+        if received_at:
+            initial["received_at"] = received_at
         for name, values in data.items():
             if name not in cls.base_fields or not values:
                 continue

@@ -7,6 +7,7 @@ fonts-ipaexfont`); Playwright's own browser download (`playwright install`) is n
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,6 +86,12 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
         "timezone_id": "Asia/Tokyo",
         "viewport": {"width": 1280, "height": 800},
     }
+
+
+def fill_date_time(page: Any, label: str, moment: datetime) -> None:
+    """Type a moment into a date-time field: its 日付 and its 時刻 (tsunagu/widgets.py)."""
+    page.get_by_label(f"{label}の日付").fill(moment.strftime("%Y-%m-%d"))
+    page.get_by_label(f"{label}の時刻").fill(moment.strftime("%H:%M"))
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def test_a_phone_intake_with_the_keyboard_alone_is_saved_within_a_minute(
     _log_in_by_keyboard(page, server_url)
     page.goto(f"{server_url}/consultations/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("相談受付")
-    received_at = page.get_by_label("受付日時")
+    received_at = page.get_by_label("受付日時の日付")
     expect(received_at).to_be_focused()  # autofocus: the call can be taken at once
     started = time.monotonic()
     tabs = 0

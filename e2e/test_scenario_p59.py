@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from e2e.conftest import PASSWORD
+from e2e.conftest import PASSWORD, fill_date_time
 from e2e.test_login import log_in
 from tsunagu.templatetags.japanese_dates import wareki
 
@@ -88,11 +88,6 @@ def _days_ago(days: int, at: time) -> datetime:
     return datetime.combine(timezone.localdate() - timedelta(days=days), at)
 
 
-def _local_input(moment: datetime) -> str:
-    """The value of an <input type="datetime-local">."""
-    return moment.strftime("%Y-%m-%dT%H:%M")
-
-
 def _record_activity(
     page: Page,
     server_url: str,
@@ -106,7 +101,7 @@ def _record_activity(
 ) -> None:
     page.goto(f"{server_url}/cases/{case_pk}/activities/new/")
     expect(_h1(page)).to_have_text("支援経過の記録")
-    page.get_by_label(re.compile("^日時")).fill(_local_input(at))
+    fill_date_time(page, "日時", at)
     page.get_by_label(re.compile("^種類")).select_option(label=kind)
     if met_person:
         page.get_by_label("本人と話せた・会えた").check()
@@ -143,7 +138,7 @@ def _the_care_managers_call(page: Page, server_url: str, first_call: datetime) -
     """a. 電話, 関係機関 (地域包括), the son unnamed → 自機関で継続支援 opens a case."""
     page.goto(f"{server_url}/consultations/new/")
     expect(_h1(page)).to_have_text("相談受付")
-    page.get_by_label("受付日時").fill(_local_input(first_call))
+    fill_date_time(page, "受付日時", first_call)
     page.get_by_label("相談方法").select_option(label="電話")
     page.get_by_role("radio", name="関係機関", exact=True).check()
     agency = page.get_by_label("相談してきた機関")
@@ -503,7 +498,7 @@ def test_a_consultation_recorded_later_opens_its_case_on_the_day_of_the_call(
 
     expect(_summary(page, "開始日")).to_have_text(wareki(first_call.date()), timeout=1000)
     page.goto(f"{server_url}/cases/{case_pk}/activities/new/")
-    page.get_by_label(re.compile("^日時")).fill(_local_input(_days_ago(14, time(11, 0))))
+    fill_date_time(page, "日時", _days_ago(14, time(11, 0)))
     page.get_by_label(re.compile("^種類")).select_option(label="手紙・メモを置いた")
     page.get_by_label(re.compile("^内容")).fill("玄関に手紙を置いた。")
     page.get_by_role("button", name="記録する").click()

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import PASSWORD
+from e2e.conftest import PASSWORD, fill_date_time
 from e2e.test_login import log_in
 from e2e.test_scenario_p59 import (
     HOUKATSU,
@@ -26,7 +26,6 @@ from e2e.test_scenario_p59 import (
     _days_ago,
     _h1,
     _link_case_to_household,
-    _local_input,
     _messages,
     _register_father,
     _section_table,
@@ -67,7 +66,7 @@ def _fail_fast(page: Page) -> None:
 
 def _the_mothers_call(page: Page, server_url: str) -> int:
     page.goto(f"{server_url}/consultations/new/")
-    page.get_by_label("受付日時").fill(_local_input(_days_ago(30, time(9, 40))))
+    fill_date_time(page, "受付日時", _days_ago(30, time(9, 40)))
     page.get_by_label("相談方法").select_option(label="電話")
     page.get_by_role("radio", name="家族", exact=True).check()
     page.get_by_label("相談者の続柄").select_option(label="母")
@@ -89,7 +88,7 @@ def _the_mothers_call(page: Page, server_url: str) -> int:
 
 def _activity_form(page: Page, server_url: str, case_pk: int, *, days_ago: int, kind: str) -> None:
     page.goto(f"{server_url}/cases/{case_pk}/activities/new/")
-    page.get_by_label(re.compile("^日時")).fill(_local_input(_days_ago(days_ago, time(14, 0))))
+    fill_date_time(page, "日時", _days_ago(days_ago, time(14, 0)))
     page.get_by_label(re.compile("^種類")).select_option(label=kind)
 
 

@@ -11,19 +11,14 @@ from community.models import Session
 from supporters.models import Dispatch, Supporter, SupporterKind, Weekday
 from tsunagu.dates import wareki
 from tsunagu.forms import BLANK, date_field, japanese_messages, short_text, text_area
+from tsunagu.widgets import split_datetime_field
 
-DATETIME_HELP = "例: 2025-05-01 14:30"
 DATETIME_INVALID = "日時は 2025-05-01 14:30 の形で入力してください。"
 TIME_INVALID = "時刻は 13:00 の形で入力してください。"
 
 
 def datetime_field(label: str, *, required: bool = True) -> forms.DateTimeField:
-    field = forms.DateTimeField(
-        label=label,
-        required=required,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=DATETIME_HELP,
-    )
+    field = split_datetime_field(label, required=required)
     field.error_messages["invalid"] = DATETIME_INVALID
     return field
 

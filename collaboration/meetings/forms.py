@@ -15,6 +15,7 @@ from tsunagu.forms import (
     short_text,
     text_area,
 )
+from tsunagu.widgets import split_datetime_field
 
 
 class MeetingForm(forms.Form):
@@ -24,11 +25,7 @@ class MeetingForm(forms.Form):
         help_text="種類によって、共有できる情報と手続きが違います（下の説明を参照）。",
     )
     title = short_text("会議名", 200, required=True)
-    held_at = forms.DateTimeField(
-        label="日時",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="例: 2025-05-01 14:30",
-    )
+    held_at = split_datetime_field("日時")
     place = short_text("場所", 200)
     online = forms.BooleanField(label="オンラインで開催する", required=False)
 
