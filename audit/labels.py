@@ -33,6 +33,12 @@ DETAIL_KEY_LABELS = {
     "withdrawn": "撤回",
     "handover": "引き継ぎ",
 }
+# Parts of a record read with it that are not a field of its model (the case page's newest
+# assessment and plan, read through their own relations).
+READ_PART_LABELS = {
+    ("cases.case", "assessment"): "アセスメント",
+    ("cases.case", "plan"): "支援プラン",
+}
 YES_NO = {True: "はい", False: "いいえ"}
 # Reasons the access kernel and the sign-in write as codes (a free-text reason stays as written).
 REASON_LABELS = {
@@ -97,15 +103,84 @@ def record_kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
+# Fields whose models leave them to Django's English default (internal keys, timestamps).
+FIELD_LABELS = {
+    ("accounts.user", "totpdevice"): "確認コードのアプリ",
+    ("accounts.user", "staticdevice"): "予備の確認コード",
+    ("accounts.apitoken", "digest"): "トークンの照合値",
+    ("accounts.apitoken", "last_used_at"): "最後に使った日時",
+    ("accounts.apitoken", "revoked_at"): "無効にした日時",
+    ("accounts.loginthrottle", "key"): "照合キー",
+    ("accounts.loginthrottle", "subject"): "対象",
+    ("accounts.staffinvitation", "digest"): "招待リンクの照合値",
+    ("audit.auditevent", "subject"): "対象の本人",
+    ("audit.auditevent", "prev_hash"): "前の記録のハッシュ",
+    ("audit.auditevent", "hash"): "この記録のハッシュ",
+    ("audit.chainboundary", "legacy_last_hash"): "旧方式の最後のハッシュ",
+    ("audit.chainboundary", "key_id"): "鍵の番号",
+    ("audit.chainboundary", "signature"): "署名",
+    ("people.person", "name_key"): "検索用の氏名",
+    ("people.person", "search_text"): "検索用の文字列",
+    ("people.person", "reading_key"): "検索用の読み",
+    ("people.person", "given_key"): "検索用の名",
+    ("people.person", "given_reading_key"): "検索用の名の読み",
+    ("people.person", "alias_key"): "検索用の通称",
+    ("people.personphone", "digits"): "電話番号（数字のみ）",
+    ("people.personmerge", "moved_links"): "付け替えた記録",
+    ("people.personmerge", "filled_fields"): "補った項目",
+    ("people.personmerge", "merged_at"): "統合した日時",
+    ("people.personmerge", "undone_at"): "取り消した日時",
+    ("people.duplicatecandidate", "found_at"): "見つけた日時",
+    ("people.duplicatecandidate", "decided_at"): "判断した日時",
+    ("consultations.consultationdraft", "data"): "下書きの内容",
+    ("consultations.importbatch", "sha256"): "ファイルの照合値",
+    ("consultations.importbatch", "imported_at"): "取り込んだ日時",
+    ("cases.teamchange", "at"): "変更日時",
+    ("cases.stagechange", "from_stage"): "前の段階",
+    ("cases.stagechange", "to_stage"): "次の段階",
+    ("cases.stagechange", "at"): "変更日時",
+    ("collaboration.referralevent", "at"): "日時",
+    ("collaboration.meeting", "minutes_updated_at"): "記録を更新した日時",
+    ("collaboration.agendaitem", "added_at"): "議題に加えた日時",
+    ("collaboration.decision", "decided_at"): "決めた日時",
+    ("collaboration.advicerequest", "requested_at"): "依頼した日時",
+    ("collaboration.advice", "given_at"): "回答した日時",
+    ("community.nicknameparticipant", "nickname_key"): "検索用のニックネーム",
+    ("community.nicknameparticipant", "linked_at"): "本人と結び付けた日時",
+    ("supporters.dispatchreport", "filed_at"): "報告した日時",
+}
+# Columns every kind of record has, which their models leave to Django's English default.
+COMMON_FIELD_LABELS = {
+    "id": "番号",
+    "version": "版",
+    "created_at": "作成日時",
+    "created_by": "作成した職員",
+    "updated_at": "更新日時",
+    "recorded_at": "記録日時",
+    "user": "ユーザー",
+}
+
+
 def field_label(object_type: str, name: str) -> str:
+    """A field's Japanese name: its verbose name; for a relation without one, the related kind;
+    the curated FIELD_LABELS and COMMON_FIELD_LABELS; else the name as stored."""
     model = model_of(object_type)
     if model is None:
         return name
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return name
-    return str(getattr(field, "verbose_name", name))
+        return READ_PART_LABELS.get((object_type, name), name)
+    if (object_type, name) in FIELD_LABELS:
+        return FIELD_LABELS[(object_type, name)]
+    if name in COMMON_FIELD_LABELS:
+        return COMMON_FIELD_LABELS[name]
+    verbose = str(getattr(field, "verbose_name", ""))
+    named = bool(verbose) and verbose != name.replace("_", " ")
+    if not named and field.is_relation and field.related_model is not None:
+        # A relation read with its record (a case's activities, a phone's person): the kind.
+        return str(field.related_model._meta.verbose_name)
+    return verbose if named else name
 
 
 def detail_key_label(key: str) -> str:
