@@ -9,9 +9,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -42,17 +41,23 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from tsunagu.dates import wareki
 from tsunagu.forms import show_refusal
+from tsunagu.listing import ListPage, Sort
 from tsunagu.versioning import StaleVersionError
 
-PAGE_SIZE = 50
-
-
-def _page(request: HttpRequest, records: QuerySet[Any]) -> tuple[Page[Any], str]:
-    """One page of `records` (LIMIT/OFFSET in SQL) and the query string without the page."""
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+# The columns each list sorts by, in SQL (tsunagu.listing; docs/lists.md).
+GOVERNMENT_SORTS = (
+    Sort("code", "団体コード", ("code",)),
+    Sort("name", "名称", ("name", "code")),
+)
+ORGANISATION_SORTS = (
+    Sort("government", "地方公共団体", ("local_government__code", "name", "pk")),
+    Sort("name", "機関名", ("name", "pk")),
+    Sort("type", "種別", ("type", "name", "pk")),
+)
+CONTRACT_SORTS = (
+    Sort("starts_on", "期間", ("starts_on", "pk")),
+    Sort("service", "委託事業", ("service", "pk")),
+)
 
 
 def _submit(
@@ -126,12 +131,14 @@ def government_list(request: HttpRequest) -> HttpResponse:
     governments = governments_managed_by(user).select_related("prefecture")
     if text := search.text():
         governments = governments.filter(Q(name__icontains=text) | Q(code__startswith=text))
-    page, query = _page(request, governments.order_by("code"))
+    listing = ListPage.read_scoped(
+        request, governments, sorts=GOVERNMENT_SORTS, default_sort="code"
+    )
     can_add = governments_managed_by(user).filter(kind=LocalGovernment.Kind.PREFECTURE).exists()
     return render(
         request,
         "administration/government_list.html",
-        {"search": search, "page": page, "query": query, "can_add": can_add},
+        {"search": search, "listing": listing, "can_add": can_add},
     )
 
 
@@ -203,11 +210,13 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         organisations = organisations.filter(type=search.cleaned_data["type"])
     if search.is_valid() and search.cleaned_data["active"]:
         organisations = organisations.filter(is_active=search.cleaned_data["active"] == "1")
-    page, query = _page(request, organisations.order_by("local_government__code", "name", "pk"))
+    listing = ListPage.read_scoped(
+        request, organisations, sorts=ORGANISATION_SORTS, default_sort="government"
+    )
     return render(
         request,
         "administration/organisation_list.html",
-        {"search": search, "page": page, "query": query},
+        {"search": search, "listing": listing},
     )
 
 
@@ -291,11 +300,13 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         )
     if search.is_valid() and search.cleaned_data["in_force"]:
         contracts = contracts.in_force(timezone.localdate())
-    page, query = _page(request, contracts.order_by("-starts_on", "pk"))
+    listing = ListPage.read_scoped(
+        request, contracts, sorts=CONTRACT_SORTS, default_sort="-starts_on"
+    )
     return render(
         request,
         "administration/contract_list.html",
-        {"search": search, "page": page, "query": query},
+        {"search": search, "listing": listing},
     )
 
 

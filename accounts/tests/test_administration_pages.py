@@ -48,7 +48,7 @@ class WhoMayOpenThemTests(AdministrationTestCase):
 
         page = self.client.get(reverse("administration_organisations"))
 
-        self.assertEqual([o.pk for o in page.context["page"]], [self.minato_window.pk])
+        self.assertEqual([o.pk for o in page.context["listing"]], [self.minato_window.pk])
 
     def test_a_prefecture_s_administrator_manages_its_municipalities(self) -> None:
         self.login(self.prefecture_admin)
@@ -56,7 +56,7 @@ class WhoMayOpenThemTests(AdministrationTestCase):
         page = self.client.get(reverse("administration_governments"))
         edit = self.client.get(reverse("administration_organisation_edit", args=[self.window.pk]))
 
-        names = [government.name for government in page.context["page"]]
+        names = [government.name for government in page.context["listing"]]
         self.assertEqual(names, ["つなぐ県", "つなぐ市", "みなと町"])
         self.assertEqual(edit.status_code, 200)
 
@@ -182,9 +182,19 @@ class SearchAndPagingTests(AdministrationTestCase):
         first = self.client.get(reverse("administration_organisations"))
         second = self.client.get(reverse("administration_organisations"), {"page": 2})
 
-        self.assertEqual(len(first.context["page"]), 50)
-        self.assertEqual(first.context["page"].paginator.count, 64)
-        self.assertEqual(len(second.context["page"]), 14)
+        self.assertEqual(len(first.context["listing"]), 50)
+        self.assertEqual(first.context["listing"].total, 64)
+        self.assertEqual(len(second.context["listing"]), 14)
+
+    def test_the_list_shows_the_paging_bar_and_sorts_by_its_headers_in_sql(self) -> None:
+        self.login(self.admin)
+
+        by_name = self.client.get(reverse("administration_organisations"), {"sort": "-name"})
+
+        self.assertContains(by_name, "全64件中 1〜50件")
+        self.assertContains(by_name, 'aria-sort="descending"')
+        names = [organisation.name for organisation in by_name.context["listing"]]
+        self.assertEqual(names, sorted(names, reverse=True))
 
     def test_search_and_filters_narrow_the_list(self) -> None:
         self.login(self.admin)
@@ -194,7 +204,7 @@ class SearchAndPagingTests(AdministrationTestCase):
             {"q": "相談室 00", "type": OrganisationType.PRIVATE_GROUP, "active": "1"},
         )
 
-        self.assertEqual(response.context["page"].paginator.count, 10)
+        self.assertEqual(response.context["listing"].total, 10)
 
     def test_the_query_count_does_not_grow_with_the_rows(self) -> None:
         self.login(self.admin)
