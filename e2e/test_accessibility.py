@@ -214,6 +214,8 @@ RECORDS = [
     PageKind("record-my-dispatch", "supporter", lambda d: f"/my/dispatches/{d.dispatch}/"),
     PageKind("record-staff", "admin", lambda d: f"/staff/{d.staff_member}/"),
     PageKind("record-account", "soudan", at("/account/")),
+    # Every component in each of its states, the form with its errors included.
+    PageKind("styleguide", "soudan", at("/styleguide/")),
 ]
 
 FORMS_WITH_ERRORS = [
