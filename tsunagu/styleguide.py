@@ -113,4 +113,3 @@ def form_with_errors() -> SampleForm:
 def empty_form() -> SampleForm:
     """The same form unbound, for the fields in their normal state."""
     return SampleForm(auto_id="id_plain_%s")
-

@@ -101,7 +101,8 @@ class CloseConfirmationTests(BaseTestCase):
         )
         self.assertContains(
             response,
-            '<span class="field-error" id="id_closure_reason_error" role="alert">終結の理由を選んでください。</span>',
+            '<span class="field-error" id="id_closure_reason_error" role="alert">'
+            "終結の理由を選んでください。</span>",
         )
         self.assertEqual(described_ids_missing(response.content.decode()), set())
 
