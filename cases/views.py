@@ -225,7 +225,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
     return render(request, "cases/case_detail.html", context)
 
 
-def sensitive_filled() -> ExpressionWrapper:
+def sensitive_filled() -> ExpressionWrapper[Q]:
     """True when any of the assessment's 要配慮個人情報 fields is filled in, asked of the columns."""
     filled = Q()
     for name in Assessment.SENSITIVE_FIELDS:
