@@ -17,6 +17,7 @@ class ConsentStatus:
 
 
 NO_PERSON = ConsentStatus("本人が未登録", ok=False)
+VALID_CONSENT = ConsentStatus("有効な同意あり", ok=True)
 NONE_RECORDED = ConsentStatus("記録なし", ok=False)
 
 
@@ -25,7 +26,7 @@ def consent_status(states: Iterable[str]) -> ConsentStatus:
     (期限切れ, 撤回済, 開始前); else 記録なし."""
     states = list(states)
     if VALID in states:
-        return ConsentStatus("有効な同意あり", ok=True)
+        return VALID_CONSENT
     if states:
         return ConsentStatus(states[0], ok=False)
     return NONE_RECORDED
