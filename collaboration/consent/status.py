@@ -23,7 +23,7 @@ NONE_RECORDED = ConsentStatus("記録なし", ok=False)
 
 def consent_status(states: Iterable[str]) -> ConsentStatus:
     """有効な同意あり when any consent is valid today; else the newest consent's state
-    (期限切れ, 撤回済, 開始前); else 記録なし."""
+    (期限切れ, 撤回済み, 開始前); else 記録なし."""
     states = list(states)
     if VALID in states:
         return VALID_CONSENT
