@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Case as CaseWhen
 from django.db.models import (
     BooleanField,
     Count,
@@ -19,6 +18,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models import Case as CaseWhen
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -226,7 +226,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
 
 
 def sensitive_filled() -> ExpressionWrapper[Q]:
-    """True when any of the assessment's 要配慮個人情報 fields is filled in, asked of the columns."""
+    """True when any 要配慮個人情報 field of the assessment is filled in, asked of the columns."""
     filled = Q()
     for name in Assessment.SENSITIVE_FIELDS:
         filled |= ~Q(**{name: ""})
