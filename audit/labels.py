@@ -38,7 +38,7 @@ DETAIL_KEY_LABELS = {
     "disposition": "対応",
     "phones": "電話番号",
     "contact": "連絡先",
-    "actions": "やること",
+    "actions": "アクション項目",
     "advice_request_id": "助言の依頼",
     "cleared": "解除",
     "confidentiality": "守秘義務の確認",
@@ -52,7 +52,7 @@ DETAIL_KEY_LABELS = {
     "merge_undone": "統合の取り消し",
     "persons": "本人・家族",
     "promoted_from_waiting_list": "キャンセル待ちから繰り上げ",
-    "removed": "外した",
+    "removed": "除外",
     "reopened": "再開",
     "scope": "範囲",
     "unlinked_person": "結び付けを外した本人",
@@ -67,21 +67,41 @@ READ_PART_LABELS = {
 YES_NO = {True: "はい", False: "いいえ"}
 # Reasons the access kernel and the sign-in write as codes (a free-text reason stays as written).
 REASON_LABELS = {
-    "missing_right": "権限がない",
+    # The access kernel and the domains' refusals
+    "missing_right": "権限なし",
+    "not_office_staff": "職員以外（サポーター）の利用",
     "out_of_scope": "他の機関の記録",
     "restricted_identity": "制限対象者の記録（担当チーム外）",
     "sensitive_not_on_team": "要配慮個人情報（担当チーム外）",
-    "no_sharing_basis": "共有の根拠がない",
-    "not_a_participant": "会議の参加者ではない",
+    "no_sharing_basis": "共有の根拠なし",
+    "not_a_participant": "会議の参加者以外",
+    "not_a_member": "会議の構成員以外",
+    "not_owner": "担当者・会議の参加者以外",
+    # Sign-in, API tokens and the second factor
+    "invalid_credentials": "ユーザー名またはパスワードの誤り",
     "invalid_api_token": "無効なAPIトークン",
+    "revoked_api_token": "無効化済みのAPIトークン",
     "expired_api_token": "期限切れのAPIトークン",
+    "revoked_by_owner": "本人による無効化",
+    "revoked_by_administrator": "管理者による無効化",
+    "revoked_by_command": "管理コマンドによる無効化",
+    "totp_enrolled": "確認コードのアプリを登録",
     "totp_failed": "確認コードの誤り",
     "totp_verified": "確認コードで確認",
+    "totp_reset": "確認コードのアプリの登録を解除",
+    "recovery_code_used": "予備の確認コードを使用",
+    "recovery_codes_renewed": "予備の確認コードを再発行",
+    "reauthenticated": "本人の再確認",
     "reauth_password": "パスワードで再確認",
     "password_changed": "パスワードの変更",
+    "password_reset_by_administrator": "管理者によるパスワードの再設定",
+    "deactivated": "アカウントの無効化",
     "login_unlocked": "ログインの制限を解除",
-    "invitation_accepted": "招待を受けた",
+    "invitation_accepted": "招待を承諾",
     "set_by_one_time_link": "一回限りのリンクで設定",
+    "setup_installation": "初期設定",
+    # Records changed by the system itself
+    "automatic_title_follows_person": "件名を本人に合わせて自動変更",
 }
 # The apps whose records the audit log names, in the order of the layers (docs/ARCHITECTURE.md):
 # the record kind filter offers their models, grouped by app.

@@ -28,7 +28,7 @@ class AuditFilterForm(FilterForm):
     action = forms.ChoiceField(
         label="操作", choices=[("", "すべて"), *AuditEvent.Action.choices], required=False
     )
-    actor = forms.CharField(label="操作者（氏名かユーザー名）", required=False, max_length=150)
+    actor = forms.CharField(label="操作者（氏名またはユーザー名）", required=False, max_length=150)
     object_type = forms.ChoiceField(label="記録の種類", required=False)
     object_id = forms.CharField(label="記録番号", required=False, max_length=40)
     date_from = forms.DateField(

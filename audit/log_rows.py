@@ -17,7 +17,7 @@ from tsunagu.dates import wareki
 SUMMARY_FIELDS = 3
 # Detail keys the summary names after the fields (the reason of a refusal, the kept version).
 SUMMARY_KEYS = ("reason", "rows", "basis")
-NO_ADDRESS = "記録なし"
+NO_ADDRESS = "不明"
 
 
 @dataclass(frozen=True)

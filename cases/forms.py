@@ -76,10 +76,11 @@ class CloseForm(VersionForm):
     note = short_text("終結の理由の詳しい内容・メモ", 200)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The case page also shows the stage form, whose memo is `id_note`: ids of its own, so the
+        # labels, hints and error ids (aria-describedby) of the two forms never collide.
+        kwargs.setdefault("auto_id", "id_closure_%s")
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "終結の理由を選んでください。"
-        # The case page also shows the stage form, whose memo is `id_note`.
-        self.fields["note"].widget.attrs["id"] = "id_closure_note"
 
 
 class ReopenForm(VersionForm):

@@ -6,8 +6,19 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -66,7 +77,8 @@ DETAIL_FIELDS = (
 )
 LIST_FIELDS = ("title", "person", "household", "stage", "lead_worker", "last_contact_on")
 SENSITIVE_NOTE = "（要配慮個人情報：担当チームのみ）"
-# The header's badge when the case holds 要配慮個人情報 (the assessment's health fields).
+# The header's badge when the case holds 要配慮個人情報 (the newest assessment's health fields
+# filled in: Assessment.SENSITIVE_FIELDS).
 SENSITIVE_BADGE = "要配慮個人情報あり"
 
 
@@ -123,8 +135,11 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
     show_sensitive = can_see_sensitive(user, case)
     assessments = case.assessments.select_related("created_by").order_by("-number")
     if not show_sensitive:
-        # Not shown to this user: not even decrypted.
-        assessments = assessments.defer(*Assessment.SENSITIVE_FIELDS)
+        # Not shown to this user: not even decrypted; whether it is filled in is read from the
+        # stored columns (a blank value is stored as "").
+        assessments = assessments.defer(*Assessment.SENSITIVE_FIELDS).annotate(
+            sensitive_filled=sensitive_filled()
+        )
     assessment = assessments.first()
     if assessment is not None and show_sensitive:
         audit_sensitive_read(request, assessment)
@@ -175,7 +190,7 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         ),
         "show_sensitive": show_sensitive,
         "sensitive_note": SENSITIVE_NOTE,
-        "sensitive_badge": SENSITIVE_BADGE if assessment else "",
+        "sensitive_badge": SENSITIVE_BADGE if holds_sensitive(assessment) else "",
         "domains": domain_rows(assessment) if assessment else [],
         "medical_flags": medical_flag_labels(assessment.medical_flags)
         if assessment and show_sensitive
@@ -208,6 +223,27 @@ def render_case_detail(request: HttpRequest, case: Case, **forms: Any) -> HttpRe
         ),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+def sensitive_filled() -> ExpressionWrapper[Q]:
+    """True when any 要配慮個人情報 field of the assessment is filled in, asked of the columns."""
+    filled = Q()
+    for name in Assessment.SENSITIVE_FIELDS:
+        filled |= ~Q(**{name: ""})
+    return ExpressionWrapper(filled, output_field=BooleanField())
+
+
+def holds_sensitive(assessment: Assessment | None) -> bool:
+    """Whether the newest assessment holds 要配慮個人情報 (the header's badge): from the values
+    when they were read for the page, else from the `sensitive_filled` annotation."""
+    if assessment is None:
+        return False
+    if assessment.get_deferred_fields() & set(Assessment.SENSITIVE_FIELDS):
+        return bool(getattr(assessment, "sensitive_filled", False))
+    return any(
+        value.strip() if isinstance(value, str) else bool(value)
+        for value in (getattr(assessment, name) for name in Assessment.SENSITIVE_FIELDS)
+    )
 
 
 def latest_activity(case: Case, activities: Page[Activity]) -> Activity | None:

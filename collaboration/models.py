@@ -253,7 +253,7 @@ class Consent(models.Model):
     def state_label(self, today: date | None = None) -> str:
         today = today or timezone.localdate()
         if self.withdrawn_at is not None:
-            return "撤回済"
+            return "撤回済み"
         if today < self.given_on:
             return "開始前"
         if today > self.expires_on:

@@ -9,6 +9,7 @@ number of records; the rows shown are audited as one read.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -108,6 +109,17 @@ def memberships_section(user: User, person: Person) -> HubSection:
 def consents_section(user: User, person: Person) -> HubSection:
     consents = Consent.objects.filter(person=person).defer("purpose", "withdrawal_note")
     return newest(visible_to(user, consents), "-given_on", "-id")
+
+
+def has_valid_consent(user: User, person: Person, today: date) -> bool:
+    """Whether a consent the user may see is in force today (withdrawn: ended), for the header
+    when the consents shown in the hub are only the newest HUB_ROWS."""
+    return visible_to(
+        user,
+        Consent.objects.filter(
+            person=person, withdrawn_at__isnull=True, given_on__lte=today, expires_on__gte=today
+        ),
+    ).exists()
 
 
 def meetings_section(user: User, person: Person) -> HubSection:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts.access import (
     audit_list_read,
@@ -14,8 +15,9 @@ from accounts.access import (
     request_user,
     require_right,
 )
+from accounts.models import User
 from accounts.roles import Right
-from collaboration.consent.status import consent_status
+from collaboration.consent.status import VALID_CONSENT, consent_status
 from people.access import (
     DETAIL_FIELDS,
     IDENTITY_FIELDS,
@@ -25,7 +27,7 @@ from people.access import (
 )
 from people.duplicates import find_duplicates
 from people.forms import PersonForm
-from people.hub_views import PersonHub, person_hub
+from people.hub_views import PersonHub, has_valid_consent, person_hub
 from people.models import Person, PersonMerge
 from people.search import SearchHit, search_page, search_persons
 from people.services import person_create, person_update
@@ -145,7 +147,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "show_identity": show_identity,
             "hub": hub,
-            **person_header(hub),
+            **person_header(hub, user, person),
             "merges": merges,
             "can_merge": user.has_right(Right.MERGE_RECORDS),
             "can_edit": user.has_right(Right.EDIT_PERSONAL_DATA),
@@ -153,15 +155,22 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def person_header(hub: PersonHub | None) -> dict[str, Any]:
-    """The summary header's facts, read from the hub's rows (no query of its own): the current
-    households, the open cases and the consent status."""
+def person_header(hub: PersonHub | None, user: User, person: Person) -> dict[str, Any]:
+    """The summary header's facts, read from the hub's rows: the current households, the open
+    cases (and how many cases the hub did not show) and the consent status. One query of its own
+    only when the person has more consents than the hub shows and none of those is valid."""
     if hub is None:
         return {}
+    status = consent_status(consent.state_label() for consent in hub.consents.rows)
+    beyond_rows = not status.ok and hub.consents.more
+    if beyond_rows and has_valid_consent(user, person, timezone.localdate()):
+        status = VALID_CONSENT
     return {
         "current_households": [row for row in hub.memberships.rows if row.left_on is None],
         "open_cases": [case for case in hub.cases.rows if case.is_open],
-        "consent_status": consent_status(consent.state_label() for consent in hub.consents.rows),
+        # Cases beyond the hub's rows, open or not: counted, not read (the list has them all).
+        "cases_not_shown": hub.cases.total - len(hub.cases.rows),
+        "consent_status": status,
     }
 
 

@@ -108,8 +108,10 @@ def is_token(value: str) -> bool:
 
 
 def seal(value: Any) -> str:
-    """The stored form of a value: "" for a blank one, else the token of its JSON text."""
-    if value is None or value == "":
+    """The stored form of a value: "" for a blank one, else the token of its JSON text. An empty
+    list or mapping (choices left unticked) is blank too, so that "is it filled in" can be asked
+    of the column without decrypting it (the case header's 要配慮個人情報あり)."""
+    if value is None or value == "" or (isinstance(value, list | dict) and not value):
         return ""
     return encrypt(json.dumps(value, ensure_ascii=False))
 

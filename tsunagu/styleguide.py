@@ -6,8 +6,6 @@ input that does not validate, so that the field and the error summary show real 
 from dataclasses import dataclass
 
 from django import forms
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 
 from tsunagu.forms import date_field, japanese_messages, short_text, text_area
 
@@ -115,12 +113,3 @@ def form_with_errors() -> SampleForm:
 def empty_form() -> SampleForm:
     """The same form unbound, for the fields in their normal state."""
     return SampleForm(auto_id="id_plain_%s")
-
-
-def template_exists(name: str) -> bool:
-    """Whether a component has been added yet (a section of the page waits for it)."""
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True

@@ -65,7 +65,6 @@ def styleguide(request: HttpRequest) -> HttpResponse:
             ("アカウント", reverse("account")),
             ("スタイルガイド", ""),
         ],
-        "has_record_header": guide.template_exists("components/record_header.html"),
     }
     return render(request, "styleguide.html", context)
 

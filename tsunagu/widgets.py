@@ -141,5 +141,5 @@ def _split_text(value: str) -> list[str | None]:
 def split_datetime_field(label: str, **kwargs: Any) -> forms.DateTimeField:
     """A `DateTimeField` drawn as 日付 and 時刻 (the help says what to type in each)."""
     attrs = kwargs.pop("attrs", None)
-    kwargs.setdefault("help_text", "時刻は24時間で（例: 14:30、1430）。")
+    kwargs.setdefault("help_text", "時刻は24時間表記で入力してください（例: 14:30、1430）。")
     return forms.DateTimeField(label=label, widget=SplitDateTimeInput(label, attrs), **kwargs)

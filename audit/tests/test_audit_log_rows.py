@@ -116,7 +116,7 @@ class CompactRowTests(BaseTestCase):
             ("操作", "アクセス拒否"),
             ("記録", "ケース #7（cases.case）"),
             ("理由", "他の機関の記録"),
-            ("接続元（IPアドレス）", "記録なし"),
+            ("接続元（IPアドレス）", "不明"),
             ("この行のハッシュ", event.hash),
             ("直前の行のハッシュ", event.prev_hash),
         ):

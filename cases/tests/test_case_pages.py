@@ -555,11 +555,40 @@ class CaseRecordHeaderTests(BaseTestCase):
         self.assertIn("閲覧制限", page.badges)
         self.assertTrue(page.facts["閲覧制限"].startswith("制限対象者"))
 
-    def test_an_assessment_carries_the_sensitive_badge(self) -> None:
+    def test_an_assessment_with_health_fields_carries_the_sensitive_badge(self) -> None:
         case = open_case(self.soudan)
-        assessment_add(case=case, data={"outing_level": "home_only"}, by=self.soudan)
-        self.login(self.soudan)
-        self.assertIn("要配慮個人情報あり", self.page(case).badges)
+        assessment_add(
+            case=case,
+            data={"outing_level": "home_only", "medical_history": "心療内科に通院中"},
+            by=self.soudan,
+        )
+        # The lead reads the fields; a colleague off the team is told they are there, unread.
+        for user in (self.soudan, self.douryou):
+            with self.subTest(user=user.username):
+                self.login(user)
+                self.assertIn("要配慮個人情報あり", self.page(case).badges)
+
+    def test_ticked_medical_flags_alone_carry_the_sensitive_badge(self) -> None:
+        case = open_case(self.soudan)
+        assessment_add(
+            case=case, data={"medical_flags": ["mood"], "medical_history": ""}, by=self.soudan
+        )
+        for user in (self.soudan, self.douryou):
+            with self.subTest(user=user.username):
+                self.login(user)
+                self.assertIn("要配慮個人情報あり", self.page(case).badges)
+
+    def test_an_assessment_without_health_fields_carries_no_sensitive_badge(self) -> None:
+        case = open_case(self.soudan)
+        assessment_add(
+            case=case,
+            data={"outing_level": "home_only", "medical_flags": [], "medical_history": ""},
+            by=self.soudan,
+        )
+        for user in (self.soudan, self.douryou):
+            with self.subTest(user=user.username):
+                self.login(user)
+                self.assertEqual(self.page(case).badges, ["同意: 記録なし"])
 
     def test_every_section_link_goes_to_a_heading_on_the_page(self) -> None:
         case = open_case(self.soudan)

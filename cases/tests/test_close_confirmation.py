@@ -1,10 +1,22 @@
 """Closing a case asks for confirmation first; the stage history shows the reason in Japanese."""
 
+import re
+
 from cases.models import Case, Stage, StageChange
 from cases.services import CLOSURE_FOLLOW_UP_PAST
 from cases.tests.helpers import days_ago, open_case
 from tsunagu.templatetags.japanese_dates import wareki
 from tsunagu.test import BaseTestCase
+
+
+def described_ids_missing(html: str) -> set[str]:
+    """The ids an aria-describedby names that the page does not have (a hint or error never
+    rendered leaves the screen reader with nothing to read)."""
+    named = {
+        name for value in re.findall(r'aria-describedby="([^"]*)"', html) for name in value.split()
+    }
+    present = set(re.findall(r'\sid="([^"]*)"', html))
+    return named - present
 
 
 class CloseConfirmationTests(BaseTestCase):
@@ -69,6 +81,38 @@ class CloseConfirmationTests(BaseTestCase):
         self.assertTemplateUsed(response, "cases/case_detail.html")
         self.assertContains(response, CLOSURE_FOLLOW_UP_PAST)
         self.assertContains(response, "終結していません。")
+        # The summary links to the field, where the same message stands, named by the field.
+        self.assertContains(
+            response,
+            f'<a href="#id_closure_follow_up_on">終結後の確認日：{CLOSURE_FOLLOW_UP_PAST}</a>',
+        )
+        html = response.content.decode()
+        self.assertIn(
+            'aria-describedby="id_closure_follow_up_on_helptext id_closure_follow_up_on_error"',
+            html,
+        )
+        self.assertEqual(described_ids_missing(html), set())
+
+    def test_a_missing_reason_is_shown_at_its_field_and_in_the_summary(self) -> None:
+        self.login(self.soudan)
+        response = self.client.post(self.url, {**self.data, "reason": ""})
+        self.assertContains(
+            response, '<a href="#id_closure_reason">終結の理由：終結の理由を選んでください。</a>'
+        )
+        self.assertContains(
+            response,
+            '<span class="field-error" id="id_closure_reason_error" role="alert">'
+            "終結の理由を選んでください。</span>",
+        )
+        self.assertEqual(described_ids_missing(response.content.decode()), set())
+
+    def test_the_case_page_names_only_hints_and_errors_it_shows(self) -> None:
+        self.login(self.soudan)
+        response = self.client.get(f"/cases/{self.case.pk}/")
+        self.assertContains(
+            response, '<label for="id_closure_note">終結の理由の詳しい内容・メモ</label>'
+        )
+        self.assertEqual(described_ids_missing(response.content.decode()), set())
 
     def test_others_cannot_reach_the_confirm_step(self) -> None:
         for user, status in ((self.minato, 404), (self.houkatsu, 404), (self.toukei, 403)):

@@ -17,15 +17,16 @@ class ConsentStatus:
 
 
 NO_PERSON = ConsentStatus("本人が未登録", ok=False)
+VALID_CONSENT = ConsentStatus("有効な同意あり", ok=True)
 NONE_RECORDED = ConsentStatus("記録なし", ok=False)
 
 
 def consent_status(states: Iterable[str]) -> ConsentStatus:
     """有効な同意あり when any consent is valid today; else the newest consent's state
-    (期限切れ, 撤回済, 開始前); else 記録なし."""
+    (期限切れ, 撤回済み, 開始前); else 記録なし."""
     states = list(states)
     if VALID in states:
-        return ConsentStatus("有効な同意あり", ok=True)
+        return VALID_CONSENT
     if states:
         return ConsentStatus(states[0], ok=False)
     return NONE_RECORDED

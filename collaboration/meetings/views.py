@@ -214,7 +214,7 @@ def meeting_status(meeting: Meeting) -> str:
     are written (the minutes themselves are not read here)."""
     if meeting.held_at > timezone.now():
         return "開催予定"
-    return "開催済み（議事録あり）" if meeting.minutes_updated_at else "開催済み（議事録はまだ）"
+    return "開催済み（議事録あり）" if meeting.minutes_updated_at else "開催済み（議事録未作成）"
 
 
 @require_POST

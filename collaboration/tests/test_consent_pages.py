@@ -147,7 +147,7 @@ class ConsentDetailAndWithdrawalPageTests(BaseTestCase):
         self.consent.refresh_from_db()
         self.assertIsNotNone(self.consent.withdrawn_at)
         page = self.client.get(f"/consents/{self.consent.pk}/")
-        self.assertContains(page, "撤回済")
+        self.assertContains(page, "撤回済み")
         self.assertContains(page, "本人から電話で撤回の申出")
         self.assertNotContains(page, "撤回する</button>")
         rows = self.audit_rows(action=AuditEvent.Action.UPDATE, object_type="collaboration.consent")
@@ -214,7 +214,7 @@ class ConsentDetailAndWithdrawalPageTests(BaseTestCase):
             {"case": self.case, "case_consents": consents_for_case(self.case), "can_edit": True},
         )
         self.assertIn(f'href="/consents/{self.consent.pk}/"', html)
-        self.assertIn("撤回済", html)
+        self.assertIn("撤回済み", html)
         self.assertIn("地域包括支援センター（種別）", html)
         self.assertIn("基本情報、相談内容", html)
         self.assertIn(f'href="/cases/{self.case.pk}/consents/new/"', html)

@@ -166,7 +166,7 @@ class ConsentWithdrawalTests(BaseTestCase):
 
         self.assertIsNotNone(withdrawn.withdrawn_at)
         self.assertEqual(withdrawn.withdrawn_by, self.douryou)
-        self.assertEqual(withdrawn.state_label(), "撤回済")
+        self.assertEqual(withdrawn.state_label(), "撤回済み")
         self.assertEqual(valid_consents(self.case.person_id), [])
         self.assertEqual(case_sharing_bases(self.houkatsu, self.case), [])
         (row,) = self.audit_rows(
@@ -198,5 +198,5 @@ class ConsentWithdrawalTests(BaseTestCase):
         consent_withdraw(consent=self.consent, note="撤回", by=self.soudan)
         (row,) = consents_for_case(self.case)
         self.assertEqual(row.consent, self.consent)
-        self.assertEqual(row.state, "撤回済")
+        self.assertEqual(row.state, "撤回済み")
         self.assertEqual(row.sharing_with, ["地域包括支援センター（種別）"])

@@ -497,7 +497,7 @@ class MeetingRecordHeaderTests(MeetingTestCase):
         self.assertEqual((page.kind, page.name), (f"会議 #{meeting.pk}", "支援会議「4月の会議」"))
         self.assertEqual(page.badges, ["守秘義務あり（支援会議）"])
         self.assertEqual(page.facts["日時"], wareki_datetime(meeting.held_at))
-        self.assertEqual(page.facts["状態"], "開催済み（議事録はまだ）")
+        self.assertEqual(page.facts["状態"], "開催済み（議事録未作成）")
         self.assertEqual(page.facts["招集した機関"], self.chousei.organisation.name)  # type: ignore[union-attr]
         self.assertEqual(page.facts["参加者"], "2人")  # the convener and the partner
         self.assertEqual(

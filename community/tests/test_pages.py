@@ -305,3 +305,25 @@ class FiguresPageTests(BaseTestCase):
         self.assertNotContains(response, "秘密")
         response = self.client.get("/ibasho/figures/", {"start": "2025-04-01", "end": "2025-03-01"})
         self.assertContains(response, "期間の末日は初日より後にしてください。")
+
+    def test_a_wrong_period_is_named_in_japanese_at_its_field(self) -> None:
+        self.login(self.world.staff["ibasho"])
+        response = self.client.get("/ibasho/figures/", {"start": "2025-04-01", "end": "2025-03-01"})
+        self.assertContains(response, "入力内容を確認してください")
+        self.assertContains(
+            response, "入力した期間では集計していません。今年度の数字を表示しています。"
+        )
+        self.assertContains(
+            response,
+            '<a href="#id_end">期間の末日：期間の末日は初日より後にしてください。</a>',
+            html=True,
+        )
+        self.assertContains(
+            response,
+            '<span class="field-error" id="id_end_error" role="alert">'
+            "期間の末日は初日より後にしてください。</span>",
+            html=True,
+        )
+        # The form's own error list named the fields by their keys.
+        self.assertNotContains(response, "<li>end")
+        self.assertNotContains(response, 'class="errorlist"')

@@ -368,7 +368,7 @@ class HouseholdRecordHeaderTests(HouseholdTestCase):
         self.assertEqual(page.facts["住所"], "〒100-0001 東京都千代田区千代田")
         self.assertEqual(page.facts["世帯員"], "2人")
         self.assertEqual(
-            page.facts["開いているケース"],
+            page.facts["支援中のケース"],
             f"ケース #{household_case.pk}（受付） ほかに世帯員のケース 1件",
         )
         self.assertEqual(page.badges, [])
@@ -382,7 +382,7 @@ class HouseholdRecordHeaderTests(HouseholdTestCase):
         page = self.page()
         self.assertEqual(page.badges, ["閲覧制限"])
         self.assertEqual(page.facts["世帯員"], "3人（制限対象者を含む）")
-        self.assertEqual(page.facts["開いているケース"], "なし")
+        self.assertEqual(page.facts["支援中のケース"], "なし")
 
     def test_every_section_link_goes_to_a_heading_on_the_page(self) -> None:
         self.login(self.soudan)

@@ -262,7 +262,7 @@ class PersonRecordHeaderTests(DetailTestCase):
         self.assertEqual(page.name, "高橋 勇気（タカハシ ユウキ）")
         self.assertEqual(page.facts["世帯"], "高橋さん世帯（子）")
         self.assertEqual(
-            page.facts["開いているケース"], "高橋 勇気さんの支援（受付・主担当 相談 花子）"
+            page.facts["支援中のケース"], "高橋 勇気さんの支援（受付・主担当 相談 花子）"
         )
         self.assertEqual(page.facts["閲覧制限"], "なし")
         self.assertEqual(page.facts["同意"], "有効な同意あり 同意の記録へ")
@@ -273,7 +273,7 @@ class PersonRecordHeaderTests(DetailTestCase):
         self.login(self.soudan)
         page = self.page()
         self.assertEqual(page.facts["世帯"], "登録なし")
-        self.assertEqual(page.facts["開いているケース"], "なし")
+        self.assertEqual(page.facts["支援中のケース"], "なし")
         self.assertEqual(page.facts["同意"], "記録なし 同意の記録へ")
 
     def test_a_restricted_person_carries_the_badge_for_the_team_and_for_everyone_else(self) -> None:

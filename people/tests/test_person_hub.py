@@ -20,6 +20,7 @@ from people.hub_views import HUB_ROWS
 from people.models import Person
 from people.tests.helpers import add_member, make_household, make_person
 from tsunagu.test import BaseTestCase, audit_lock_queries
+from tsunagu.tests.record_pages import RecordPage, read_record_page
 
 
 class HubTestCase(BaseTestCase):
@@ -310,3 +311,57 @@ class CaseListFilteredToThePerson(HubTestCase):
                 self.assertEqual(page.status_code, 200)
                 self.assertContains(page, "ケース3日前")
                 self.assertContains(page, "この条件は使わずに表示しています")
+
+
+class TheHeaderBeyondTheHubsRows(HubTestCase):
+    """The header's facts read the hub's newest rows; what lies beyond them is still counted."""
+
+    def header(self) -> RecordPage:
+        return read_record_page(self.page())
+
+    def expired_consent(self, days: int) -> Consent:
+        consent = self.consent(days)
+        Consent.objects.filter(pk=consent.pk).update(expires_on=days_ago(1))
+        return consent
+
+    def test_an_older_valid_consent_beyond_the_rows_shown_still_counts(self) -> None:
+        valid = self.consent(400)
+        Consent.objects.filter(pk=valid.pk).update(expires_on=days_ago(-30))
+        for days in range(1, HUB_ROWS + 1):
+            self.expired_consent(days + 10)
+        header = self.header()
+        self.assertEqual(header.facts["同意"], "有効な同意あり 同意の記録へ")
+        self.assertEqual(header.badges, ["同意: 有効な同意あり"])
+
+    def test_only_expired_consents_read_expired_whatever_their_number(self) -> None:
+        for days in range(1, HUB_ROWS + 3):
+            self.expired_consent(days + 10)
+        self.assertEqual(self.header().facts["同意"], "期限切れ 同意の記録へ")
+
+    def test_the_cases_the_hub_does_not_show_are_counted_in_the_header(self) -> None:
+        for days in range(1, HUB_ROWS + 3):
+            self.case(days)  # each closes the one before: the open one is the oldest
+        Case.objects.filter(person=self.person).update(stage=Stage.CLOSED)
+        self.case(0)
+        link = f"/cases/?scope=organisation&amp;person={self.person.pk}"
+        self.assertEqual(
+            self.header().facts["支援中のケース"],
+            "ケース0日前（受付・主担当 相談 花子） ほかに3件のケース（ケースの一覧）",
+        )
+        self.assertIn(f'ほかに3件のケース（<a href="{link}">ケースの一覧</a>）', self.page())
+
+    def test_an_old_open_case_beyond_the_rows_is_not_hidden_as_none(self) -> None:
+        old = open_case(self.soudan, self.person, title="長く続くケース", opened_days_ago=400)
+        for days in range(1, HUB_ROWS + 1):
+            Case.objects.create(
+                organisation=self.window,
+                person=self.person,
+                title=f"終結したケース{days}",
+                lead_worker=self.soudan,
+                opened_on=days_ago(days + 10),
+                stage=Stage.CLOSED,
+                closed_on=days_ago(days),
+            )
+        facts = self.header().facts["支援中のケース"]
+        self.assertEqual(facts, "ほかに1件のケース（ケースの一覧）")
+        self.assertNotIn(old.title, facts)

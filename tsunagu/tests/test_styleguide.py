@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.test import SimpleTestCase
 
 from audit.models import AuditEvent
+from tsunagu.styleguide import SampleForm
 from tsunagu.templatetags.components import trail_of
 from tsunagu.test import BaseTestCase
 
@@ -87,13 +88,45 @@ class StyleguidePageTests(BaseTestCase):
         )
         self.assertContains(response, '<a href="/cases/">ケース</a>')
 
-    def test_the_record_header_section_waits_for_its_component(self) -> None:
+    def test_the_record_header_sample_is_filled_and_the_page_keeps_one_h1(self) -> None:
         self.login(self.soudan)
         response = self.client.get("/styleguide/")
-        if response.context["has_record_header"]:
-            self.assertNotContains(response, "この部品（")
-        else:
-            self.assertContains(response, "はまだありません。できたらここに表示されます。")
+        html = response.content.decode()
+        self.assertEqual(html.count("<h1"), 1)
+        self.assertContains(
+            response,
+            '<p class="record-kind">ケース <span class="record-number">#12</span></p>',
+            html=True,
+        )
+        self.assertContains(response, "<h3>Bさんの長男さんの支援</h3>", html=True)
+        self.assertContains(
+            response, '<span class="badge record-restricted">閲覧制限</span>', html=True
+        )
+        self.assertContains(
+            response, '<span class="badge record-warn">同意: 期限切れ</span>', html=True
+        )
+        self.assertContains(response, "<div><dt>主担当</dt><dd>相談 花子</dd></div>", html=True)
+        self.assertNotContains(response, "はまだありません")
+
+    def test_a_fieldset_names_its_hint_and_its_error(self) -> None:
+        self.login(self.soudan)
+        response = self.client.get("/styleguide/")
+        # The radio buttons were not chosen: their error, named by the fieldset (no hint).
+        self.assertContains(
+            response,
+            '<fieldset class="field has-error" aria-describedby="id_sample_contact_error">',
+        )
+        self.assertContains(
+            response,
+            '<span class="field-error" id="id_sample_contact_error" role="alert">',
+        )
+        # The checkboxes have a hint and no error.
+        self.assertContains(
+            response, '<fieldset class="field" aria-describedby="id_plain_concerns_helptext">'
+        )
+        self.assertContains(
+            response, '<fieldset class="field" aria-describedby="id_sample_concerns_helptext">'
+        )
 
 
 class StyleguideAccessTests(BaseTestCase):
@@ -156,3 +189,11 @@ class ComponentTests(SimpleTestCase):
         )
         self.assertInHTML("<dt>受付日</dt><dd>令和7年4月3日</dd>", html)
         self.assertInHTML('<dd><span class="unfilled">未記入</span></dd>', html)
+
+    def test_a_fieldset_with_a_hint_and_an_error_names_both(self) -> None:
+        form = SampleForm(data={"concerns": ["nothing-like-this"]}, auto_id="id_x_%s")
+        form.is_valid()
+        html = render_to_string("components/field.html", {"field": form["concerns"]})
+        self.assertIn('aria-describedby="id_x_concerns_helptext id_x_concerns_error"', html)
+        self.assertIn('id="id_x_concerns_helptext"', html)
+        self.assertIn('id="id_x_concerns_error"', html)
