@@ -17,6 +17,31 @@ from django.utils import timezone
 from tsunagu.fields import EncryptedCharField, EncryptedTextField
 
 
+def prefecture_id_of(organisation: Any) -> int | None:
+    """The prefecture an organisation works in: its local government, or that one's prefecture."""
+    government = organisation.local_government
+    if government.kind == "prefecture":
+        return int(government.pk)
+    return government.prefecture_id
+
+
+def host_scope(user: Any, prefix: str = "") -> models.Q:
+    """The hosts `user` may know exist: their organisation's own, and the hosts shared in the
+    prefecture by any organisation of the user's prefecture. `prefix` reaches the host from
+    another model ("host__" for an offer)."""
+    organisation = user.organisation
+    if organisation is None:
+        return models.Q(pk__in=[])
+    scope = models.Q(**{f"{prefix}owner_id": organisation.pk})
+    prefecture_id = prefecture_id_of(organisation)
+    if prefecture_id is not None:
+        same_prefecture = models.Q(
+            **{f"{prefix}owner__local_government_id": prefecture_id}
+        ) | models.Q(**{f"{prefix}owner__local_government__prefecture_id": prefecture_id})
+        scope |= models.Q(**{f"{prefix}shared_in_prefecture": True}) & same_prefecture
+    return scope
+
+
 class HostKind(models.TextChoices):
     COMPANY = "company", "企業"
     SOCIAL_WELFARE = "social_welfare", "社会福祉法人"
@@ -92,6 +117,14 @@ class Host(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def visible_q(cls, user: Any) -> models.Q:
+        """Rule 1f of `accounts.access`: the owner's staff, and the prefecture's when shared."""
+        return host_scope(user)
+
+    def is_owned_by(self, user: Any) -> bool:
+        return bool(user.organisation_id) and self.owner_id == user.organisation_id
+
 
 class DevelopmentVisit(models.Model):
     """A visit to develop a host (開拓の訪問): what was said and the next step."""
@@ -151,6 +184,9 @@ class SiteTour(models.Model):
 
 class HostSuggestion(models.Model):
     """A change to a host proposed by a worker of another organisation; the owner decides."""
+
+    # Decided by the owner's staff only; the suggestion's author reads it on the host's page.
+    ACCESS_ORGANISATION_FIELD: ClassVar[str] = "host__owner"
 
     class State(models.TextChoices):
         OPEN = "open", "提案中"
@@ -288,6 +324,17 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def visible_q(cls, user: Any) -> models.Q:
+        """An offer is seen by whoever sees its host (`host_scope`)."""
+        return host_scope(user, "host__")
+
+    def places_free(self, taken: int | None = None) -> int:
+        """The places not held by an active placement; `taken` when the list counted them."""
+        if taken is None:
+            taken = self.placements.filter(stage__in=ACTIVE_STAGES).count()
+        return max(0, self.places - taken)
 
 
 class PlacementStage(models.TextChoices):
