@@ -330,6 +330,13 @@ class Offer(models.Model):
         """An offer is seen by whoever sees its host (`host_scope`)."""
         return host_scope(user, "host__")
 
+    @property
+    def weekdays_label(self) -> str:
+        from supporters.models import Weekday
+
+        chosen = set(self.weekdays or [])
+        return "・".join(day.label for day in Weekday if day.value in chosen)
+
     def places_free(self, taken: int | None = None) -> int:
         """The places not held by an active placement; `taken` when the list counted them."""
         if taken is None:
