@@ -253,7 +253,8 @@ def suggestion_decide(request: HttpRequest, pk: int, suggestion_pk: int) -> Http
         except StaleVersionError as error:
             # Compare again with the record as it is now, then decide over that version.
             host.refresh_from_db()
-            form = DecisionForm(initial={"version": error.current_version})
+            form = DecisionForm({"decision": "accept", "version": error.current_version})
+            form.is_valid()
             form.add_error(None, f"{error} いまの記録と提案を見比べてから判断してください。")
         else:
             return redirect(f"{host_url(host)}#host-suggestions")
