@@ -199,6 +199,8 @@ def suggestion_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A worker of another organisation proposes changes to a host they see."""
     user = request_user(request)
     host = load_host(request, user, pk, right=WRITE_RIGHT)
+    if host.is_owned_by(user):
+        return redirect("host_edit", pk=host.pk)  # the owner's staff edit directly
     if request.method != "POST":
         form = SuggestionForm(initial=HostForm.initial_of(host))
     else:

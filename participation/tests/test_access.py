@@ -51,7 +51,9 @@ class HostVisibilityTests(BaseTestCase):
         self.assertContains(response, "リネンたたみ")
         self.assertContains(response, "変更を提案")
         self.assertNotContains(response, reverse("host_edit", args=[self.shared.pk]))
-        self.assertContains(response, "この受入先を編集できるのはつなぐ県ひきこもり地域支援センターの職員です。")
+        self.assertContains(
+            response, "この受入先を編集できるのはつなぐ県ひきこもり地域支援センターの職員です。"
+        )
         offer = self.client.get(reverse("offer_detail", args=[self.offer.pk]))
         self.assertContains(offer, "空き2人／定員2人")
 
