@@ -20,6 +20,10 @@ indexes the rules, which each domain keeps in its own `access.py`. Rules, in the
 1d. Community. Who may run a place, its sessions and attendance (`community.access`).
 1e. Pages about tsunagu itself (the style guide): the staff of an organisation, not a
    supporter's login (`require_office_staff`); they hold no record.
+1f. Participation support. A host (受入先) and its offers are seen by the staff of the
+   organisation that develops it and, when shared in the prefecture, by every organisation of
+   that prefecture (`Host.visible_q`); only the owner's staff edit them, the others may suggest
+   a change (`participation.access`).
 2. Right. A visible record still needs the right for the action (`accounts.roles`); a missing
    right answers 403 (`deny`, `require_right`).
 3. Audit. Every granted read or write of personal data, and every refusal, is written to the

@@ -58,6 +58,7 @@ GROUPS: list[tuple[str, list[Area]]] = [
             Area("居場所", "community_place_list", (Right.RUN_IBASHO, Right.VIEW_PERSONAL_DATA)),
             Area("居場所の集計", "community_figures", (Right.VIEW_STATISTICS,)),
             Area("サポーター", "supporter_list", PERSONAL),
+            Area("受入先", "host_list", PERSONAL),
             Area("派遣予定", "my_dispatches", (Right.VIEW_OWN_DISPATCHES,)),
         ],
     ),

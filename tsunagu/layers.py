@@ -4,7 +4,7 @@ From the ground up (docs/ARCHITECTURE.md, "Layers"):
 
     tsunagu → audit → accounts → notifications → people → consultations → cases → collaboration
     → intake (consultations.intake, consultations.importing) → community, supporters
-    → handover → today → reports → publicity → api
+    → participation → handover → today → reports → publicity → api
 
 A module may import its own layer and the layers below it, never one above: models, services,
 access rules and everything else they use. Doors compose across apps and are not checked:
@@ -35,6 +35,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # and the spreadsheet import are the layer above both.
     ("consultations.intake", "consultations.importing"),
     ("community", "supporters"),
+    # Participation support places a case's person with a host, the first visit accompanied by
+    # a supporter's dispatch: above cases and supporters, below the hand-over.
+    ("participation",),
     # The hand-over of a leaving worker reads and moves cases, meeting actions, referrals and
     # supporter dispatches: a layer above all of them (accounts keeps the plain switch).
     ("handover",),

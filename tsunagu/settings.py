@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "cases",
     "community",
     "supporters",
+    "participation",
     "reports",
     "publicity",
 ]

@@ -602,6 +602,49 @@ route("my_dispatch_detail", kwargs=dispatch, **OWN_DISPATCHES)
 route("my_dispatch_report", kwargs=dispatch, **statuses(403, supporter=302))
 
 
+# ---- participation: the host registry (受入先) and offers ----
+# Hosts hold no personal data, yet only workers (the personal-data rights) read them. A host is
+# seen by its owner's staff and, when shared, by every organisation of the prefecture (every
+# organisation of the matrix is in つなぐ県); only the owner's staff edit it (403 for the others,
+# who may suggest a change). `w.host`: the window's own unshared host and offer; `w.shared_host`:
+# the prefectural centre's shared host, its offer and a suggestion on it from the window.
+def host(w: Any) -> dict[str, Any]:
+    return {"pk": w.host.pk}
+
+
+def shared_host(w: Any) -> dict[str, Any]:
+    return {"pk": w.shared_host.pk}
+
+
+def own_offer(w: Any) -> dict[str, Any]:
+    return {"pk": w.offer.pk}
+
+
+def shared_offer(w: Any) -> dict[str, Any]:
+    return {"pk": w.shared_offer.pk}
+
+
+def host_suggestion(w: Any) -> dict[str, Any]:
+    return {"pk": w.shared_host.pk, "suggestion_pk": w.host_suggestion.pk}
+
+
+WORKERS = statuses(200, stats=403, supporter=403, auditor=403, ibasho=403, admin=403)
+route("host_list", **WORKERS)
+route("host_new", **WORKERS)
+route("host_detail", kwargs=host, **OWN_RECORD)
+route("visit_new", kwargs=host, **OWN_RECORD)
+route("tour_new", kwargs=host, **OWN_RECORD)
+route("offer_new", kwargs=host, **OWN_RECORD)
+route("offer_edit", kwargs=own_offer, **OWN_RECORD)
+# The prefecture's shared host and offer: every worker of the prefecture reads them.
+route("offer_detail", kwargs=shared_offer, **WORKERS)
+# Only the centre edits and decides; the others see the host and are refused (403).
+route("host_edit", kwargs=shared_host, **statuses(403, centre=200))
+route("suggestion_decide", kwargs=host_suggestion, **statuses(403, centre=200))
+# The other windows propose; the owner's staff are sent to the edit form.
+route("suggestion_new", kwargs=shared_host, **{**WORKERS, "centre": 302})
+
+
 # ---- reports: the window's figures (scope in the query); counts for the statistics right ----
 def window_scope(w: Any) -> dict[str, Any]:
     return {"scope": f"organisation:{w.case.organisation_id}"}

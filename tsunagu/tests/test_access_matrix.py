@@ -95,6 +95,22 @@ def add_supporters(w: Any, world: Any) -> None:
     w.dispatch = dispatch(soudan, w.supporter, w.case)
 
 
+def add_participation(w: Any, world: Any) -> None:
+    """The window's own unshared host with an offer; the centre's shared host with an offer and
+    the window's suggestion on it."""
+    from participation.services import suggestion_file
+    from participation.tests.helpers import make_host, make_offer
+
+    soudan, centre = world.staff["soudan"], world.staff["centre"]
+    w.host = make_host(soudan, "まちの本屋 ひなた堂", kind="shop")
+    w.offer = make_offer(soudan, w.host, "棚の整理")
+    w.shared_host = make_host(centre, "あおばの里", shared_in_prefecture=True)
+    w.shared_offer = make_offer(centre, w.shared_host)
+    w.host_suggestion = suggestion_file(
+        host=w.shared_host, changes={"contact_name": "施設長 青山"}, note="", by=soudan
+    )
+
+
 def add_meeting_records(w: Any, world: Any) -> None:
     w.action_item = ActionItem.objects.create(
         meeting=w.meeting,
@@ -136,6 +152,7 @@ class AccessMatrixTests(BaseTestCase):
         )
         add_community(w, cls.world)
         add_supporters(w, cls.world)
+        add_participation(w, cls.world)
         add_meeting_records(w, cls.world)
         w.import_batch = ImportBatch.objects.create(
             organisation=cls.window,

@@ -681,6 +681,12 @@ class DataMigrationTests(BaseTestCase):
         covered = {"cases.Assessment.medical_flags", "cases.Assessment.medical_history"}
         covered |= {"collaboration.Meeting.minutes", "collaboration.AgendaItem.material"}
         covered |= {"cases.TeamChange.reason"}  # born encrypted: no plain rows to migrate
+        covered |= {  # born encrypted too
+            "participation.Placement.end_note",
+            "participation.PlacementContact.notes",
+            "participation.PlacementContact.host_feedback",
+            "participation.WorkReadinessEnrolment.extension_reason",
+        }
         # Born encrypted as well: the previous versions of corrections (訂正).
         covered |= {"audit.PreviousVersion.changes", "audit.PreviousVersion.reason"}
         for module in DATA_MIGRATIONS:
@@ -707,7 +713,15 @@ class ClassificationTests(BaseTestCase):
             f"{model._meta.label}.{field.name}"
             for model in apps.get_models()
             if model._meta.app_label
-            in {"cases", "consultations", "people", "collaboration", "community", "supporters"}
+            in {
+                "cases",
+                "consultations",
+                "people",
+                "collaboration",
+                "community",
+                "supporters",
+                "participation",
+            }
             for field in model._meta.concrete_fields
             if isinstance(field, models.TextField | models.JSONField)
             or (isinstance(field, models.CharField) and not field.choices and field.editable)

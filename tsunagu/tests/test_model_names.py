@@ -13,6 +13,7 @@ OUR_APPS = {
     "collaboration",
     "community",
     "supporters",
+    "participation",
     "reports",
     "notifications",
 }

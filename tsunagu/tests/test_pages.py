@@ -18,7 +18,7 @@ class HomeTests(BaseTestCase):
         start = ["ホーム", "お知らせ"]
         cases = ["本人・家族", "世帯", "相談受付", "ケース", "見守りリスト", "つなぎ", "取込"]
         collaboration = ("連携", ["地域資源", "会議", "共有されたケース", "専門的助言"])
-        community = ("地域", ["居場所", "居場所の集計", "サポーター"])
+        community = ("地域", ["居場所", "居場所の集計", "サポーター", "受入先"])
         worker = [
             ("相談・ケース", cases),
             collaboration,

@@ -7,6 +7,7 @@ from accounts.demo import STAFF, build_world
 from cases.demo import build_cases
 from collaboration.demo import build_agencies, build_collaboration
 from community.demo import build_community
+from participation.demo import build_participation
 from people.demo import build_people
 from supporters.demo import build_supporters
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         build_collaboration(world, persons)
         build_community(world, persons)
         build_supporters(world)
+        build_participation(world)
         self.stdout.write(f"デモ用アカウント（パスワードはすべて {settings.DEMO_PASSWORD}）:")
         for username, display_name, organisation, roles in STAFF:
             role_names = "・".join(role.label for role in roles)
