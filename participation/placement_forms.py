@@ -50,7 +50,7 @@ class MoveForm(forms.Form):
         label="終了の理由", choices=[BLANK, *PlacementEndReason.choices], required=False
     )
     end_note = short_text("終了の補足", 300)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(
         self, *args: Any, stages: list[Any], dispatches: QuerySet[Dispatch], **kwargs: Any
@@ -106,7 +106,7 @@ class EnrolmentForm(forms.Form):
 
 class ComponentsForm(forms.Form):
     components = components_field()
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class AttendanceForm(forms.Form):
@@ -127,7 +127,7 @@ class ExtensionForm(forms.Form):
     extension_approved_by = StaffChoiceField(
         label="延長を承認した職員", queryset=User.objects.none(), required=False
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args: Any, approvers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,7 +142,7 @@ class ExtensionForm(forms.Form):
 
 class EndForm(forms.Form):
     ended_on = date_field("利用終了日", required=True)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
