@@ -21,7 +21,9 @@ class ProposeForm(forms.Form):
 
     def __init__(self, *args: Any, offers: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offer"].choices = [(offer.pk, offer_label(offer)) for offer in offers]
+        offer_field = self.fields["offer"]
+        assert isinstance(offer_field, forms.ChoiceField)
+        offer_field.choices = [(offer.pk, offer_label(offer)) for offer in offers]
         japanese_messages(self)
 
 
@@ -56,7 +58,9 @@ class MoveForm(forms.Form):
         self, *args: Any, stages: list[Any], dispatches: QuerySet[Dispatch], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(stage.value, stage.label) for stage in stages]
+        stage_field = self.fields["stage"]
+        assert isinstance(stage_field, forms.ChoiceField)
+        stage_field.choices = [(stage.value, stage.label) for stage in stages]
         self.fields["dispatch"].queryset = dispatches  # type: ignore[attr-defined]
         japanese_messages(self)
 
