@@ -19,9 +19,9 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +29,7 @@ from django.utils import timezone
 from accounts.access import audit_list_read, own_organisation_id, visible_to
 from accounts.models import User
 from accounts.roles import Right
-from cases.models import Activity, Case, SupportPlan
-from cases.services import WORK_READINESS_DAYS
+from cases.models import Activity, Case
 from collaboration.models import AdviceRequest, Meeting, MeetingMember, Referral
 from collaboration.referrals.access import received_referrals
 from collaboration.watch import (
@@ -43,6 +42,7 @@ from collaboration.watch import (
 from community.models import Session
 from consultations.models import Consultation, ConsultationDraft
 from notifications.models import Notification
+from participation.models import WorkReadinessEnrolment
 from people.access import hidden_person_ids
 from supporters.access import own_dispatches
 from supporters.models import Dispatch
@@ -275,39 +275,32 @@ class Gatherer:
         ]
 
     def work_readiness_limits(self) -> Section:
-        """就労準備支援 enrolments of the latest plans whose one year ends within
-        `WORK_READINESS_NOTICE` (or has ended): the plan is reviewed, or the extension's
-        reason recorded, before the limit."""
-        latest = SupportPlan.objects.filter(case=OuterRef("case")).order_by("-number")
-        started_by = self.today - timedelta(days=WORK_READINESS_DAYS) + WORK_READINESS_NOTICE
-        plans = SupportPlan.objects.filter(
+        """就労準備支援 enrolments (participation) of the user's open cases, not ended, whose
+        limit (one year, or the approved extension) falls within `WORK_READINESS_NOTICE` or has
+        passed: the extension's reason is recorded, or the use ends, before the limit."""
+        limit = Coalesce("extended_until", "ends_on")
+        enrolments = WorkReadinessEnrolment.objects.annotate(limit_on=limit).filter(
             case__in=open_cases(self.user, whole_organisation=False).values("pk"),
-            uses_work_readiness=True,
-            work_readiness_started_on__lte=started_by,
-            number=Subquery(latest.values("number")[:1]),
+            ended_on__isnull=True,
+            limit_on__lte=self.today + WORK_READINESS_NOTICE,
         )
-        shown = list(
-            plans.select_related("case__person").order_by("work_readiness_started_on", "id")[
-                :ENTRIES
-            ]
-        )
-        self.labels.remember([plan.case for plan in shown])
-        self.note_shown("cases.supportplan", shown)
-        entries = []
-        for plan in shown:
-            assert plan.work_readiness_started_on is not None  # filtered above
-            limit = plan.work_readiness_started_on + timedelta(days=WORK_READINESS_DAYS)
-            entries.append(
-                Entry(
-                    plan.case.title,
-                    reverse("case_detail", args=[plan.case_id]),
-                    limit,
-                    note="1年の期限",
-                    late=limit < self.today,
-                    case=plan.case,
-                )
+        shown = list(enrolments.select_related("case__person").order_by("limit_on", "id")[:ENTRIES])
+        self.labels.remember([enrolment.case for enrolment in shown])
+        self.note_shown("participation.workreadinessenrolment", shown)
+        entries = [
+            Entry(
+                enrolment.case.title,
+                reverse("readiness_detail", args=[enrolment.pk]),
+                enrolment.limit,
+                note="延長後の期限" if enrolment.extended_until else "1年の期限",
+                late=enrolment.limit < self.today,
+                case=enrolment.case,
             )
-        return Section("work_readiness", "就労準備支援の1年の期限が近い", plans.count(), entries)
+            for enrolment in shown
+        ]
+        return Section(
+            "work_readiness", "就労準備支援の1年の期限が近い", enrolments.count(), entries
+        )
 
     def referrals_waiting(self) -> Section:
         waiting = visible_to(

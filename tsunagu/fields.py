@@ -153,12 +153,18 @@ class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if not value:
-            return None
+            return self.blank_value()
         if not is_token(value):
             # A row the data migration has not reached yet (it stopped part-way and will be
             # run again, or `reencrypt` will encrypt it): read as it stands.
             return self.read_plain(value)
         return json.loads(decrypt(value, self.where))
+
+    def blank_value(self) -> Any:
+        """What a blank column reads as: an empty list or mapping for a field of choices (its
+        default; seal() stores an empty one blank), else None."""
+        default = self.get_default()
+        return default if isinstance(default, list | dict) else None
 
     def to_python(self, value: Any) -> Any:
         return value

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("supporters.urls")),
     path("", include("participation.urls")),
+    path("", include("participation.placement_urls")),
     path("", include("reports.urls")),
     path("", include("publicity.urls")),
     path("api/v1/", api.urls),

@@ -222,7 +222,8 @@ class CaseDetailTests(BaseTestCase):
             # activities: count, page, participants (3); referrals, their persons' teams (2);
             # stage history (1); assessment and plan versions (2); the households the case may
             # support (1); the consultations with their count (1); session save (3)
-            expected = 35 + 2 * audit_lock_queries()  # meetings, dispatches, consents, advice, team
+            # meetings, dispatches, consents, advice, team; the placements, 就労準備 enrolments (2)
+            expected = 37 + 2 * audit_lock_queries()
             with self.assertNumQueries(expected):
                 response = self.client.get(f"/cases/{case.pk}/")
             self.assertEqual(len(response.context["activities"]), activities)

@@ -82,3 +82,24 @@ def other_prefecture_worker() -> User:
     )
     StaffRole.objects.create(user=user, role=Role.CONSULTATION_WORKER)
     return user
+
+
+def make_offer_of_own_host(by: User, *, places: int = 1, title: str = "野菜の袋詰め", **fields: Any) -> Offer:
+    """An offer of a new host of the worker's organisation, for the placement and readiness tests."""
+    assert by.organisation is not None
+    host = Host.objects.create(
+        owner=by.organisation,
+        name="社会福祉法人 みどり会",
+        kind=HostKind.SOCIAL_WELFARE,
+        status=HostStatus.ACCEPTING,
+        created_by=by,
+    )
+    return Offer.objects.create(
+        host=host,
+        kind=OfferKind.WORK_EXPERIENCE,
+        title=title,
+        tasks="裏の作業場で、一人で野菜を袋に詰める。",
+        places=places,
+        created_by=by,
+        **fields,
+    )

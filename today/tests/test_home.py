@@ -204,23 +204,19 @@ class RestrictedPersonOnTheHomeTests(BaseTestCase):
 
 class WorkReadinessLimitTests(BaseTestCase):
     def test_an_enrolment_near_its_one_year_limit_is_on_the_home(self) -> None:
-        from cases.models import SupportPlan
+        from participation.models import WorkReadinessEnrolment, one_year_from
 
         near = open_case(self.soudan, title="就労準備のケース", opened_days_ago=400)
         far = open_case(self.douryou, title="始めたばかりのケース", opened_days_ago=30)
         for case, started in ((near, days_ago(340)), (far, days_ago(20))):
-            SupportPlan.objects.create(
-                case=case,
-                number=1,
-                long_term_goal="働く",
-                short_term_goals="通所",
-                uses_work_readiness=True,
-                work_readiness_started_on=started,
-                review_on=days_ago(-30),
-                created_by=case.lead_worker,
+            # The enrolment (participation) is what the home reads, not the plan's checkbox.
+            WorkReadinessEnrolment.objects.create(
+                case=case, provider=self.window, started_on=started, created_by=case.lead_worker
             )
         self.login(self.soudan)
         limits = section(self.client.get("/"), "work_readiness")
         self.assertEqual(limits.count, 1)  # type: ignore[attr-defined]
         entry = limits.entries[0]  # type: ignore[attr-defined]
-        self.assertEqual((entry.label, entry.when), ("就労準備のケース", days_ago(340 - 365)))
+        self.assertEqual(
+            (entry.label, entry.when), ("就労準備のケース", one_year_from(days_ago(340)))
+        )

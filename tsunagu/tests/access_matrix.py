@@ -645,6 +645,29 @@ route("suggestion_decide", kwargs=host_suggestion, **statuses(403, centre=200))
 route("suggestion_new", kwargs=shared_host, **{**WORKERS, "centre": 302})
 
 
+# ---- participation: placements (参加) and 就労準備支援 enrolments, parts of the case ----
+# The case's access (participation/placement_access.py): the workers of the case's organisation,
+# every other organisation 404 (a joint scheme's provider too), the roles without the right 403.
+def placement(w: Any) -> dict[str, Any]:
+    return {"pk": w.placement.pk}
+
+
+def enrolment(w: Any) -> dict[str, Any]:
+    return {"pk": w.enrolment.pk}
+
+
+route("placement_new", kwargs=case, **OWN_WRITE)
+route("placement_detail", kwargs=placement, **OWN_RECORD)
+route("placement_stage", "POST", kwargs=placement, **OWN_POST)
+route("placement_contact", "POST", kwargs=placement, **OWN_POST)
+route("readiness_new", kwargs=case, **OWN_WRITE)
+route("readiness_detail", kwargs=enrolment, **OWN_RECORD)
+route("readiness_edit", "POST", kwargs=enrolment, **OWN_POST)
+route("readiness_attend", "POST", kwargs=enrolment, **OWN_POST)
+route("readiness_extend", "POST", kwargs=enrolment, **OWN_POST)
+route("readiness_end", "POST", kwargs=enrolment, **OWN_POST)
+
+
 # ---- reports: the window's figures (scope in the query); counts for the statistics right ----
 def window_scope(w: Any) -> dict[str, Any]:
     return {"scope": f"organisation:{w.case.organisation_id}"}

@@ -20,6 +20,8 @@ from community.services import attend_registered, nickname_create, reserve, sche
 from community.tests.helpers import make_place, make_session
 from consultations.models import ImportBatch
 from consultations.tests.factories import record
+from participation.models import WorkReadinessEnrolment
+from participation.placements import placement_propose
 from people.models import DuplicateCandidate, Person, PersonMerge
 from people.tests.helpers import add_member, make_household, make_person
 from reports.models import ReportRun, SavedReport
@@ -111,6 +113,18 @@ def add_participation(w: Any, world: Any) -> None:
     )
 
 
+def add_placements(w: Any, world: Any) -> None:
+    """The case proposed to an offer of the window's own host, and its 就労準備支援 enrolment."""
+    soudan = world.staff["soudan"]
+    w.placement = placement_propose(case=w.case, offer=w.offer, by=soudan)
+    w.enrolment = WorkReadinessEnrolment.objects.create(
+        case=w.case,
+        provider=world.organisations["jiritsu"],
+        started_on=w.case.opened_on,
+        created_by=soudan,
+    )
+
+
 def add_meeting_records(w: Any, world: Any) -> None:
     w.action_item = ActionItem.objects.create(
         meeting=w.meeting,
@@ -153,6 +167,7 @@ class AccessMatrixTests(BaseTestCase):
         add_community(w, cls.world)
         add_supporters(w, cls.world)
         add_participation(w, cls.world)
+        add_placements(w, cls.world)
         add_meeting_records(w, cls.world)
         w.import_batch = ImportBatch.objects.create(
             organisation=cls.window,
