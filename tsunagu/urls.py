@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("collaboration.urls")),
     path("", include("community.urls")),
     path("", include("supporters.urls")),
+    path("", include("participation.match_urls")),
     path("", include("reports.urls")),
     path("", include("publicity.urls")),
     path("api/v1/", api.urls),
