@@ -18,9 +18,9 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -96,7 +96,8 @@ PERSON_FIT_FIELDS = (
 
 
 def condition_label(name: str) -> str:
-    return str(Offer._meta.get_field(name).verbose_name)
+    """The condition as the offer's form names it (its field's verbose name)."""
+    return str(getattr(Offer._meta.get_field(name), "verbose_name", name))
 
 
 def weekday_labels(codes: Iterable[str]) -> str:
@@ -166,11 +167,11 @@ class OfferMatch:
 
 def taken_places_sql() -> Coalesce:
     """The places of an offer held by active placements, as a correlated subquery."""
+    # COUNT(*) without a GROUP BY: one row, 0 when none (a grouped count would need a sort).
     taken = (
         Placement.objects.filter(offer=OuterRef("pk"), stage__in=ACTIVE_STAGES)
         .order_by()
-        .values("offer")
-        .annotate(n=Count("pk"))
+        .annotate(n=Func(Value(1), function="COUNT"))
         .values("n")
     )
     return Coalesce(Subquery(taken, output_field=IntegerField()), Value(0))
@@ -197,9 +198,14 @@ def matching_offers(user: User, wishes: Wishes) -> QuerySet[Offer]:
     """The filtered, scored and ordered offers (the SQL of `rank_offers`, before the LIMIT)."""
     offers = (
         visible_offers(user)
+        # The list shows the host's name, kind and address: its owner and long texts stay out of
+        # the rows the database sorts.
+        .select_related(None)
+        .select_related("host")
+        .defer("tasks", "host_asks", "host__needs_and_worries", "host__notes")
         .filter(is_active=True, host__status=HostStatus.ACCEPTING)
-        .annotate(places_free=F("places") - taken_places_sql())
-        .filter(places_free__gt=0)
+        .annotate(free_places=F("places") - taken_places_sql())
+        .filter(free_places__gt=0)
     )
     if wishes.kinds:
         offers = offers.filter(kind__in=wishes.kinds)
@@ -229,7 +235,7 @@ def rank_offers(user: User, wishes: Wishes, limit: int = 10) -> list[OfferMatch]
 
 def explain_offer(offer: Any, wishes: Wishes) -> OfferMatch:
     """The reasons of one listed offer (the row already holds everything read here)."""
-    match = OfferMatch(offer=offer, score=int(offer.score), places_free=int(offer.places_free))
+    match = OfferMatch(offer=offer, score=int(offer.score), places_free=int(offer.free_places))
     if wishes.kinds:
         match.fits.append(f"希望する種類（{offer.get_kind_display()}）")
     if wishes.area:

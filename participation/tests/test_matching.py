@@ -41,6 +41,13 @@ def assess(case: Case, by: User, number: int = 1, **fields: Any) -> Assessment:
 
 
 class MatchingTestCase(BaseTestCase):
+    specialist: User
+    aoba: Host
+    farm: Host
+    envelopes: Offer
+    online: Offer
+    shop: Offer
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -85,9 +92,7 @@ class RankOffersTests(MatchingTestCase):
             [("封入作業", 30), ("オンラインでの伝票入力", 20), ("直売所の店番", 0)],
         )
         online = matches[1]
-        self.assertEqual(
-            online.fits, ["電話の仕事がない", "一人でできる作業", "空きが2人分ある"]
-        )
+        self.assertEqual(online.fits, ["電話の仕事がない", "一人でできる作業", "空きが2人分ある"])
         self.assertEqual(online.misses, ["「静かな部屋がある」に当てはまらない"])
 
     def test_equal_scores_follow_the_host_name(self) -> None:
@@ -107,7 +112,9 @@ class RankOffersTests(MatchingTestCase):
         self.assertIn("オンラインで参加できる（欠かせない条件）", matches[0].fits)
 
     def test_weekdays_and_hours_are_explained(self) -> None:
-        wishes = Wishes(weekdays=("wed",), max_hours_per_week=Decimal(3), kinds=("work_experience",))
+        wishes = Wishes(
+            weekdays=("wed",), max_hours_per_week=Decimal(3), kinds=("work_experience",)
+        )
 
         envelopes, online = rank_offers(self.soudan, wishes)
 
@@ -127,7 +134,9 @@ class RankOffersTests(MatchingTestCase):
         by_area = rank_offers(self.soudan, Wishes(area="みなと町"))
         by_kind = rank_offers(self.soudan, Wishes(kinds=("volunteer",)))
 
-        self.assertEqual({m.offer.title for m in by_area}, {"オンラインでの伝票入力", "直売所の店番"})
+        self.assertEqual(
+            {m.offer.title for m in by_area}, {"オンラインでの伝票入力", "直売所の店番"}
+        )
         self.assertEqual([m.offer.title for m in by_kind], ["直売所の店番"])
 
     def test_an_offer_with_no_place_free_is_not_listed(self) -> None:
@@ -175,7 +184,9 @@ class RankOffersTests(MatchingTestCase):
         own = make_host(self.window, self.soudan, "つなぐ市役所", shared_in_prefecture=False)
         make_offer(own, "市役所の書類整理")
 
-        self.assertIn("市役所の書類整理", [m.offer.title for m in rank_offers(self.soudan, Wishes())])
+        self.assertIn(
+            "市役所の書類整理", [m.offer.title for m in rank_offers(self.soudan, Wishes())]
+        )
         self.assertNotIn(
             "市役所の書類整理", [m.offer.title for m in rank_offers(self.minato, Wishes())]
         )
@@ -223,6 +234,11 @@ class WishesFromAssessmentTests(MatchingTestCase):
 
 
 class PersonsForOfferTests(MatchingTestCase):
+    at_home: Case
+    nearby: Case
+    minato_case: Case
+    unassessed: Case
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -320,7 +336,9 @@ class MatchPageTests(MatchingTestCase):
 
         response = self.client.get(url, {"searched": "1", "max_hours_per_week": "100"})
 
-        self.assertContains(response, "週あたりの時間は0.5〜40時間の間で入力してください。", count=2)
+        self.assertContains(
+            response, "週あたりの時間は0.5〜40時間の間で入力してください。", count=2
+        )
         self.assertContains(response, "まだ探していません。")
         self.assertNotContains(response, "合いそうな受入メニュー")
 
@@ -350,7 +368,9 @@ class MatchPageTests(MatchingTestCase):
     def test_the_offer_page_lists_the_persons_of_the_own_organisation(self) -> None:
         own = open_case(self.soudan, title="自宅から出ない人")
         assess(own, self.soudan, outing_level=OutingLevel.HOME_ONLY)
-        theirs = open_case(self.minato, make_person(self.minato_window, "山田", "花"), title="みなと町の人")
+        theirs = open_case(
+            self.minato, make_person(self.minato_window, "山田", "花"), title="みなと町の人"
+        )
         assess(theirs, self.minato, outing_level=OutingLevel.HOME_ONLY)
         self.login(self.soudan)
 
@@ -365,7 +385,9 @@ class MatchPageTests(MatchingTestCase):
             code=with_check_digit("98000"), name="となり県", kind="prefecture"
         )
         far_org = Organisation.objects.create(
-            name="となり県センター", type=OrganisationType.HIKIKOMORI_CENTRE, local_government=far_pref
+            name="となり県センター",
+            type=OrganisationType.HIKIKOMORI_CENTRE,
+            local_government=far_pref,
         )
         far_offer = make_offer(make_host(far_org, self.specialist, "遠くの作業所"), "遠くの作業")
         self.login(self.soudan)

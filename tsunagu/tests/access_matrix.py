@@ -602,6 +602,23 @@ route("my_dispatch_detail", kwargs=dispatch, **OWN_DISPATCHES)
 route("my_dispatch_report", kwargs=dispatch, **statuses(403, supporter=302))
 
 
+# ---- participation: matching (participation/match_views.py) ----
+def shared_offer(w: Any) -> dict[str, Any]:
+    return {"pk": w.offer.pk}
+
+
+# 参加先を探す: the case's own office (cases.access.load_case), like any page of the case.
+route("participation_match_case", kwargs=case, **OWN_RECORD)
+# 合いそうな人: an offer of the prefecture centre's shared host is seen by every worker of the
+# prefecture (participation.models.host_scope) with the right to personal data (ibasho staff do
+# not place persons: 403); the list holds the worker's own cases only.
+route(
+    "participation_match_offer",
+    kwargs=shared_offer,
+    **statuses(200, stats=403, supporter=403, auditor=403, ibasho=403, admin=403),
+)
+
+
 # ---- reports: the window's figures (scope in the query); counts for the statistics right ----
 def window_scope(w: Any) -> dict[str, Any]:
     return {"scope": f"organisation:{w.case.organisation_id}"}

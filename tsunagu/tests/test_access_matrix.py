@@ -95,6 +95,24 @@ def add_supporters(w: Any, world: Any) -> None:
     w.dispatch = dispatch(soudan, w.supporter, w.case)
 
 
+def add_participation(w: Any, world: Any) -> None:
+    """A host of the prefecture's centre shared with every window, and one offer of it."""
+    from participation.models import Host, Offer
+
+    centre = world.staff["centre"]
+    host = Host.objects.create(
+        owner=world.organisations["centre"],
+        shared_in_prefecture=True,
+        name="社会福祉法人 あおば会",
+        kind="social_welfare",
+        status="accepting",
+        created_by=centre,
+    )
+    w.offer = Offer.objects.create(
+        host=host, kind="work_experience", title="封入作業", tasks="封筒に入れる", created_by=centre
+    )
+
+
 def add_meeting_records(w: Any, world: Any) -> None:
     w.action_item = ActionItem.objects.create(
         meeting=w.meeting,
@@ -136,6 +154,7 @@ class AccessMatrixTests(BaseTestCase):
         )
         add_community(w, cls.world)
         add_supporters(w, cls.world)
+        add_participation(w, cls.world)
         add_meeting_records(w, cls.world)
         w.import_batch = ImportBatch.objects.create(
             organisation=cls.window,
