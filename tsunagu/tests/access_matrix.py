@@ -667,6 +667,18 @@ route("readiness_attend", "POST", kwargs=enrolment, **OWN_POST)
 route("readiness_extend", "POST", kwargs=enrolment, **OWN_POST)
 route("readiness_end", "POST", kwargs=enrolment, **OWN_POST)
 
+# ---- participation: matching (participation/match_views.py) ----
+# 参加先を探す: the case's own office (cases.access.load_case), like any page of the case.
+route("participation_match_case", kwargs=case, **OWN_RECORD)
+# 合いそうな人: an offer of the prefecture centre's shared host is seen by every worker of the
+# prefecture (participation.models.host_scope) with the right to personal data (ibasho staff do
+# not place persons: 403); the list holds the worker's own cases only.
+route(
+    "participation_match_offer",
+    kwargs=shared_offer,
+    **statuses(200, stats=403, supporter=403, auditor=403, ibasho=403, admin=403),
+)
+
 
 # ---- reports: the window's figures (scope in the query); counts for the statistics right ----
 def window_scope(w: Any) -> dict[str, Any]:
