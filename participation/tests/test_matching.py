@@ -315,7 +315,7 @@ class MatchPageTests(MatchingTestCase):
         )
         self.assertContains(response, "オンラインでの伝票入力")
         self.assertNotContains(response, "封入作業")
-        self.assertContains(response, f'href="/participation/offers/{self.online.pk}/"')
+        self.assertContains(response, f'href="{reverse("offer_detail", args=[self.online.pk])}"')
         self.assertContains(response, "合う理由")
         self.assertContains(response, "「1時間から始められる」に当てはまらない")
 
