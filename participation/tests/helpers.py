@@ -84,8 +84,10 @@ def other_prefecture_worker() -> User:
     return user
 
 
-def make_offer_of_own_host(by: User, *, places: int = 1, title: str = "野菜の袋詰め", **fields: Any) -> Offer:
-    """An offer of a new host of the worker's organisation, for the placement and readiness tests."""
+def make_offer_of_own_host(
+    by: User, *, places: int = 1, title: str = "野菜の袋詰め", **fields: Any
+) -> Offer:
+    """An offer of a new host of the worker's organisation (placement and readiness tests)."""
     assert by.organisation is not None
     host = Host.objects.create(
         owner=by.organisation,
