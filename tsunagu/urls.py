@@ -39,7 +39,6 @@ urlpatterns = [
     path("", include("supporters.urls")),
     path("", include("participation.urls")),
     path("", include("participation.placement_urls")),
-
     path("", include("participation.match_urls")),
     path("", include("reports.urls")),
     path("", include("publicity.urls")),
