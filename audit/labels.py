@@ -70,6 +70,7 @@ REASON_LABELS = {
     # The access kernel and the domains' refusals
     "missing_right": "権限なし",
     "not_office_staff": "職員以外（サポーター）の利用",
+    "not_host_owner": "受入先の所有機関以外の編集",
     "out_of_scope": "他の機関の記録",
     "restricted_identity": "制限対象者の記録（担当チーム外）",
     "sensitive_not_on_team": "要配慮個人情報（担当チーム外）",
