@@ -69,7 +69,8 @@ class PersonHubPlacementTests(BaseTestCase):
         self.assertContains(page, '<h2 id="hub-placements">参加</h2>', html=True)
         self.assertContains(
             page,
-            f'<a href="/placements/{placement.pk}/">社会福祉法人 あおば会 あおばの里: リネンたたみ</a>',
+            f'<a href="/placements/{placement.pk}/">'
+            "社会福祉法人 あおば会 あおばの里: リネンたたみ</a>",
             html=True,
         )
         self.assertContains(page, "（提案、ケース「母の就労」）")
