@@ -3,9 +3,9 @@ consents, meetings, placements (参加) and ibasho attendance, newest first.
 
 A door (`_views.py`): it gathers records of apps above people (cases, consultations,
 collaboration, community, participation) for `people.views.person_detail`. Each section reads
-only what the user may see (`accounts.access.visible_to`, so another organisation's case of the same person stays
-out), shows at most HUB_ROWS rows and the count of all, in one query per section whatever the
-number of records; the rows shown are audited as one read.
+only what the user may see (`accounts.access.visible_to`, so another organisation's case of the
+same person stays out), shows at most HUB_ROWS rows and the count of all, in one query per
+section whatever the number of records; the rows shown are audited as one read.
 """
 
 from dataclasses import dataclass
