@@ -45,6 +45,8 @@ def offers_for_case(request: HttpRequest, pk: int) -> HttpResponse:
             "matches": matches,
             "searched": searched,
             "limit": OFFERS_SHOWN,
+            # Each offer found links on to the proposal, for the workers who record it.
+            "can_propose": case.is_open and user.has_right(Right.EDIT_PERSONAL_DATA),
         },
     )
 

@@ -5,13 +5,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.access import request_user, require_right
+from accounts.access import audit_list_read, request_user, require_right, visible_to
 from accounts.models import User
 from participation.access import (
     READ_RIGHT,
@@ -36,7 +36,14 @@ from participation.list_forms import (
     HostFilterForm,
     with_choice_order,
 )
-from participation.models import ACTIVE_STAGES, Host, HostSuggestion, Offer
+from participation.models import (
+    ACTIVE_STAGES,
+    Host,
+    HostSuggestion,
+    Offer,
+    Placement,
+    PlacementStage,
+)
 from participation.services import (
     host_create,
     host_edit,
@@ -55,6 +62,9 @@ from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
 ACTIVE_PLACEMENTS = Q(placements__stage__in=ACTIVE_STAGES)
+# The placements of the viewer's own cases listed on the host page; the rest are counted.
+HOST_PLACEMENT_ROWS = 20
+PLACEMENT_LIST_FIELDS = ("case", "offer", "stage", "started_on")
 
 
 def with_places_taken(offers: QuerySet[Offer]) -> QuerySet[Offer]:
@@ -114,6 +124,7 @@ def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Prefetch("attendees", queryset=User.objects.select_related("organisation"))
     )
     suggestions = host.suggestions.select_related("suggested_by__organisation", "decided_by")
+    placements = host_placements(user, host, request)
     if not owner:
         # Another organisation's worker sees only the suggestions they made.
         suggestions = suggestions.filter(suggested_by=user)
@@ -128,8 +139,39 @@ def host_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visits": list(host.visits.select_related("worker")),
             "tours": list(tours),
             "suggestions": list(suggestions),
+            "placements": placements,
         },
     )
+
+
+def host_placements(user: User, host: Host, request: HttpRequest) -> dict[str, Any]:
+    """The host page's 参加: the number of placements at each stage over all the host's offers,
+    and the newest rows of the cases the viewer may open (case number, offer, stage). Another
+    organisation's placements are only counted: the host page names no person and no case the
+    viewer may not open. Two queries whatever the number of placements; the rows are audited."""
+    at_host = Placement.objects.filter(offer__host=host)
+    by_stage = dict(
+        at_host.order_by().values_list("stage").annotate(n=Count("pk")).values_list("stage", "n")
+    )
+    stage_counts = [(label, by_stage.get(value, 0)) for value, label in PlacementStage.choices]
+    rows = list(
+        visible_to(user, at_host)
+        .select_related("offer")
+        .only("case", "stage", "started_on", "proposed_on", "offer__title")
+        .annotate(own_total=Window(Count("pk")))
+        .order_by("-proposed_on", "-id")[:HOST_PLACEMENT_ROWS]
+    )
+    own_total = getattr(rows[0], "own_total", 0) if rows else 0
+    if rows:
+        audit_list_read(user, rows, model=Placement, request=request, fields=PLACEMENT_LIST_FIELDS)
+    total = sum(by_stage.values())
+    return {
+        "total": total,
+        "stage_counts": stage_counts,
+        "rows": rows,
+        "own_total": own_total,
+        "others": total - own_total,
+    }
 
 
 def host_edit_view(request: HttpRequest, pk: int) -> HttpResponse:

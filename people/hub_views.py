@@ -1,11 +1,11 @@
 """The person page as the hub: the person's cases, consultations, referrals, households,
-consents, meetings and ibasho attendance, newest first.
+consents, meetings, placements (参加) and ibasho attendance, newest first.
 
 A door (`_views.py`): it gathers records of apps above people (cases, consultations,
-collaboration, community) for `people.views.person_detail`. Each section reads only what the user
-may see (`accounts.access.visible_to`, so another organisation's case of the same person stays
-out), shows at most HUB_ROWS rows and the count of all, in one query per section whatever the
-number of records; the rows shown are audited as one read.
+collaboration, community, participation) for `people.views.person_detail`. Each section reads
+only what the user may see (`accounts.access.visible_to`, so another organisation's case of the
+same person stays out), shows at most HUB_ROWS rows and the count of all, in one query per
+section whatever the number of records; the rows shown are audited as one read.
 """
 
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from cases.models import Case
 from collaboration.models import AgendaItem, Consent, Meeting, Referral
 from community.models import Attendance
 from consultations.models import Consultation
+from participation.models import Placement
 from people.models import Household, HouseholdMembership, Person
 
 HUB_ROWS = 10
@@ -52,6 +53,7 @@ class PersonHub:
     memberships: HubSection
     consents: HubSection
     meetings: HubSection
+    placements: HubSection
     attendances: HubSection
 
 
@@ -129,6 +131,13 @@ def meetings_section(user: User, person: Person) -> HubSection:
     return newest(visible_to(user, meetings), "-held_at", "-id")
 
 
+def placements_section(user: User, person: Person) -> HubSection:
+    """The placements of the person's cases the user may open (the case's access), with the
+    host and offer they name; the follow-up notes stay unread."""
+    placements = Placement.objects.filter(case__person=person).select_related("case", "offer__host")
+    return newest(visible_to(user, placements), "-proposed_on", "-id")
+
+
 def attendances_section(user: User, person: Person) -> HubSection:
     """Attendance as the registered person, or under a nickname linked to the person."""
     attendances = Attendance.objects.filter(
@@ -151,6 +160,7 @@ def person_hub(user: User, person: Person, request: HttpRequest) -> PersonHub:
         memberships=memberships_section(user, person),
         consents=consents_section(user, person),
         meetings=meetings_section(user, person),
+        placements=placements_section(user, person),
         attendances=attendances_section(user, person),
     )
     others = {
@@ -159,6 +169,7 @@ def person_hub(user: User, person: Person, request: HttpRequest) -> PersonHub:
         HouseholdMembership: hub.memberships,
         Consent: hub.consents,
         Meeting: hub.meetings,
+        Placement: hub.placements,
         Attendance: hub.attendances,
     }
     audit_list_read(
