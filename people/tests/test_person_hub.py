@@ -223,8 +223,9 @@ class WhatTheHubShows(HubTestCase):
         self.fill(14, first=1)
         fifteen = queries()
         self.assertEqual(one, fifteen)
-        # As pinned on the person page: 25 with the hub's seven queries and its audit row.
-        self.assertEqual(one, 25 + 2 * audit_lock_queries())
+        # As pinned on the person page: 26 with the hub's eight queries (the 参加 section reads the
+        # placements of the person's cases in one) and its audit row.
+        self.assertEqual(one, 26 + 2 * audit_lock_queries())
 
 
 class OnlyWhatTheUserMaySee(HubTestCase):
