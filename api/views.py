@@ -24,6 +24,7 @@ from api.cases import router as cases_router
 from api.common import FormErrors, Refused
 from api.consultations import router as consultations_router
 from api.paging import PageIn, PageOut, paging
+from api.participation import router as participation_router
 from api.people import router as people_router
 from api.referrals import router as referrals_router
 from api.schemas import ErrorOut, MeOut, OrganisationOut, StaffOut
@@ -105,6 +106,8 @@ api.add_router("/", cases_router)
 api.add_router("/", assessments_plans_router)
 api.add_router("/", activities_router)
 api.add_router("/", referrals_router)
+# 参加支援: hosts and offers, and the placements and enrolments of a case.
+api.add_router("/", participation_router)
 
 
 @api.exception_handler(Http404)

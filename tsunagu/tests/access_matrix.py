@@ -830,6 +830,47 @@ route("api-v1:agencies_list", **api(200))
 route("api-v1:agencies_create", "POST", **API_CREATE)
 
 
+# 参加支援 (api/participation.py): the pages' rules. A host or offer the worker may not know of is
+# 404; the prefecture centre's shared host is read by every worker and edited by the centre only
+# (403 for the others; the centre's empty edit is refused for its missing version, 422). A case's
+# placements and enrolments follow the case's access.
+def api_host(w: Any) -> dict[str, Any]:
+    return {"host_id": w.host.pk}
+
+
+def api_shared_host(w: Any) -> dict[str, Any]:
+    return {"host_id": w.shared_host.pk}
+
+
+def api_shared_offer(w: Any) -> dict[str, Any]:
+    return {"offer_id": w.shared_offer.pk}
+
+
+def api_placement(w: Any) -> dict[str, Any]:
+    return {"placement_id": w.placement.pk}
+
+
+def api_enrolment(w: Any) -> dict[str, Any]:
+    return {"enrolment_id": w.enrolment.pk}
+
+
+API_OWNER_EDIT = api(403, centre=422)
+route("api-v1:hosts_list", **API_OWN_LIST)
+route("api-v1:hosts_create", "POST", **API_CREATE)
+route("api-v1:hosts_read", kwargs=api_host, **API_OWN_RECORD)
+route("api-v1:hosts_update", "PATCH", kwargs=api_shared_host, **API_OWNER_EDIT)
+route("api-v1:offers_list", **API_OWN_LIST)
+route("api-v1:offers_read", kwargs=api_shared_offer, **API_OWN_LIST)
+route("api-v1:offers_create", "POST", kwargs=api_shared_host, **API_OWNER_EDIT)
+route("api-v1:offers_update", "PATCH", kwargs=api_shared_offer, **API_OWNER_EDIT)
+route("api-v1:placements_list", kwargs=api_case, **API_OWN_RECORD)
+route("api-v1:placements_propose", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:placements_set_stage", "POST", kwargs=api_placement, **API_OWN_POST)
+route("api-v1:enrolments_read", kwargs=api_enrolment, **API_OWN_RECORD)
+route("api-v1:enrolments_create", "POST", kwargs=api_case, **API_OWN_POST)
+route("api-v1:enrolments_extend", "POST", kwargs=api_enrolment, **API_OWN_POST)
+
+
 def document() -> str:
     """docs/access-matrix.md: the personas and rules (this module's docstring), then the table."""
     assert __doc__ is not None
