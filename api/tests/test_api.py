@@ -132,6 +132,16 @@ class OpenApiTests(ApiTestCase):
                 "/api/v1/received-referrals/{referral_id}",
                 "/api/v1/received-referrals/{referral_id}/answer",
                 "/api/v1/agencies",
+                "/api/v1/hosts",
+                "/api/v1/hosts/{host_id}",
+                "/api/v1/hosts/{host_id}/offers",
+                "/api/v1/offers",
+                "/api/v1/offers/{offer_id}",
+                "/api/v1/cases/{case_id}/placements",
+                "/api/v1/placements/{placement_id}/stage",
+                "/api/v1/cases/{case_id}/enrolments",
+                "/api/v1/enrolments/{enrolment_id}",
+                "/api/v1/enrolments/{enrolment_id}/extension",
             },
         )
         schemes = document["components"]["securitySchemes"]

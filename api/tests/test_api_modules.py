@@ -34,8 +34,15 @@ class OneDocumentTests(CasesApiTestCase):
             if not path.startswith(("/api/v1/persons", "/api/v1/households"))
             and path not in ("/api/v1/me", "/api/v1/organisations")
             and not path.startswith("/api/v1/staff")
+            and not operation["operationId"].startswith("api_participation_")
         }
         self.assertEqual(cases_tag, {("相談・ケース・つなぎ",)})
+        participation_tag = {
+            tuple(operation["tags"])
+            for operation in operations.values()
+            if operation["operationId"].startswith("api_participation_")
+        }
+        self.assertEqual(participation_tag, {("参加支援",)})
 
 
 class AgencyAuditTests(CasesApiTestCase):

@@ -26,6 +26,8 @@ from cases.services import activity_add, assessment_add, plan_save
 from cases.tests.helpers import days_ago, make_agency, make_person, open_case
 from collaboration.models import Agency, Referral
 from collaboration.referrals.services import referral_create, referral_set_state
+from participation.models import Host, HostKind, HostStatus, Offer, OfferKind
+from participation.placements import placement_propose
 from people.models import Household, HouseholdMembership, Person, Relationship, RestrictionReason
 from tsunagu.test import audit_lock_queries
 
@@ -182,6 +184,31 @@ def _add_agency(test: "ListQueryCountTests") -> None:
     make_agency(test.soudan, name=f"つなぐ市地域包括支援センター{next(_serial)}")
 
 
+def _add_host(test: "ListQueryCountTests") -> Host:
+    return Host.objects.create(
+        owner=test.window,
+        name=f"受入先{next(_serial)}",
+        kind=HostKind.SOCIAL_WELFARE,
+        status=HostStatus.ACCEPTING,
+        created_by=test.soudan,
+    )
+
+
+def _add_offer(test: "ListQueryCountTests") -> Offer:
+    return Offer.objects.create(
+        host=_add_host(test),
+        kind=OfferKind.WORK_EXPERIENCE,
+        title="野菜の袋詰め",
+        tasks="一人で野菜を袋に詰める",
+        places=2,
+        created_by=test.soudan,
+    )
+
+
+def _add_placement(test: "ListQueryCountTests") -> None:
+    placement_propose(case=test.case, offer=_add_offer(test), by=test.soudan)
+
+
 # Every list endpoint of the OpenAPI document, by its path. Every request: the token and its last
 # use (2), the user's roles (1); an audit row is savepoint, last row, insert, release (4); a page
 # is its rows, one query per relation loaded with them, and a COUNT (the search: its candidates
@@ -202,6 +229,11 @@ LISTS: dict[str, ListSpec] = {
     "/api/v1/referrals": ListSpec("douryou", _add_referral, queries=10),
     "/api/v1/received-referrals": ListSpec("houkatsu", _add_received_referral, queries=10),
     "/api/v1/agencies": ListSpec("soudan", _add_agency, queries=6, audit_rows=0),
+    # The host registry holds no personal data: its lists are not audited (as on the pages). The
+    # user's organisation and its local government give the prefecture of the scope (2).
+    "/api/v1/hosts": ListSpec("soudan", _add_host, queries=7, audit_rows=0),
+    "/api/v1/offers": ListSpec("soudan", _add_offer, queries=7, audit_rows=0),
+    "/api/v1/cases/{case_id}/placements": ListSpec("soudan", _add_placement, queries=12),
 }
 
 
