@@ -150,8 +150,8 @@ def host_status_table(org_ids: tuple[int, ...]) -> FigureTable:
 def offers_table(org_ids: tuple[int, ...], year: int) -> FigureTable:
     first, last = fiscal_year_range(year)
     active = Q(is_active=True)
-    by_kind = {
-        row["kind"]: row
+    by_kind: dict[str, dict[str, Any]] = {
+        row["kind"]: dict(row)
         for row in Offer.objects.filter(host__owner_id__in=org_ids)
         .order_by()
         .values("kind")
@@ -165,7 +165,7 @@ def offers_table(org_ids: tuple[int, ...], year: int) -> FigureTable:
     keys = ("active", "stopped", "places", "registered")
     rows: list[list[Any]] = []
     for kind in OfferKind:
-        row: dict[str, Any] = by_kind.get(kind.value, {})
+        row = by_kind.get(kind.value, {})
         rows.append([str(kind.label), *(row.get(key) or 0 for key in keys)])
     rows.append([TOTAL, *(sum(row[i] for row in rows) for i in range(1, len(keys) + 1))])
     return FigureTable(
@@ -246,7 +246,7 @@ READINESS_COLUMNS: list[YearColumn] = [
 
 def readiness_table(org_ids: tuple[int, ...], years: list[int]) -> FigureTable:
     enrolments = WorkReadinessEnrolment.objects.filter(case__organisation_id__in=org_ids).annotate(
-        limit=Coalesce("extended_until", "ends_on")
+        limit_on=Coalesce("extended_until", "ends_on")
     )
     return FigureTable(
         key="readiness",
