@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from accounts.models import User
+from accounts.models import LocalGovernment, Organisation, User
 from cases.models import Case
 from cases.tests.helpers import open_case
 from participation.models import (
@@ -67,10 +67,16 @@ def _html_row(label: str, values: list[Any]) -> str:
 
 
 class ParticipationFiguresTest(BaseTestCase):
+    centre_user: User
+    centre: Organisation
+    prefecture: LocalGovernment | None
+    case: Case
+    linen: Offer
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.centre_user: User = cls.world.staff["centre"]
+        cls.centre_user = cls.world.staff["centre"]
         cls.centre = cls.world.organisations["centre"]
         cls.prefecture = cls.window.local_government.prefecture
         cls._hosts()
