@@ -21,10 +21,12 @@ from accounts.access import (
 from accounts.models import User
 from accounts.roles import Right
 from reports import charts, crosstab, exports
+from reports import participation as participation_report
 from reports.drill import may_drill, records_behind
 from reports.forms import CrossTabForm, ReportForm, SaveReportForm, current_fiscal_year
 from reports.models import ReportRun, SavedReport
 from reports.operations import operational_figures
+from reports.participation import participation_figures
 from reports.scope import PREFECTURE, scope_for_user, scopes_for_user
 from reports.services import ScopeTables, stale_years, tables_for, trend_years
 from reports.suppression import cells, share_cells
@@ -192,6 +194,43 @@ def operations(request: HttpRequest) -> HttpResponse:
     figures = operational_figures(choice.scope.organisation_ids, choice.year)
     context = {"choice": choice, "form": choice.form, "figures": figures}
     return render(request, "reports/operations.html", context)
+
+
+PARTICIPATION_EXPORTS = {key: EXPORTS[key] for key in ("xlsx", "csv", "csv-cp932")}
+
+
+def participation(request: HttpRequest) -> HttpResponse:
+    choice = Choice(request)
+    figures = participation_figures(choice.scope.organisation_ids, choice.year)
+    context = {
+        "choice": choice,
+        "form": choice.form,
+        "figures": figures,
+        "tables": [(table, table.shown_rows(choice.suppress)) for table in figures.tables],
+        "exports": [
+            ("Excel（xlsx）", "xlsx"),
+            ("CSV（UTF-8）", "csv"),
+            ("CSV（Shift_JIS）", "csv-cp932"),
+        ],
+    }
+    return render(request, "reports/participation.html", context)
+
+
+def participation_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    choice = Choice(request)
+    if fmt not in PARTICIPATION_EXPORTS:
+        return HttpResponse("出力形式がありません。", status=404)
+    figures = participation_figures(choice.scope.organisation_ids, choice.year)
+    if fmt == "xlsx":
+        data = participation_report.xlsx_bytes(choice.scope, figures, choice.suppress)
+    else:
+        encoding = "cp932" if fmt == "csv-cp932" else "utf-8"
+        data = participation_report.csv_bytes(choice.scope, figures, encoding, choice.suppress)
+    extension, content_type = PARTICIPATION_EXPORTS[fmt]
+    filename = f"{figures.label}_{choice.scope.name}_参加支援.{extension}"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def _saved_reports(user: User) -> list[SavedReport]:

@@ -715,6 +715,9 @@ route("reports_chart", kwargs=svg_chart, query=window_scope, **WINDOW_FIGURES)
 route("reports_export", kwargs=csv_export, query=window_scope, **WINDOW_FIGURES)
 route("reports_operations", query=window_scope, **WINDOW_FIGURES)
 route("reports_crosstab", query=window_scope, **WINDOW_FIGURES)
+# 参加支援の集計 and its exports: the same scope rule as the other figures (counts only).
+route("reports_participation", query=window_scope, **WINDOW_FIGURES)
+route("reports_participation_export", kwargs=csv_export, query=window_scope, **WINDOW_FIGURES)
 # Records behind a figure: workers who may read them; the clerk and administrator see counts only.
 route(
     "reports_drill",
