@@ -169,6 +169,7 @@ def _develop_host(page: Page, server_url: str) -> int:
 
 def _find_and_propose(page: Page, server_url: str, case_pk: int) -> int:
     page.goto(f"{server_url}/cases/{case_pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(CASE_TITLE)
     page.get_by_role("link", name="参加先を探す").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("参加先を探す")
     expect(page.locator(".match-basis")).to_contain_text(
@@ -212,7 +213,8 @@ def _extend_readiness(page: Page, server_url: str, enrolment: Any) -> None:
     page.locator("#id_extension_reason").fill(
         "長く家から出られなかった時期があり、週2回の通所が安定するまで半年の延長が必要。"
     )
-    page.locator("#id_extension_approved_by").select_option(label=re.compile("同僚 一郎"))
+    approver = page.locator("#id_extension_approved_by option", has_text="同僚 一郎")
+    page.locator("#id_extension_approved_by").select_option(approver.get_attribute("value"))
     submitted(page, "延長を記録する")
     summary = page.locator("dl.summary")
     expect(summary).to_contain_text(f"延長後の期限{wareki(extended_until)}")
