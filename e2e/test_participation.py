@@ -95,9 +95,14 @@ def _badge(page: Page) -> Locator:
     return page.locator("dl.summary dt", has_text=re.compile("^段階$")).locator("+ dd")
 
 
-def _switch_to(page: Page, server_url: str, username: str) -> None:
+def _switch_to(page: Page, server_url: str, username: str, display_name: str) -> None:
+    """Sign in as another worker in the same browser. Leave the page first: a request still
+    under way (the menu's counts) would otherwise set the previous worker's session again."""
+    page.goto("about:blank")
     page.context.clear_cookies()
     log_in(page, server_url, username, PASSWORD)
+    page.goto(f"{server_url}/")
+    expect(page.locator("main")).to_contain_text(f"{display_name} さん、おつかれさまです。")
 
 
 # --- p.35: the prefecture develops and shares a host ----------------------------------------------
@@ -164,7 +169,7 @@ def _develop_host(page: Page, server_url: str) -> int:
     return host_pk
 
 
-# --- p.60: the municipal window places the mother --------------------------------------------------
+# --- p.60: the municipal window places the mother -------------------------------------------------
 
 
 def _find_and_propose(page: Page, server_url: str, case_pk: int) -> int:
@@ -233,7 +238,7 @@ def test_the_prefecture_develops_a_host_and_a_window_places_the_mother(
     log_in(page, server_url, "centre", PASSWORD)
     host_pk = _develop_host(page, server_url)
 
-    _switch_to(page, server_url, "soudan")
+    _switch_to(page, server_url, "soudan", "相談 花子")
     placement_pk = _find_and_propose(page, server_url, mother_case.pk)
     # The first visit, accompanied by the supporter's dispatch of the case.
     dispatch_day = wareki(timezone.localtime(accompanying_dispatch.starts_at).date())
@@ -265,7 +270,7 @@ def test_the_prefecture_develops_a_host_and_a_window_places_the_mother(
     _extend_readiness(page, server_url, WorkReadinessEnrolment.objects.get(case=mother_case))
 
     # The prefecture's worker sees that its host took someone in, and nothing of who.
-    _switch_to(page, server_url, "centre")
+    _switch_to(page, server_url, "centre", "専門 慎一")
     page.goto(f"{server_url}/hosts/{host_pk}/")
     placements = page.locator("section[aria-labelledby=host-placements]")
     expect(placements).to_contain_text("継続 1件")
