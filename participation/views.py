@@ -57,7 +57,7 @@ from participation.services import (
     tour_record,
     visit_record,
 )
-from tsunagu.forms import show_refusal
+from tsunagu.forms import saved_or_shown, show_refusal
 from tsunagu.listing import ListPage
 from tsunagu.versioning import StaleVersionError
 
@@ -181,22 +181,18 @@ def host_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = HostForm(initial=HostForm.initial_of(host))
     else:
         form = HostForm(request.POST)
-        if form.is_valid():
-            try:
-                host_edit(
-                    host=host,
-                    data=form.host_data(),
-                    version=form.cleaned_data["version"] or 0,
-                    by=user,
-                    request=request,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            except StaleVersionError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "受入先の記録を更新しました。")
-                return redirect("host_detail", pk=host.pk)
+        if form.is_valid() and saved_or_shown(
+            form,
+            lambda: host_edit(
+                host=host,
+                data=form.host_data(),
+                version=form.cleaned_data["version"] or 0,
+                by=user,
+                request=request,
+            ),
+        ):
+            messages.success(request, "受入先の記録を更新しました。")
+            return redirect("host_detail", pk=host.pk)
     return render(request, "participation/host_form.html", {"form": form, "host": host})
 
 
@@ -384,22 +380,18 @@ def offer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = OfferForm(initial=OfferForm.initial_of(offer))
     else:
         form = OfferForm(request.POST)
-        if form.is_valid():
-            try:
-                offer_edit(
-                    offer=offer,
-                    data=form.offer_data(),
-                    version=form.cleaned_data["version"] or 0,
-                    by=user,
-                    request=request,
-                )
-            except ValidationError as error:
-                show_refusal(form, error)
-            except StaleVersionError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "受入メニューを更新しました。")
-                return redirect("offer_detail", pk=offer.pk)
+        if form.is_valid() and saved_or_shown(
+            form,
+            lambda: offer_edit(
+                offer=offer,
+                data=form.offer_data(),
+                version=form.cleaned_data["version"] or 0,
+                by=user,
+                request=request,
+            ),
+        ):
+            messages.success(request, "受入メニューを更新しました。")
+            return redirect("offer_detail", pk=offer.pk)
     return render(
         request,
         "participation/offer_form.html",

@@ -34,8 +34,7 @@ from supporters.services import (
     supporter_update,
     training_add,
 )
-from tsunagu.forms import show_refusal
-from tsunagu.versioning import StaleVersionError
+from tsunagu.forms import saved_or_shown, show_refusal
 
 # What the supporter pages show, audited as read ("availability" and "trainings" name what is
 # shown of several columns and rows).
@@ -157,22 +156,18 @@ def supporter_edit(request: HttpRequest, pk: int) -> HttpResponse:
             request, "supporters/supporter_form.html", {"form": form, "supporter": supporter}
         )
     form = SupporterForm(request.POST, accounts=accounts)
-    if form.is_valid():
-        try:
-            supporter_update(
-                supporter=supporter,
-                data=form.supporter_data(),
-                version=form.cleaned_data["version"] or 0,
-                by=user,
-                request=request,
-            )
-        except ValidationError as error:
-            show_refusal(form, error)
-        except StaleVersionError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "サポーターの登録を更新しました。")
-            return redirect("supporter_detail", pk=supporter.pk)
+    if form.is_valid() and saved_or_shown(
+        form,
+        lambda: supporter_update(
+            supporter=supporter,
+            data=form.supporter_data(),
+            version=form.cleaned_data["version"] or 0,
+            by=user,
+            request=request,
+        ),
+    ):
+        messages.success(request, "サポーターの登録を更新しました。")
+        return redirect("supporter_detail", pk=supporter.pk)
     return render(request, "supporters/supporter_form.html", {"form": form, "supporter": supporter})
 
 

@@ -5,7 +5,7 @@ with the pages' forms, so a field is parsed alike and refused with the same mess
 A service's refusal is shown at its field with `show_refusal`.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from tsunagu.validation import (
     reject_control_characters,
     reject_control_characters_keep_lines,
 )
+from tsunagu.versioning import StaleVersionError
 
 
 class JapaneseDateField(forms.Field):
@@ -93,6 +94,20 @@ def show_refusal(
         field = (names or {}).get(key, key)
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def saved_or_shown(form: forms.BaseForm, save: Callable[[], object]) -> bool:
+    """Save a valid form through its service: True when saved; else the refusal at its field,
+    or a stale save above the form (the input is kept, nothing is overwritten), and False."""
+    try:
+        save()
+    except ValidationError as error:
+        show_refusal(form, error)
+    except StaleVersionError as error:
+        form.add_error(None, str(error))
+    else:
+        return True
+    return False
 
 
 class OfferedChoiceField(forms.ChoiceField):
