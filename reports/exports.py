@@ -71,7 +71,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
 
 
-def _write_block(sheet: Worksheet, top: int, title: str, rows: list[list[Any]]) -> int:
+def write_block(sheet: Worksheet, top: int, title: str, rows: list[list[Any]]) -> int:
     """Write a titled table at row `top`; return the next free row."""
     sheet.cell(row=top, column=1, value=title).font = _BOLD
     for r, values in enumerate(rows, start=top + 1):
@@ -111,7 +111,7 @@ def _sheet_tables(
         rows = table_rows(table, tables.label, shares=False, suppress=suppress)
         if table.definition.shows_shares:
             rows.append(_share_cells(table, suppress))
-        next_top = _write_block(sheet, top, table.title, rows)
+        next_top = write_block(sheet, top, table.title, rows)
         if table.definition.shows_shares:
             _format_share_row(sheet, top + len(rows), len(rows[0]))
         top, width = next_top, max(width, len(rows[0]))
@@ -128,7 +128,7 @@ def _sheet_trend(sheet: Worksheet, trend: list[FiscalYearTables]) -> None:
     for table in shown:
         rows: list[list[Any]] = [[table.header_corner, *table.columns, TOTAL]]
         rows += [[t.label, *t[table.key].with_total().values()] for t in trend]
-        top = _write_block(sheet, top, table.trend_title, rows)
+        top = write_block(sheet, top, table.trend_title, rows)
     sheet.column_dimensions["A"].width = 16
 
 
@@ -137,7 +137,7 @@ def _sheet_parts(sheet: Worksheet, result: ScopeTables) -> None:
     rows: list[list[Any]] = [["市区町村", *(table.name for table in report_tables())]]
     rows += [[name, *(t.total for t in tables.tables)] for name, tables in result.parts]
     rows.append([TOTAL, *(t.total for t in result.total.tables)])
-    _write_block(sheet, 3, "市区町村別（各市区町村の集計の合計）", rows)
+    write_block(sheet, 3, "市区町村別（各市区町村の集計の合計）", rows)
     sheet.column_dimensions["A"].width = 24
 
 

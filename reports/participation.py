@@ -34,7 +34,7 @@ from participation.models import (
 )
 from reports.columns import TOTAL
 from reports.exports import CSV_ENCODINGS
-from reports.exports import _write_block as write_block
+from reports.exports import write_block
 from reports.scope import ReportScope
 from reports.services import trend_years
 from reports.suppression import MARK
