@@ -37,7 +37,7 @@ from reports.exports import CSV_ENCODINGS
 from reports.exports import write_block
 from reports.scope import ReportScope
 from reports.services import trend_years
-from reports.suppression import MARK
+from reports.suppression import MARK, hidden_among
 from tsunagu.dates import fiscal_year_label, fiscal_year_range
 
 # A column of a yearly table: its heading, and the rows it counts in the year [first, last].
@@ -57,11 +57,15 @@ class FigureTable:
     def shown_rows(self, suppress: int) -> list[list[Any]]:
         if suppress < 2 or not self.about_persons:
             return self.rows
-        return [[row[0], *(_suppressed(value, suppress) for value in row[1:])] for row in self.rows]
+        return [_suppressed_row(row, suppress) for row in self.rows]
 
 
-def _suppressed(value: Any, threshold: int) -> Any:
-    return MARK if isinstance(value, int) and 0 < value < threshold else value
+def _suppressed_row(row: list[Any], threshold: int) -> list[Any]:
+    """The row's label and its counts, the hidden ones as ＊ (reports.suppression's rule,
+    secondary suppression included, so that no hidden count follows from the others)."""
+    counts = {index: value for index, value in enumerate(row) if index and isinstance(value, int)}
+    hidden = hidden_among(counts, threshold)
+    return [MARK if index in hidden else value for index, value in enumerate(row)]
 
 
 @dataclass

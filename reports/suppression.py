@@ -5,6 +5,8 @@ smallest non-zero cell is suppressed too, so that the hidden count cannot be wor
 total (secondary suppression). Totals are always shown.
 """
 
+from collections.abc import Mapping
+
 from reports.columns import TOTAL
 from reports.tables import Table
 
@@ -12,15 +14,21 @@ MARK = "＊"
 MAX_THRESHOLD = 20
 
 
-def hidden_columns(table: Table, threshold: int) -> set[str]:
+def hidden_among[K](counts: Mapping[K, int], threshold: int) -> set[K]:
+    """The keys of the counts to show as ＊: the small ones, and the next smallest non-zero one
+    when only one is small (secondary suppression)."""
     if threshold < 2:
         return set()
-    small = {column for column, value in table.counts.items() if 0 < value < threshold}
+    small = {key for key, value in counts.items() if 0 < value < threshold}
     if len(small) == 1:
-        others = [(v, c) for c, v in table.counts.items() if v > 0 and c not in small]
+        others = [(value, key) for key, value in counts.items() if value > 0 and key not in small]
         if others:
-            small.add(min(others)[1])
+            small.add(min(others, key=lambda pair: pair[0])[1])
     return small
+
+
+def hidden_columns(table: Table, threshold: int) -> set[str]:
+    return hidden_among(table.counts, threshold)
 
 
 def cells(table: Table, threshold: int) -> list[tuple[str, int | str]]:

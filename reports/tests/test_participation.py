@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.test import SimpleTestCase
 from openpyxl import load_workbook
 
 from accounts.models import LocalGovernment, Organisation, User
@@ -37,7 +38,7 @@ from participation.models import (
     SiteTour,
     WorkReadinessEnrolment,
 )
-from reports.participation import participation_figures
+from reports.participation import _suppressed_row, participation_figures
 from tsunagu.test import BaseTestCase
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -289,3 +290,11 @@ class ParticipationFiguresTest(BaseTestCase):
         ]
         self.assertEqual([row[1:6] for row in readiness], [WINDOW_READINESS["令和6年度"]])
         self.assertEqual(self.export("pdf").status_code, 404)
+
+
+class SuppressionRuleTests(SimpleTestCase):
+    def test_one_small_count_hides_the_next_smallest_too_so_it_cannot_be_worked_out(self) -> None:
+        # 終了 5 = 就職 4 + 中断 1: hiding the 1 alone would leave it readable as 5 − 4.
+        row = ["令和6年度", 6, 5, 4, 1]
+        self.assertEqual(_suppressed_row(row, 2), ["令和6年度", 6, 5, "＊", "＊"])
+        self.assertEqual(_suppressed_row(row, 0), row)
