@@ -52,10 +52,12 @@ from cases.services import (
 from collaboration.consent.services import consents_for_case
 from collaboration.consent.status import NO_PERSON, consent_status
 from collaboration.meetings.services import meetings_for_case
+from collaboration.watch import SECTION_LIMIT as WATCH_SECTION_LIMIT
 from collaboration.watch import build_watch_list
 from consultations.models import Consultation
 from handover.forms import CaseLeadBulkForm
 from handover.views import lead_candidates_of
+from participation.readiness import near_their_limit_watched
 from people.access import hidden_person_ids
 from people.models import Household
 from tsunagu.confirm import confirm_page, is_confirmed
@@ -439,13 +441,29 @@ def _refused[F: VersionForm](
 def watch_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     whole_organisation = request.GET.get("scope") == "organisation"
-    watch = build_watch_list(user, whole_organisation=whole_organisation, request=request)
+    # 就労準備支援事業 enrolments near their one-year limit (participation, above the watch
+    # list's app; the home page reads the same rule), named in the watch list's audit row.
+    readiness = near_their_limit_watched(
+        user,
+        whole_organisation=whole_organisation,
+        today=timezone.localdate(),
+        limit=WATCH_SECTION_LIMIT,
+    )
+    watch = build_watch_list(
+        user,
+        whole_organisation=whole_organisation,
+        request=request,
+        also_shown={
+            "participation.workreadinessenrolment": [enrolment.pk for enrolment in readiness.shown]
+        },
+    )
     return render(
         request,
         "cases/watch_list.html",
         {
             "watch": watch,
+            "readiness": readiness,
             "whole_organisation": whole_organisation,
-            "hidden_ids": watch.hidden_person_ids,
+            "hidden_ids": watch.hidden_person_ids | readiness.hidden_person_ids,
         },
     )

@@ -231,9 +231,11 @@ def build_watch_list(
     whole_organisation: bool = False,
     today: date | None = None,
     request: HttpRequest | None = None,
+    also_shown: dict[str, list[int]] | None = None,
 ) -> WatchList:
     """The watch list of `user` (or of their whole organisation); audited as two list reads
-    (the action items are named on the referrals' row), each naming only the rows shown."""
+    (the action items, and `also_shown`, the rows of sections a layer above adds, are named on
+    the referrals' row), each naming only the rows shown."""
     require_right(user, Right.VIEW_PERSONAL_DATA, request=request)
     today = today or timezone.localdate()
     watch = WatchList(today=today, section_limit=SECTION_LIMIT)
@@ -267,6 +269,9 @@ def build_watch_list(
         model=Referral,
         request=request,
         fields=WATCHED_REFERRAL_FIELDS,
-        also={WATCHED_ACTION_ITEM_LABEL: [item.pk for item in watch.open_action_items]},
+        also={
+            WATCHED_ACTION_ITEM_LABEL: [item.pk for item in watch.open_action_items],
+            **(also_shown or {}),
+        },
     )
     return watch

@@ -10,12 +10,14 @@ contracting municipality; an enrolment belongs to the case, so each municipality
 only its own residents' enrolments (the case's access, `ACCESS_ORGANISATION_FIELD`).
 """
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -24,10 +26,15 @@ from audit.models import AuditEvent
 from audit.services import audit_record, audit_update
 from cases.models import Activity, Case, Stage
 from cases.services import activity_add
+from collaboration.watch import open_cases
 from participation.models import ReadinessComponent, WorkReadinessEnrolment, prefecture_id_of
+from people.access import hidden_person_ids
 from tsunagu.dates import wareki
 from tsunagu.versioning import versioned_edit
 
+# An enrolment is warned of this long (two months) before its limit, on the home page and the
+# watch list, so that the extension's reason is recorded, or the use ends, in time.
+LIMIT_NOTICE = timedelta(days=60)
 STALE_ENROLMENT = "ほかの人が先にこの利用の記録を更新しました。最新の内容を確認してください。"
 CASE_CLOSED = "終結したケースには就労準備支援事業の利用を登録できません。"
 ALREADY_ENROLLED = "このケースには終了していない就労準備支援事業の利用があります。"
@@ -259,3 +266,41 @@ def attendance_record(
         by=by,
         request=request,
     )
+
+
+def near_their_limit(cases: QuerySet[Case], today: date) -> QuerySet[WorkReadinessEnrolment]:
+    """The enrolments of `cases` not ended whose limit (one year, or the approved extension)
+    falls within LIMIT_NOTICE or has passed, the nearest first (the home page and the watch
+    list read the same rule)."""
+    return (
+        WorkReadinessEnrolment.objects.annotate(limit_on=Coalesce("extended_until", "ends_on"))
+        .filter(
+            case__in=cases.values("pk"),
+            ended_on__isnull=True,
+            limit_on__lte=today + LIMIT_NOTICE,
+        )
+        .order_by("limit_on", "id")
+    )
+
+
+@dataclass
+class NearTheirLimit:
+    """The watch list's section of enrolments near or past their limit: the first rows, the
+    count of all, and the restricted persons among them whose names the user may not see."""
+
+    shown: list[WorkReadinessEnrolment]
+    total: int
+    hidden_person_ids: set[int]
+
+
+def near_their_limit_watched(
+    user: User, *, whole_organisation: bool, today: date, limit: int
+) -> NearTheirLimit:
+    """The enrolments of the watch list's open cases near their limit, at most `limit`; the
+    watch list's audit row names the ones shown (collaboration.watch.build_watch_list)."""
+    enrolments = near_their_limit(open_cases(user, whole_organisation=whole_organisation), today)
+    shown = list(enrolments.select_related("case__person", "case__lead_worker")[:limit])
+    persons = [enrolment.case.person for enrolment in shown if enrolment.case.person]
+    prefetch_related_objects(persons, Prefetch("team", queryset=User.objects.only("pk")))
+    total = len(shown) if len(shown) < limit else enrolments.count()
+    return NearTheirLimit(shown, total, hidden_person_ids(user, persons))

@@ -21,7 +21,6 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +41,7 @@ from collaboration.watch import (
 from community.models import Session
 from consultations.models import Consultation, ConsultationDraft
 from notifications.models import Notification
-from participation.models import WorkReadinessEnrolment
+from participation.readiness import near_their_limit
 from people.access import hidden_person_ids
 from supporters.access import own_dispatches
 from supporters.models import Dispatch
@@ -52,8 +51,6 @@ from tsunagu.sql import ids_first
 ENTRIES = 5
 # How far ahead "coming up" looks: next steps, contacts and meetings of the coming week.
 WEEK = timedelta(days=7)
-# 就労準備支援 enrolments show this long before their one year ends.
-WORK_READINESS_NOTICE = timedelta(days=60)
 # A supporter's concern stays on the worker's home this long after the report.
 CONCERN_DAYS = 30
 
@@ -275,16 +272,10 @@ class Gatherer:
         ]
 
     def work_readiness_limits(self) -> Section:
-        """就労準備支援 enrolments (participation) of the user's open cases, not ended, whose
-        limit (one year, or the approved extension) falls within `WORK_READINESS_NOTICE` or has
-        passed: the extension's reason is recorded, or the use ends, before the limit."""
-        limit = Coalesce("extended_until", "ends_on")
-        enrolments = WorkReadinessEnrolment.objects.annotate(limit_on=limit).filter(
-            case__in=open_cases(self.user, whole_organisation=False).values("pk"),
-            ended_on__isnull=True,
-            limit_on__lte=self.today + WORK_READINESS_NOTICE,
-        )
-        shown = list(enrolments.select_related("case__person").order_by("limit_on", "id")[:ENTRIES])
+        """就労準備支援 enrolments of the user's open cases near or past their limit
+        (participation.readiness.near_their_limit)."""
+        enrolments = near_their_limit(open_cases(self.user, whole_organisation=False), self.today)
+        shown = list(enrolments.select_related("case__person")[:ENTRIES])
         self.labels.remember([enrolment.case for enrolment in shown])
         self.note_shown("participation.workreadinessenrolment", shown)
         entries = [

@@ -11,6 +11,7 @@ from collaboration.models import Referral
 from collaboration.referrals.services import referral_create
 from collaboration.watch import build_watch_list, watch_counts
 from consultations.models import Consultation
+from participation.models import WorkReadinessEnrolment
 from tsunagu.dates import wareki
 from tsunagu.test import BaseTestCase, audit_lock_queries
 
@@ -162,6 +163,26 @@ class WatchListTests(BaseTestCase):
         )
         self.assertEqual(referrals_row.detail["ids"], [referral.pk])
 
+    def test_it_warns_of_a_work_readiness_enrolment_two_months_before_its_limit(self) -> None:
+        near = open_case(self.soudan, title="就労準備の期限が近いケース", opened_days_ago=400)
+        far = open_case(self.soudan, title="始めたばかりのケース", opened_days_ago=400)
+        enrolled = WorkReadinessEnrolment.objects.create(
+            case=near, provider=self.window, started_on=days_ago(320), created_by=self.soudan
+        )
+        WorkReadinessEnrolment.objects.create(
+            case=far, provider=self.window, started_on=days_ago(30), created_by=self.soudan
+        )
+        self.login(self.soudan)
+        response = self.client.get("/watch/")
+        self.assertEqual([e.pk for e in response.context["readiness"].shown], [enrolled.pk])
+        self.assertContains(response, "就労準備支援事業の期限が近い利用（1件）")
+        self.assertContains(response, f'href="/readiness/{enrolled.pk}/"')
+        self.assertContains(response, wareki(enrolled.ends_on))
+        _, referrals_row = self.audit_rows(action=AuditEvent.Action.READ)
+        self.assertEqual(
+            referrals_row.detail["participation.workreadinessenrolment"], [enrolled.pk]
+        )
+
     def test_the_statistics_clerk_gets_403(self) -> None:
         self.login(self.toukei)
         self.assertEqual(self.client.get("/watch/").status_code, 403)
@@ -192,9 +213,10 @@ class WatchListTests(BaseTestCase):
             # session, user, roles (3); the three counts (an aggregate over the open cases,
             # the overdue referrals, the open action items: 3); the three case sections and the
             # overdue referrals, each its page's ids chosen by a subquery (4); open meeting
-            # action items (1); the teams of every person shown (1); two audit rows (savepoint,
-            # lock on PostgreSQL, last row, insert, release: 4 each); session save (3)
-            with self.assertNumQueries(23 + 2 * audit_lock_queries()):
+            # action items (1); the teams of every person shown (1); the 就労準備支援
+            # enrolments near their limit (1, none here); two audit rows (savepoint, lock on
+            # PostgreSQL, last row, insert, release: 4 each); session save (3)
+            with self.assertNumQueries(24 + 2 * audit_lock_queries()):
                 response = self.client.get("/watch/")
             watch = response.context["watch"]
             self.assertEqual(
