@@ -6,7 +6,8 @@ prefecture. A municipal window supports a mother (p.60: her daughter needed a sh
 needs work): the worker searches 参加先を探す from her case, finds the carved-out offer with the
 reasons it fits, proposes it; a supporter accompanies the first visit; the placement continues.
 Her 就労準備支援事業 use, started some ten and a half months ago, is warned on the home page and
-extended with the reason of the exception and the worker who approved it.
+extended with the reason of the exception and the worker who approved it; the window's figures
+and their CSV export count the placement.
 
 The staff exist at the start; the mother's case, her assessment, the supporter's dispatch and the
 enrolment are entered through the services (their pages have browser tests of their own); the
@@ -16,6 +17,7 @@ go through the pages.
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -230,6 +232,24 @@ def _extend_readiness(page: Page, server_url: str, enrolment: Any) -> None:
     expect(page.locator("#today-work_readiness")).to_have_count(0)
 
 
+def _figures_show_it(page: Page, server_url: str) -> None:
+    """The window's statistics clerk sees the placement in this year's 参加支援 figures and in
+    their CSV export."""
+    from tsunagu.dates import fiscal_year, fiscal_year_label
+
+    _switch_to(page, server_url, "toukei", "統計 次郎")
+    page.goto(f"{server_url}/reports/participation/")
+    this_year = fiscal_year_label(fiscal_year(timezone.localdate()))
+    row = page.locator("#participation-placements tbody tr", has_text=this_year)
+    # 提案, 参加を始めた, 年度末に継続中, 終了: one proposed, started and continuing, none ended.
+    expect(row.locator("td")).to_have_text(["1", "1", "1", "0", "0", "0", "0", "0", "0"])
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV（UTF-8）").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "参加（年度別・終了の理由別）" in exported
+    assert f"{this_year},1,1,1,0" in exported
+
+
 def test_the_prefecture_develops_a_host_and_a_window_places_the_mother(
     page: Page, server_url: str, mother_case: Any, accompanying_dispatch: Any
 ) -> None:
@@ -277,3 +297,5 @@ def test_the_prefecture_develops_a_host_and_a_window_places_the_mother(
     expect(placements).to_contain_text("ほかの機関のケースの参加: 1件（件数だけを表示します）")
     expect(placements).not_to_contain_text("ケース番号")
     expect(page.locator("main")).not_to_contain_text("山田")
+
+    _figures_show_it(page, server_url)
