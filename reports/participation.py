@@ -33,8 +33,7 @@ from participation.models import (
     WorkReadinessEnrolment,
 )
 from reports.columns import TOTAL
-from reports.exports import CSV_ENCODINGS
-from reports.exports import write_block
+from reports.exports import CSV_ENCODINGS, write_block
 from reports.scope import ReportScope
 from reports.services import trend_years
 from reports.suppression import MARK, hidden_among
